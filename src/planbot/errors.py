@@ -1,0 +1,68 @@
+"""The PlanbotError family; adapters translate library exceptions into these."""
+
+from __future__ import annotations
+
+
+class PlanbotError(Exception):
+    """Base of every error planbot reports to a user."""
+
+    status = 500
+    title = "Internal error"
+    exit_code = 1
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(PlanbotError):
+    """A request or argument that cannot be served as given."""
+
+    status = 422
+    title = "Invalid input"
+    exit_code = 2
+
+
+class DocumentError(PlanbotError):
+    """A document that cannot be read (corrupt, encrypted, empty, no text layer)."""
+
+    status = 422
+    title = "Unreadable document"
+    exit_code = 3
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
+class NotFound(PlanbotError):
+    """A document, conversation or job that does not exist."""
+
+    status = 404
+    title = "Not found"
+    exit_code = 4
+
+
+class IndexMismatch(PlanbotError):
+    """The index was built with another embedder than the one configured."""
+
+    status = 409
+    title = "Index built with another embedder"
+    exit_code = 5
+
+
+class IndexUnavailable(PlanbotError):
+    """The vector store cannot be reached or opened."""
+
+    status = 503
+    title = "Index unavailable"
+    exit_code = 6
+
+
+class ModelUnavailable(PlanbotError):
+    """An embedding, reranking or chat model cannot be loaded."""
+
+    status = 503
+    title = "Model unavailable"
+    exit_code = 7

@@ -1,0 +1,355 @@
+"""The Chroma adapter: chunks, their sentence vectors and a per-document manifest.
+
+A document becomes visible only when its manifest entry names its content hash, and that
+entry is written after all its chunks are stored; chunks whose hash no manifest entry names
+(left by a crash mid-ingest) are never returned and are swept by the next ingest.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .embedding import Vectors
+from .errors import IndexMismatch, IndexUnavailable
+from .records import Chunk, Document
+
+log = logging.getLogger(__name__)
+
+_BATCH = 500
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """A document as the index knows it."""
+
+    id: str
+    title: str
+    doc_type: str
+    source_url: str | None
+    path: str
+    content_hash: str
+    chunks: int
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SentenceVector:
+    """A sentence (or list item with its lead-in) of a chunk, with its embedding."""
+
+    chunk_id: str
+    start: int
+    end: int
+    vector: Vectors
+
+
+def _client(index_dir: str, chroma_url: str | None) -> Any:
+    import chromadb
+
+    settings = chromadb.Settings(anonymized_telemetry=False)
+    try:
+        if chroma_url:
+            url = urlparse(chroma_url)
+            return chromadb.HttpClient(
+                host=url.hostname or "127.0.0.1",
+                port=url.port or 8000,
+                ssl=url.scheme == "https",
+                settings=settings,
+            )
+        return chromadb.PersistentClient(path=index_dir, settings=settings)
+    except Exception as exc:
+        where = chroma_url or index_dir
+        raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def _chunk_metadata(chunk: Chunk, doc: Document) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "document_id": chunk.document_id,
+        "ordinal": chunk.ordinal,
+        "locator": chunk.locator,
+        "title": chunk.title,
+        "doc_type": chunk.doc_type,
+        "heading_path": " > ".join(chunk.heading_path),
+        "start": chunk.start,
+        "end": chunk.end,
+        "content_hash": doc.content_hash,
+    }
+    for key, value in (
+        ("source_url", chunk.source_url),
+        ("section", chunk.section),
+        ("page", chunk.page),
+        ("date_from", _date_key(doc.metadata, "from")),
+        ("date_to", _date_key(doc.metadata, "to")),
+    ):
+        if value is not None:
+            meta[key] = value
+    return meta
+
+
+def _date_key(metadata: dict[str, str], end: str) -> int | None:
+    """A document's validity as yyyymmdd, from valid_from/valid_to, period or its publication date."""
+    from .filters import document_period
+
+    period = document_period(metadata)
+    if period is None:
+        return None
+    return period[0] if end == "from" else period[1]
+
+
+def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk:
+    """Rebuild our Chunk record from what Chroma stored."""
+    path = str(meta.get("heading_path") or "")
+    page = meta.get("page")
+    return Chunk(
+        id=chunk_id.split("@", 1)[0],
+        document_id=str(meta["document_id"]),
+        ordinal=int(meta.get("ordinal", 0)),
+        text=text,
+        locator=str(meta.get("locator", "")),
+        title=str(meta.get("title", "")),
+        doc_type=str(meta.get("doc_type", "dokument")),
+        source_url=meta.get("source_url"),
+        heading_path=tuple(path.split(" > ")) if path else (),
+        section=meta.get("section"),
+        page=int(page) if page is not None else None,
+        start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)),
+    )
+
+
+class ChromaIndex:
+    """Chunks and sentence vectors in Chroma (embedded PersistentClient or a Chroma server)."""
+
+    def __init__(
+        self, index_dir: str, collection: str, embedder_name: str, dimension: int, chroma_url: str | None = None
+    ) -> None:
+        self._client = _client(index_dir, chroma_url)
+        self.embedder_name = embedder_name
+        self.dimension = dimension
+        meta = {"embedder": embedder_name, "dimension": dimension}
+        try:
+            self._chunks = self._client.get_or_create_collection(
+                f"{collection}-chunks",
+                embedding_function=None,
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            self._sentences = self._client.get_or_create_collection(
+                f"{collection}-sentences",
+                embedding_function=None,
+                metadata=meta,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+            # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
+            self._manifest = self._client.get_or_create_collection(
+                f"{collection}-documents", embedding_function=None
+            )
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot open collection {collection!r}: {exc}") from exc
+        stored = self._chunks.metadata or {}
+        if stored.get("embedder") != embedder_name or int(stored.get("dimension", 0)) != dimension:
+            raise IndexMismatch(
+                f"the index was built with embedder {stored.get('embedder')!r} "
+                f"(dimension {stored.get('dimension')}), but planbot is configured for {embedder_name!r} "
+                f"(dimension {dimension}). Re-index with `planbot ingest --rebuild`, or set PLANBOT_EMBEDDER "
+                "back to the embedder the index was built with."
+            )
+
+    # -- the manifest -------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        """Every visible document, by id."""
+        out: dict[str, IndexedDocument] = {}
+        for doc_id, meta, _ in self._get_all(self._manifest, include=["metadatas"]):
+            extra = {k[5:]: str(v) for k, v in meta.items() if k.startswith("meta_")}
+            out[doc_id] = IndexedDocument(
+                id=doc_id,
+                title=str(meta.get("title", doc_id)),
+                doc_type=str(meta.get("doc_type", "dokument")),
+                source_url=meta.get("source_url"),
+                path=str(meta.get("path", "")),
+                content_hash=str(meta["content_hash"]),
+                chunks=int(meta.get("chunks", 0)),
+                metadata=extra,
+            )
+        return out
+
+    def add_document(
+        self,
+        doc: Document,
+        chunks: Sequence[Chunk],
+        vectors: Vectors,
+        sentences: Sequence[tuple[str, int, int]],
+        sentence_vectors: Vectors,
+    ) -> None:
+        """Store a document's chunks and sentences, then publish it in the manifest, then sweep its old version."""
+        suffix = "@" + doc.content_hash[:16]
+        for lo in range(0, len(chunks), _BATCH):
+            part = chunks[lo : lo + _BATCH]
+            self._chunks.upsert(
+                ids=[c.id + suffix for c in part],
+                embeddings=vectors[lo : lo + _BATCH],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_metadata(c, doc) for c in part],
+            )
+        for lo in range(0, len(sentences), _BATCH):
+            part_s = sentences[lo : lo + _BATCH]
+            self._sentences.upsert(
+                ids=[f"{cid}{suffix}:{s}-{e}" for cid, s, e in part_s],
+                embeddings=sentence_vectors[lo : lo + _BATCH],
+                metadatas=[
+                    {
+                        "chunk_id": cid,
+                        "document_id": doc.id,
+                        "start": s,
+                        "end": e,
+                        "content_hash": doc.content_hash,
+                    }
+                    for cid, s, e in part_s
+                ],
+            )
+        manifest: dict[str, Any] = {
+            "title": doc.title,
+            "doc_type": doc.doc_type,
+            "path": doc.path,
+            "content_hash": doc.content_hash,
+            "chunks": len(chunks),
+        }
+        if doc.source_url:
+            manifest["source_url"] = doc.source_url
+        manifest.update({f"meta_{k}": str(v) for k, v in doc.metadata.items() if v is not None})
+        self._manifest.upsert(ids=[doc.id], embeddings=[[0.0]], metadatas=[manifest])
+        self._sweep(doc.id, keep_hash=doc.content_hash)
+
+    def delete_document(self, doc_id: str) -> None:
+        """Unpublish a document, then remove its chunks and sentences."""
+        self._manifest.delete(ids=[doc_id])
+        self._sweep(doc_id, keep_hash=None)
+
+    def _sweep(self, doc_id: str, keep_hash: str | None) -> None:
+        where: dict[str, Any] = {"document_id": doc_id}
+        if keep_hash is not None:
+            where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        self._chunks.delete(where=where)
+        self._sentences.delete(where=where)
+
+    def sweep_orphans(self) -> int:
+        """Delete chunks that no manifest entry publishes (left by an interrupted ingest)."""
+        live = {d.id: d.content_hash for d in self.documents().values()}
+        stale: set[tuple[str, str]] = set()
+        for _, meta, _ in self._get_all(self._chunks, include=["metadatas"]):
+            key = (str(meta["document_id"]), str(meta["content_hash"]))
+            if live.get(key[0]) != key[1]:
+                stale.add(key)
+        for doc_id, content_hash in stale:
+            where = {"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]}
+            self._chunks.delete(where=where)
+            self._sentences.delete(where=where)
+        return len(stale)
+
+    # -- reading --------------------------------------------------------------------------------
+
+    def chunk_count(self) -> int:
+        """Number of stored chunks (including any not yet swept)."""
+        return int(self._chunks.count())
+
+    def all_chunks(self, live: dict[str, IndexedDocument] | None = None) -> list[Chunk]:
+        """Every visible chunk, in document and reading order."""
+        live = self.documents() if live is None else live
+        out = [
+            chunk_from_metadata(text or "", meta, cid)
+            for cid, meta, text in self._get_all(self._chunks, include=["metadatas", "documents"])
+            if _is_live(meta, live)
+        ]
+        out.sort(key=lambda c: (c.document_id, c.ordinal))
+        return out
+
+    def document_chunks(self, doc_id: str, content_hash: str) -> list[Chunk]:
+        """The chunks of one document version, in reading order."""
+        res = self._chunks.get(
+            where={"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]},
+            include=["metadatas", "documents"],
+        )
+        chunks = [
+            chunk_from_metadata(text or "", meta, cid)
+            for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True)
+        ]
+        return sorted(chunks, key=lambda c: c.ordinal)
+
+    def query(
+        self, vector: Vectors, n: int, where: dict[str, Any] | None, live: dict[str, IndexedDocument]
+    ) -> list[tuple[Chunk, float]]:
+        """The ``n`` visible chunks nearest to ``vector`` with their cosine similarity."""
+        total = self.chunk_count()
+        if total == 0:
+            return []
+        res = self._chunks.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32)],
+            n_results=min(total, n + 10),
+            where=where or None,
+            include=["metadatas", "documents", "distances"],
+        )
+        out: list[tuple[Chunk, float]] = []
+        for cid, meta, text, dist in zip(
+            res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+        ):
+            if _is_live(meta, live):
+                out.append((chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist)))
+        return out[:n]
+
+    def chunk_vectors(self, chunks: Iterable[Chunk], live: dict[str, IndexedDocument]) -> dict[str, Vectors]:
+        """Stored embeddings of visible chunks, by chunk id."""
+        ids = [f"{c.id}@{live[c.document_id].content_hash[:16]}" for c in chunks if c.document_id in live]
+        if not ids:
+            return {}
+        res = self._chunks.get(ids=ids, include=["embeddings"])
+        return {
+            cid.split("@", 1)[0]: np.asarray(v, dtype=np.float32)
+            for cid, v in zip(res["ids"], res["embeddings"], strict=True)
+        }
+
+    def sentence_vectors(
+        self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
+    ) -> list[SentenceVector]:
+        """Stored sentence vectors of the given visible chunks."""
+        ids = list(chunk_ids)
+        if not ids:
+            return []
+        res = self._sentences.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
+        return [
+            SentenceVector(str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32))
+            for m, v in zip(res["metadatas"], res["embeddings"], strict=True)
+            if _is_live(m, live)
+        ]
+
+    def _get_all(self, collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+        offset = 0
+        while True:
+            res = collection.get(include=include, limit=5000, offset=offset)
+            ids = res["ids"]
+            if not ids:
+                return
+            metas = res.get("metadatas") or [{}] * len(ids)
+            docs = res.get("documents") or [None] * len(ids)
+            yield from zip(ids, metas, docs, strict=True)
+            offset += len(ids)
+
+
+def _is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
+    doc = live.get(str(meta.get("document_id")))
+    return doc is not None and doc.content_hash == meta.get("content_hash")
+
+
+def drop_index(settings: Any) -> None:
+    """Delete planbot's collections (for a rebuild with another embedder)."""
+    client = _client(str(settings.index_dir), settings.chroma_url)
+    for suffix in ("chunks", "sentences", "documents"):
+        try:
+            client.delete_collection(f"{settings.collection}-{suffix}")
+        except Exception:  # noqa: S110 - a collection that does not exist is already dropped
+            pass

@@ -1,0 +1,152 @@
+"""Incremental ingest: load, chunk, embed and store what changed; drop what was removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .chunking import chunk_document, split_sentences
+from .embedding import Embedder, Vectors, count_tokens_estimate
+from .errors import DocumentError
+from .index import ChromaIndex
+from .loaders import load_corpus
+from .records import Chunk, Document
+from .retrieval import embedding_text
+
+log = logging.getLogger(__name__)
+
+_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+\.|[a-z]\))\s")
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    errors: list[DocumentError] = field(default_factory=list)
+    chunks_embedded: int = 0
+    sentences_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        """Whether the index changed."""
+        return bool(self.added or self.updated or self.removed)
+
+    def summary(self) -> str:
+        """One line for a person."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.errors)} unreadable; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+        )
+
+
+def sentence_units(chunk: Chunk) -> list[tuple[int, int, str]]:
+    """Sentence spans of a chunk with the text to embed; a list item carries its lead-in sentence."""
+    units: list[tuple[int, int, str]] = []
+    lead: tuple[int, int] | None = None
+    for start, end in split_sentences(chunk.text):
+        piece = chunk.text[start:end]
+        if not piece.strip():
+            continue
+        if _LIST_ITEM.match(piece) and lead is not None:
+            intro = chunk.text[lead[0] : lead[1]].strip()
+            units.append((lead[0], end, f"{intro} {piece.strip()}"))
+        else:
+            units.append((start, end, piece.strip()))
+            if not _LIST_ITEM.match(piece):
+                lead = (start, end)
+    return units
+
+
+def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: tqdm | None) -> Vectors:
+    out = []
+    for lo in range(0, len(texts), batch):
+        part = list(texts[lo : lo + batch])
+        out.append(embedder.embed(part))
+        if bar is not None:
+            bar.update(len(part))
+    return np.vstack(out) if out else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+
+class Ingestor:
+    """Brings the index in line with a set of documents."""
+
+    def __init__(
+        self,
+        index: ChromaIndex,
+        embedder: Embedder,
+        *,
+        chunk_tokens: int = 350,
+        batch_size: int = 16,
+        progress: bool | None = None,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.chunk_tokens = chunk_tokens
+        self.batch_size = batch_size
+        self.progress = progress
+        counter = getattr(embedder, "count_tokens", None)
+        self.count_tokens: Callable[[str], int] = counter if callable(counter) else count_tokens_estimate
+
+    def ingest_corpus(self, root: Path, *, prune: bool = True) -> IngestReport:
+        """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone."""
+        started = time.perf_counter()
+        docs, errors = load_corpus(root)
+        report = self.ingest_documents(docs)
+        report.errors.extend(errors)
+        if prune:
+            present = {d.id for d in docs} | {e.name for e in errors}
+            for doc_id, known in self.index.documents().items():
+                if doc_id not in present and known.metadata.get("origin", "corpus") == "corpus":
+                    self.index.delete_document(doc_id)
+                    report.removed.append(doc_id)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def ingest_documents(self, docs: Iterable[Document]) -> IngestReport:
+        """Add new documents and replace changed ones; unchanged ones cost nothing."""
+        started = time.perf_counter()
+        report = IngestReport()
+        self.index.sweep_orphans()
+        known = self.index.documents()
+        todo: list[tuple[Document, list[Chunk]]] = []
+        for doc in docs:
+            existing = known.get(doc.id)
+            if existing is not None and existing.content_hash == doc.content_hash:
+                report.unchanged.append(doc.id)
+                continue
+            chunks = chunk_document(doc, self.chunk_tokens, self.count_tokens)
+            if not chunks:
+                report.errors.append(DocumentError(doc.path, "no text to index after chunking"))
+                continue
+            todo.append((doc, chunks))
+            (report.updated if existing is not None else report.added).append(doc.id)
+        total = sum(len(c) + sum(len(sentence_units(x)) for x in c) for _, c in todo)
+        with tqdm(
+            total=total, unit="text", desc="Embedding", disable=self.progress is False or total < 50
+        ) as bar:
+            for doc, chunks in todo:
+                self._store(doc, chunks, bar, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _store(self, doc: Document, chunks: list[Chunk], bar: tqdm, report: IngestReport) -> None:
+        vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
+        units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]
+        sentence_vectors = _embed(self.embedder, [u[3] for u in units], self.batch_size, bar)
+        self.index.add_document(doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors)
+        report.chunks_embedded += len(chunks)
+        report.sentences_embedded += len(units)
+        log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))

@@ -1,0 +1,322 @@
+"""Load Markdown, text, HTML and PDF files into Document records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from planbot.errors import DocumentError
+from planbot.records import Document, PageSpan
+
+SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html", ".htm", ".pdf"})
+# Bookkeeping files that can live next to the documents but are not documents themselves.
+SKIPPED_STEMS = frozenset({"sources", "readme", "license", "licence", "changelog"})
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)^---[ \t]*$\n?", re.DOTALL | re.MULTILINE)
+_TITLE_HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_ID_UNSAFE = re.compile(r"[^a-z0-9._-]")
+_EMPTY = "the file is empty"
+_NO_HTML_TEXT = "no readable text (the page holds only scripts, styles or navigation)"
+
+_HTML_DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg")
+_HTML_CHROME = re.compile(r"cookie|consent|gdpr|breadcrumb|navbar|menu|skip-?link", re.IGNORECASE)
+_HTML_CHROME_ROLES = frozenset({"navigation", "banner", "contentinfo", "search"})
+# Structural elements are never dropped, even if a theme class like "has-menu" sits on them.
+_HTML_KEEP = frozenset({"html", "body", "main", "article"})
+_HTML_HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_HTML_BLOCKS = frozenset(
+    {"p", "div", "section", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "td", "th",
+     "blockquote", "pre", "figure", "figcaption", "caption", "main", "article", "body", "address", "hr"}
+)  # fmt: skip
+_HTML_SNIFF = re.compile(rb"\A\s*(<!doctype\s+html|<html|<head|<body|<!--|<[a-z][a-z0-9]*[\s>/])", re.IGNORECASE)
+
+_PDF_HEADING_START = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÅÄÖ0-9]")
+_PDF_SIGN_LINE = re.compile(r"^\d+ ?[a-z]? §")
+
+
+def document_id(relative: str) -> str:
+    """Stable id from a path relative to the corpus root: lower-case, no extension, '/' as '--'."""
+    path = Path(relative)
+    stem = path.with_suffix("").as_posix() if path.suffix else path.as_posix()
+    return _ID_UNSAFE.sub("-", stem.lower().replace("/", "--"))
+
+
+def load_document(path: Path, root: Path) -> Document:
+    """Read one file under ``root`` into a Document, raising DocumentError if it cannot be read."""
+    relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(relative, f"the file cannot be read ({exc.strerror or exc})") from exc
+    suffix = path.suffix.lower()
+    kind = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text"}.get(suffix, "markdown")
+    return _parse(relative, data, kind, None)
+
+
+def load_bytes(name: str, data: bytes, metadata: dict[str, str] | None = None) -> Document:
+    """Parse uploaded bytes, choosing PDF, HTML or Markdown/text by content rather than by name."""
+    if data.lstrip()[:5] == b"%PDF-":
+        kind = "pdf"
+    elif _HTML_SNIFF.match(data[:2048]):
+        kind = "html"
+    else:
+        kind = "markdown"
+    return _parse(name, data, kind, metadata)
+
+
+def load_corpus(root: Path) -> tuple[list[Document], list[DocumentError]]:
+    """Load every supported file under ``root``; unreadable files are reported, not fatal."""
+    documents: list[Document] = []
+    errors: list[DocumentError] = []
+    for path in _corpus_files(root):
+        try:
+            documents.append(load_document(path, root))
+        except DocumentError as exc:
+            errors.append(exc)
+    return documents, errors
+
+
+def _corpus_files(root: Path) -> Iterator[Path]:
+    """Supported files under ``root`` in sorted order, without hidden or bookkeeping files."""
+    for path in sorted(root.rglob("*")):
+        parts = path.relative_to(root).parts
+        if any(part.startswith(".") for part in parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUPPORTED_SUFFIXES and path.stem.lower() not in SKIPPED_STEMS:
+            yield path
+
+
+def _parse(name: str, data: bytes, kind: str, extra: dict[str, str] | None) -> Document:
+    """Dispatch to the parser for ``kind`` and assemble the Document."""
+    if not data.strip():
+        raise DocumentError(name, _EMPTY)
+    stem = Path(name).stem or name
+    pages: tuple[PageSpan, ...] = ()
+    fields: dict[str, str] = {}
+    if kind == "pdf":
+        text, pages, fields = _parse_pdf(name, data)
+    elif kind == "html":
+        text, fields = _parse_html(name, _decode(name, data))
+    elif kind == "markdown":
+        text, fields = _parse_markdown(name, _decode(name, data))
+    else:
+        text = _decode(name, data)
+    if not text.strip():
+        raise DocumentError(name, _EMPTY)
+    metadata = {k: v for k, v in fields.items() if k not in ("title", "doc_type", "source_url")}
+    merged = {**fields, **(extra or {})}
+    metadata.update({k: v for k, v in (extra or {}).items() if k not in ("title", "doc_type", "source_url")})
+    heading = _TITLE_HEADING.search(text)
+    title = merged.get("title") or (heading.group(1).strip() if heading else "") or stem
+    return Document(
+        id=document_id(name),
+        title=title,
+        text=text,
+        path=name,
+        content_hash=hashlib.sha256(data).hexdigest(),
+        doc_type=(merged.get("doc_type") or "dokument").strip().lower(),
+        source_url=merged.get("source_url") or None,
+        metadata=metadata,
+        pages=pages,
+    )
+
+
+def _decode(name: str, data: bytes) -> str:
+    """Decode text bytes (UTF-8, else cp1252/latin-1), refusing binary content."""
+    if b"\x00" in data:
+        raise DocumentError(name, "binary content, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
+    controls = sum(1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if controls > max(2, len(text) // 100):
+        raise DocumentError(name, "binary content, not text")
+    # Offsets are into the normalised text, so one newline convention keeps the chunker simple.
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _scalar(value: Any) -> str | None:
+    """Front-matter scalar as a string (dates as ISO), or None for lists, maps and nulls."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, str | int | float):
+        return str(value)
+    return None
+
+
+def _parse_markdown(name: str, text: str) -> tuple[str, dict[str, str]]:
+    """Split YAML front matter from the body; the body is kept verbatim."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, {}
+    try:
+        raw = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise DocumentError(name, f"the front matter is not valid YAML ({exc.__class__.__name__})") from exc
+    if raw is not None and not isinstance(raw, dict):
+        raise DocumentError(name, "the front matter is not a set of key: value lines")
+    fields = {str(k): s for k, v in (raw or {}).items() if (s := _scalar(v)) is not None}
+    return text[match.end() :], fields
+
+
+def _parse_html(name: str, html: str) -> tuple[str, dict[str, str]]:
+    """Main text of an HTML page as Markdown-like blocks, without scripts, menus and banners."""
+    tree = LexborHTMLParser(html)
+    title_node = tree.css_first("title")
+    for tag in _HTML_DROP_TAGS:
+        for node in tree.css(tag):
+            node.decompose()
+    for node in tree.css("[id], [class], [aria-label], [role]"):
+        if node.tag in _HTML_KEEP:
+            continue
+        attrs = node.attributes
+        label = " ".join(attrs.get(key) or "" for key in ("id", "class", "aria-label"))
+        if _HTML_CHROME.search(label) or (attrs.get("role") or "").lower() in _HTML_CHROME_ROLES:
+            node.decompose()
+    root = tree.css_first("main") or tree.css_first("[role=main]") or tree.css_first("article") or tree.body
+    blocks: list[str] = []
+    if root is not None:
+        _html_blocks(root, blocks)
+    text = "\n\n".join(blocks)
+    if not text.strip():
+        raise DocumentError(name, _NO_HTML_TEXT)
+    fields: dict[str, str] = {}
+    title = _squash(title_node.text()) if title_node is not None else ""
+    if not title:
+        h1 = _TITLE_HEADING.search(text)
+        title = h1.group(1) if h1 else ""
+    if title:
+        fields["title"] = title
+    return text + "\n", fields
+
+
+def _squash(text: str) -> str:
+    """Collapse whitespace runs to single spaces."""
+    return " ".join(text.split())
+
+
+def _html_blocks(node: LexborNode, blocks: list[str]) -> None:
+    """Append the text blocks under ``node``: headings as '#' lines, list items as '- ' lines."""
+    inline: list[str] = []
+
+    def flush() -> None:
+        text = _squash(" ".join(inline))
+        if text:
+            blocks.append(text)
+        inline.clear()
+
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            inline.append(child.text_content or "")
+        elif tag in _HTML_HEADINGS:
+            flush()
+            if text := _squash(child.text()):
+                blocks.append("#" * _HTML_HEADINGS[tag] + " " + text)
+        elif tag == "li":
+            flush()
+            own = [c.text() for c in child.iter(include_text=True) if c.tag not in ("ul", "ol")]
+            if text := _squash(" ".join(own)):
+                blocks.append("- " + text)
+            for sub in child.iter():
+                if sub.tag in ("ul", "ol"):
+                    _html_blocks(sub, blocks)
+        elif tag == "br":
+            inline.append(" ")
+        elif tag in _HTML_BLOCKS:
+            flush()
+            _html_blocks(child, blocks)
+        elif tag not in ("-comment", "img", "input", "button", "select"):
+            inline.append(child.text())
+    flush()
+
+
+def _parse_pdf(name: str, data: bytes) -> tuple[str, tuple[PageSpan, ...], dict[str, str]]:
+    """Text of a PDF, pages joined by blank lines, with exact page spans."""
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not _decrypts(reader):
+            raise DocumentError(name, "the PDF is encrypted; save an unprotected copy and add that")
+        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata
+        pdf_title = str(info.title or "").strip() if info is not None else ""
+    except DocumentError:
+        raise
+    except Exception as exc:  # pypdf raises many exception types for broken files
+        detail = str(exc) if isinstance(exc, PdfReadError) else exc.__class__.__name__
+        raise DocumentError(name, f"the PDF is damaged or not a PDF ({detail})") from exc
+    cleaned = [_mark_pdf_headings(_clean_pdf_page(page)) for page in raw_pages]
+    if not any(cleaned):
+        raise DocumentError(name, "the PDF has no text layer (scanned images?); run OCR first")
+    parts: list[str] = []
+    spans: list[PageSpan] = []
+    offset = 0
+    for number, page_text in enumerate(cleaned, start=1):
+        if parts:
+            offset += 2  # the "\n\n" page separator
+        spans.append(PageSpan(offset, offset + len(page_text), number))
+        parts.append(page_text)
+        offset += len(page_text)
+    text = "\n\n".join(parts)
+    first_line = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.strip()), "")
+    fields = {"pages": str(len(cleaned)), "title": pdf_title or first_line}
+    return text, tuple(spans), {k: v for k, v in fields.items() if v}
+
+
+def _decrypts(reader: PdfReader) -> bool:
+    """Whether an encrypted PDF opens with the empty user password."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # missing crypto backends and unsupported algorithms mean the same to a user
+        return False
+
+
+def _clean_pdf_page(text: str) -> str:
+    """Normalise one page: single spaces, no trailing blanks, at most one blank line in a row."""
+    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.replace("\r", "\n").split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _mark_pdf_headings(page: str) -> str:
+    """Turn lines that clearly look like headings into '## ' lines so the chunker can use them."""
+    lines = page.split("\n")
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        prev = lines[i - 1] if i > 0 else ""
+        following = [ln for ln in lines[i + 1 : i + 3] if ln]
+        if following and _looks_like_heading(line, prev, following[0]):
+            out.append("## " + line)
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _looks_like_heading(line: str, prev: str, nxt: str) -> bool:
+    """Short title-like line that starts a block and is followed by a clearly longer line."""
+    if not 2 <= len(line) < 80 or len(line.split()) > 12 or line.startswith("#"):
+        return False
+    if line[-1] in ".,:;-–" or not _PDF_HEADING_START.match(line):
+        return False
+    if sum(ch.isalpha() for ch in line) < 2:
+        return False  # page numbers and dates
+    # A wrapped line inside a paragraph continues a line that did not end a sentence.
+    starts_block = not prev or prev[-1] in ".!?:"
+    # Law headings are often followed directly by a short "3 §" line rather than by prose.
+    return starts_block and (len(nxt) > 1.3 * len(line) + 10 or bool(_PDF_SIGN_LINE.match(nxt)))

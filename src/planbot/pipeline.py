@@ -1,0 +1,147 @@
+"""The assembled pipeline: what the API, the CLI and the eval all call."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .answer import ExtractiveAnswerer, RefusalRule
+from .config import Settings
+from .embedding import Embedder, Vectors, create_embedder
+from .errors import InvalidInput, NotFound
+from .filters import Filters
+from .index import ChromaIndex, IndexedDocument
+from .ingest import IngestReport, Ingestor
+from .records import Answer, Chunk, ScoredChunk
+from .rerank import Reranker, create_reranker
+from .retrieval import Retriever
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timings:
+    """Milliseconds spent per stage of the last question."""
+
+    embed: float = 0.0
+    retrieve: float = 0.0
+    rerank: float = 0.0
+    answer: float = 0.0
+
+
+class Pipeline:
+    """Question in, cited answer out; also ingest and document lookup."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        embedder: Embedder | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or create_embedder(settings)
+        self.index = ChromaIndex(
+            str(settings.index_dir),
+            settings.collection,
+            self.embedder.name,
+            self.embedder.dimension,
+            chroma_url=settings.chroma_url,
+        )
+        self.retriever = Retriever(self.index, self.embedder)
+        self.reranker = reranker or create_reranker(settings, self.retriever)
+        self.answerer = ExtractiveAnswerer(
+            lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),
+            RefusalRule(settings.refuse_min_dense, settings.refuse_min_overlap, settings.refuse_strong_dense),
+        )
+        self._write_lock = threading.Lock()
+        self.last_timings = Timings()
+
+    # -- ingest ------------------------------------------------------------------------------
+
+    def ingestor(self, progress: bool | None = None) -> Ingestor:
+        """An ingestor writing to this pipeline's index."""
+        return Ingestor(
+            self.index,
+            self.embedder,
+            chunk_tokens=self.settings.chunk_tokens,
+            batch_size=self.settings.embed_batch_size,
+            progress=progress,
+        )
+
+    def ingest(self, path: Path | None = None, *, progress: bool | None = None) -> IngestReport:
+        """Bring the index in line with the corpus directory (or ``path``) and refresh search."""
+        with self._write_lock:
+            report = self.ingestor(progress).ingest_corpus(path or self.settings.corpus_dir)
+            if report.changed or not self.retriever.chunks:
+                self.retriever.refresh()
+        return report
+
+    # -- questions -----------------------------------------------------------------------------
+
+    def validate_question(self, question: str) -> str:
+        """The question stripped, or an InvalidInput a person can act on."""
+        text = question.strip()
+        if not text:
+            raise InvalidInput("The question is empty: write what you want to know.")
+        if len(text) > self.settings.max_question_chars:
+            raise InvalidInput(
+                f"The question is {len(text)} characters long; the limit is "
+                f"{self.settings.max_question_chars}. Ask about one thing at a time."
+            )
+        return text
+
+    def search(
+        self, question: str, top_k: int | None = None, filters: Filters | None = None
+    ) -> tuple[Vectors, list[ScoredChunk]]:
+        """The question's vector and its best passages, reranked, best first."""
+        k = top_k or self.settings.top_k
+        t0 = time.perf_counter()
+        vector = self.retriever.embed_query(question)
+        t1 = time.perf_counter()
+        candidates = self.retriever.retrieve(question, vector, max(self.settings.candidates, k), filters)
+        t2 = time.perf_counter()
+        ranked = self.reranker.rerank(question, vector, candidates)[:k]
+        t3 = time.perf_counter()
+        self.last_timings = Timings(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t2))
+        return vector, ranked
+
+    def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
+        """Answer a question from the documents, with citations, or refuse."""
+        question = self.validate_question(question)
+        vector, ranked = self.search(question, top_k, filters)
+        t0 = time.perf_counter()
+        answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
+        self.last_timings = replace(self.last_timings, answer=1e3 * (time.perf_counter() - t0))
+        return answer
+
+    def _with_context(self, passage: ScoredChunk) -> ScoredChunk:
+        """Attach the neighbouring sections' text so a reader sees what surrounds a cited passage."""
+        around = self.retriever.neighbours(passage.chunk)
+        if not around:
+            return passage
+        before = [c for c in around if c.ordinal < passage.chunk.ordinal]
+        after = [c for c in around if c.ordinal > passage.chunk.ordinal]
+        parts = [f"[{c.locator}] {c.text}" for c in before]
+        parts.append(f"[{passage.chunk.locator}] {passage.chunk.text}")
+        parts += [f"[{c.locator}] {c.text}" for c in after]
+        return replace(passage, context="\n\n".join(parts))
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def documents(self) -> dict[str, IndexedDocument]:
+        """The visible documents."""
+        return self.retriever.documents
+
+    def document(self, doc_id: str) -> tuple[IndexedDocument, list[Chunk]]:
+        """One document and its chunks in reading order."""
+        doc = self.retriever.documents.get(doc_id)
+        if doc is None:
+            raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
+        return doc, self.index.document_chunks(doc.id, doc.content_hash)
+
+    def chunk_count(self) -> int:
+        """Visible chunks."""
+        return len(self.retriever.chunks)

@@ -1,0 +1,94 @@
+"""Small typed records passed between pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Language = Literal["sv", "en"]
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    """Characters ``start:end`` of a document's text came from page ``page`` (1-based)."""
+
+    start: int
+    end: int
+    page: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded source document: its plain text (Markdown headings kept) and metadata."""
+
+    id: str
+    title: str
+    text: str
+    path: str
+    content_hash: str
+    doc_type: str = "dokument"
+    source_url: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    pages: tuple[PageSpan, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """Page number holding character ``offset``, or None for documents without pages."""
+        for span in self.pages:
+            if span.start <= offset < span.end:
+                return span.page
+        return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of one document, with the locator a person can follow (``11 §``, ``s. 4, Mål``)."""
+
+    id: str
+    document_id: str
+    ordinal: int
+    text: str
+    locator: str
+    title: str
+    doc_type: str = "dokument"
+    source_url: str | None = None
+    heading_path: tuple[str, ...] = ()
+    section: str | None = None
+    page: int | None = None
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A chunk with the retrieval score it was ranked by and, optionally, its neighbours' text."""
+
+    chunk: Chunk
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    context: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: a verbatim quote of a retrieved passage."""
+
+    n: int
+    chunk: Chunk
+    quote: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of a question: text with ``[n]`` markers, its citations and the passages behind it."""
+
+    question: str
+    text: str
+    refused: bool
+    language: Language
+    citations: tuple[Citation, ...]
+    passages: tuple[ScoredChunk, ...]
+    standalone_question: str | None = None
+    mode: str = "extractive"
+    note: str | None = None
