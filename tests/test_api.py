@@ -11,7 +11,7 @@ from planbot.api import create_app
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
 
-from .conftest import FakeEmbedder
+from .support import FakeEmbedder
 
 
 @pytest.fixture
@@ -29,7 +29,9 @@ def test_health_reports_documents_chunks_and_embedder(client: TestClient) -> Non
 
 
 def test_ask_returns_passages_best_first_with_verbatim_quotes(client: TestClient) -> None:
-    res = client.post("/api/ask", json={"question": "Bibliotekshuvudmän kommunerna regionerna staten", "top_k": 4})
+    res = client.post(
+        "/api/ask", json={"question": "Bibliotekshuvudmän kommunerna regionerna staten", "top_k": 4}
+    )
     assert res.status_code == 200
     body = res.json()
     assert [p["rank"] for p in body["passages"]] == [1, 2, 3, 4]
@@ -86,4 +88,6 @@ def test_filters_restrict_passages_to_the_document_type(client: TestClient) -> N
     res = client.post(
         "/api/ask", json={"question": "bibliotek samverkan kommuner", "filters": {"doc_type": ["webbsida"]}}
     )
-    assert {p["document_id"] for p in res.json()["passages"]} == {"region-varmland-biblioteksverksamhetens-uppdrag"}
+    assert {p["document_id"] for p in res.json()["passages"]} == {
+        "region-varmland-biblioteksverksamhetens-uppdrag"
+    }

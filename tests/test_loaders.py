@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from pypdf import PdfReader, PdfWriter
 
 from planbot.errors import DocumentError
 from planbot.loaders import document_id, load_bytes, load_corpus, load_document
+
+PdfFactory = Callable[[list[list[str]]], bytes]
 
 HTML_PAGE = """<!DOCTYPE html>
 <html><head><title>Biblioteksplan 2024–2027 | Exempelstad</title>
@@ -72,7 +75,9 @@ def test_source_url_containing_triple_dash_does_not_end_the_front_matter(corpus_
     assert len(hits) == 1
     path = Path(hits[0])
     doc = load_document(path, corpus_root)
-    assert doc.source_url is not None and doc.source_url.endswith("---forslag-till-en-nationell-biblioteksstrategi/")
+    assert doc.source_url is not None and doc.source_url.endswith(
+        "---forslag-till-en-nationell-biblioteksstrategi/"
+    )
     assert doc.doc_type == "remiss"
     assert doc.title.startswith("Remiss av rapporten Demokratins skattkammare")
     assert doc.id == "regeringen--" + path.stem
@@ -166,8 +171,7 @@ def test_uploads_are_parsed_by_content_not_name(data: bytes, expected_start: str
     assert doc.metadata["period"] == "2024-2027"
 
 
-def test_uploaded_pdf_is_sniffed_by_magic_bytes(make_pdf: object) -> None:
-    assert callable(make_pdf)
+def test_uploaded_pdf_is_sniffed_by_magic_bytes(make_pdf: PdfFactory) -> None:
     doc = load_bytes("plan.txt", make_pdf([["Mål", "Alla ska ha tillgång till ett bibliotek i närheten."]]))
     assert [span.page for span in doc.pages] == [1]
     assert "Alla ska ha tillgång till ett bibliotek i närheten." in doc.text
@@ -213,14 +217,12 @@ def test_unreadable_pdfs_explain_what_is_wrong(tmp_path: Path, data: bytes, reas
     assert reason in _errors_for(tmp_path, "plan.pdf", data).reason
 
 
-def test_truncated_pdf_is_reported_as_damaged(tmp_path: Path, make_pdf: object) -> None:
-    assert callable(make_pdf)
+def test_truncated_pdf_is_reported_as_damaged(tmp_path: Path, make_pdf: PdfFactory) -> None:
     whole: bytes = make_pdf([["Rubrik", "Text på sidan som är tillräckligt lång för att synas."]])
     assert "damaged" in _errors_for(tmp_path, "halv.pdf", whole[: len(whole) // 3]).reason
 
 
-def test_pdf_page_spans_match_the_text_of_each_page(tmp_path: Path, make_pdf: object) -> None:
-    assert callable(make_pdf)
+def test_pdf_page_spans_match_the_text_of_each_page(tmp_path: Path, make_pdf: PdfFactory) -> None:
     pages = [["Första sidan", "Detta står på sidan ett."], ["Andra sidan", "Detta står på sidan två."]]
     path = tmp_path / "plan.pdf"
     path.write_bytes(make_pdf(pages))

@@ -122,7 +122,9 @@ class ExtractiveAnswerer:
         for sv in self._sentences(list(rank_of)):
             text = top[rank_of[sv.chunk_id]].chunk.text[sv.start : sv.end]
             lexical = len(q_stems & content_stems(text)) / max(1, len(q_stems))
-            scored.append(_Pick(rank_of[sv.chunk_id], sv.start, sv.end, float(sv.vector @ qv) + 0.05 * lexical))
+            scored.append(
+                _Pick(rank_of[sv.chunk_id], sv.start, sv.end, float(sv.vector @ qv) + 0.05 * lexical)
+            )
         if not scored:
             first = top[0].chunk.text
             return [_Pick(0, 0, len(first), 0.0)]
@@ -142,7 +144,9 @@ def _overlaps(a: _Pick, b: _Pick) -> bool:
     return a.rank == b.rank and a.start < b.end and b.start < a.end
 
 
-def build_citations(passages: Sequence[ScoredChunk], picks: Sequence[_Pick]) -> tuple[list[Citation], list[str]]:
+def build_citations(
+    passages: Sequence[ScoredChunk], picks: Sequence[_Pick]
+) -> tuple[list[Citation], list[str]]:
     """Number the cited passages in order of use and write each picked sentence with its marker."""
     numbers: dict[int, int] = {}
     spans: dict[int, list[tuple[int, int]]] = {}

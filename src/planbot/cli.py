@@ -24,7 +24,9 @@ def _fail(exc: PlanbotError) -> None:
     sys.exit(exc.exit_code)
 
 
-def _filters(doc_type: tuple[str, ...], document: tuple[str, ...], date_from: str | None, date_to: str | None) -> Filters | None:
+def _filters(
+    doc_type: tuple[str, ...], document: tuple[str, ...], date_from: str | None, date_to: str | None
+) -> Filters | None:
     try:
         f = Filters(
             doc_type=list(doc_type) or None,
@@ -56,7 +58,9 @@ def with_filters(fn: Any) -> Any:
 @click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
 def main(verbose: bool) -> None:
     """planbot: cited answers from Swedish library plans and policy documents."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()
@@ -121,6 +125,47 @@ def serve(host: str | None, port: int | None) -> None:
     settings = _settings(host=host, port=port)
     click.echo(f"planbot on http://{settings.host}:{settings.port}  (API docs at /docs)")
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@main.command(name="eval")
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
+@click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
+@with_filters
+def evaluate(file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, **filters: Any) -> None:
+    """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl)."""
+    from . import evaluate as ev
+    from .loaders import load_corpus
+    from .pipeline import Pipeline
+
+    path = file or Path("eval/questions.jsonl")
+    questions = ev.load_questions(path)
+    try:
+        pipeline = Pipeline(_settings())
+        pipeline.ingest(progress=None)
+    except PlanbotError as exc:
+        _fail(exc)
+        return
+    chosen = _filters(**filters)
+    results = {"planbot": ev.run_planbot(pipeline, questions, chosen)}
+    summaries = [ev.summarise("planbot", questions, results["planbot"])]
+    if not no_baseline:
+        docs, _ = load_corpus(pipeline.settings.corpus_dir)
+        baseline = ev.Baseline(docs, pipeline.embedder)
+        try:
+            results["baseline"] = ev.run_baseline(baseline.searcher(10), questions)
+        finally:
+            baseline.close()
+        summaries.append(ev.summarise("baseline", questions, results["baseline"]))
+    if as_json:
+        click.echo(ev.as_json(summaries, questions, results))
+        return
+    if per_question:
+        click.echo(ev.per_question(questions, results))
+        click.echo("")
+    click.echo(f"{path}: {len(questions)} questions")
+    click.echo(ev.report(summaries))
 
 
 def dump(obj: Any) -> str:

@@ -126,7 +126,12 @@ class ChromaIndex:
     """Chunks and sentence vectors in Chroma (embedded PersistentClient or a Chroma server)."""
 
     def __init__(
-        self, index_dir: str, collection: str, embedder_name: str, dimension: int, chroma_url: str | None = None
+        self,
+        index_dir: str,
+        collection: str,
+        embedder_name: str,
+        dimension: int,
+        chroma_url: str | None = None,
     ) -> None:
         self._client = _client(index_dir, chroma_url)
         self.embedder_name = embedder_name
@@ -322,12 +327,16 @@ class ChromaIndex:
             return []
         res = self._sentences.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
         return [
-            SentenceVector(str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32))
+            SentenceVector(
+                str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
+            )
             for m, v in zip(res["metadatas"], res["embeddings"], strict=True)
             if _is_live(m, live)
         ]
 
-    def _get_all(self, collection: Any, include: list[str]) -> Iterator[tuple[str, dict[str, Any], str | None]]:
+    def _get_all(
+        self, collection: Any, include: list[str]
+    ) -> Iterator[tuple[str, dict[str, Any], str | None]]:
         offset = 0
         while True:
             res = collection.get(include=include, limit=5000, offset=offset)

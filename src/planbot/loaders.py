@@ -39,7 +39,11 @@ _HTML_BLOCKS = frozenset(
     {"p", "div", "section", "ul", "ol", "dl", "dt", "dd", "table", "thead", "tbody", "tr", "td", "th",
      "blockquote", "pre", "figure", "figcaption", "caption", "main", "article", "body", "address", "hr"}
 )  # fmt: skip
-_HTML_SNIFF = re.compile(rb"\A\s*(<!doctype\s+html|<html|<head|<body|<!--|<[a-z][a-z0-9]*[\s>/])", re.IGNORECASE)
+_HTML_SNIFF = re.compile(
+    # Leading comments are skipped so a Markdown file is not mistaken for HTML just for having one.
+    rb"\A\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<[a-z][a-z0-9]*[\s>/])",
+    re.IGNORECASE | re.DOTALL,
+)
 
 _PDF_HEADING_START = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÅÄÖ0-9]")
 _PDF_SIGN_LINE = re.compile(r"^\d+ ?[a-z]? §")
@@ -114,9 +118,9 @@ def _parse(name: str, data: bytes, kind: str, extra: dict[str, str] | None) -> D
         text = _decode(name, data)
     if not text.strip():
         raise DocumentError(name, _EMPTY)
-    metadata = {k: v for k, v in fields.items() if k not in ("title", "doc_type", "source_url")}
+    # Caller-supplied metadata (an upload form) wins over what the file itself says.
     merged = {**fields, **(extra or {})}
-    metadata.update({k: v for k, v in (extra or {}).items() if k not in ("title", "doc_type", "source_url")})
+    metadata = {k: v for k, v in merged.items() if k not in ("title", "doc_type", "source_url")}
     heading = _TITLE_HEADING.search(text)
     title = merged.get("title") or (heading.group(1).strip() if heading else "") or stem
     return Document(

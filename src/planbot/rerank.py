@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 class Reranker(Protocol):
     """Reorders candidate passages for a question, best first."""
 
-    def rerank(self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]) -> list[ScoredChunk]:
+    def rerank(
+        self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
+    ) -> list[ScoredChunk]:
         """Return ``candidates`` rescored and sorted best first."""
         ...
 
@@ -30,7 +32,9 @@ class Reranker(Protocol):
 class FusionOrder:
     """Keeps the fused order (no reranking)."""
 
-    def rerank(self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]) -> list[ScoredChunk]:
+    def rerank(
+        self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
+    ) -> list[ScoredChunk]:
         """Return candidates unchanged."""
         return list(candidates)
 
@@ -57,7 +61,9 @@ class SentenceWindowReranker:
         self.passage_weight = passage_weight
         self.fusion_weight = fusion_weight
 
-    def rerank(self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]) -> list[ScoredChunk]:
+    def rerank(
+        self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
+    ) -> list[ScoredChunk]:
         """Rescore the top ``depth`` candidates; the rest keep their order below them."""
         head, tail = candidates[: self.depth], candidates[self.depth :]
         best: dict[str, float] = defaultdict(lambda: 0.0)
@@ -68,9 +74,7 @@ class SentenceWindowReranker:
             dense = cand.dense if cand.dense is not None else 0.0
             sentence = best.get(cand.chunk.id, dense)
             score = (
-                self.sentence_weight * sentence
-                + self.passage_weight * dense
-                + self.fusion_weight / rank**0.5
+                self.sentence_weight * sentence + self.passage_weight * dense + self.fusion_weight / rank**0.5
             )
             rescored.append(replace(cand, score=score))
         rescored.sort(key=lambda c: -c.score)
@@ -96,7 +100,9 @@ class CrossEncoderReranker:
         except Exception as exc:
             raise ModelUnavailable(f"cannot load cross-encoder {model!r} offline: {exc}") from exc
 
-    def rerank(self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]) -> list[ScoredChunk]:
+    def rerank(
+        self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
+    ) -> list[ScoredChunk]:
         """Score (question, passage) pairs with the cross-encoder."""
         head, tail = candidates[: self.depth], candidates[self.depth :]
         if not head:
@@ -113,7 +119,9 @@ def create_reranker(settings: Settings, retriever: Retriever) -> Reranker:
     """Build the reranker the settings name."""
     if settings.reranker == "cross-encoder":
         if not settings.reranker_model:
-            raise ModelUnavailable("PLANBOT_RERANKER=cross-encoder needs PLANBOT_RERANKER_MODEL (a model path)")
+            raise ModelUnavailable(
+                "PLANBOT_RERANKER=cross-encoder needs PLANBOT_RERANKER_MODEL (a model path)"
+            )
         return CrossEncoderReranker(settings.reranker_model)
     if settings.reranker == "none":
         return FusionOrder()

@@ -73,18 +73,21 @@ class Retriever:
         if filters is None or filters.is_empty():
             return None
         return np.array(
-            [filters.matches(c.doc_type, c.document_id, self._periods.get(c.document_id)) for c in self.chunks],
+            [
+                filters.matches(c.doc_type, c.document_id, self._periods.get(c.document_id))
+                for c in self.chunks
+            ],
             dtype=bool,
         )
 
-    def dense(
-        self, vector: Vectors, n: int, filters: Filters | None = None
-    ) -> list[tuple[Chunk, float]]:
+    def dense(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity."""
         where = filters.to_where() if filters else None
         return self.index.query(vector, n, where, self.documents)
 
-    def lexical_ranking(self, question: str, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
+    def lexical_ranking(
+        self, question: str, n: int, filters: Filters | None = None
+    ) -> list[tuple[Chunk, float]]:
         """Best chunks by BM25 (only those with a positive score)."""
         scores = self.lexical.scores(question, self._mask(filters))
         if scores.size == 0:
@@ -113,7 +116,9 @@ class Retriever:
                 dense_score[cid] = float(v @ vector)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         return [
-            ScoredChunk(chunks[cid], fused[cid], dense=dense_score.get(cid), lexical=lexical_score.get(cid, 0.0))
+            ScoredChunk(
+                chunks[cid], fused[cid], dense=dense_score.get(cid), lexical=lexical_score.get(cid, 0.0)
+            )
             for cid in ranked
         ]
 
