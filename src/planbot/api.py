@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .config import Settings
 from .errors import PlanbotError
+from .deps import PipelineDep, require_read
 from .pipeline import Pipeline
+from .routes import admin, chat, web
 from .schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut, Health
 
 log = logging.getLogger(__name__)
@@ -42,15 +44,6 @@ def _field_message(err: dict[str, Any]) -> str:
     return f"'{loc}': {err.get('msg', 'invalid value')}."
 
 
-def get_pipeline(request: Request) -> Pipeline:
-    """The pipeline built in the lifespan."""
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
-
-
-PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
-
-
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
     """Build the planbot app; a ready ``pipeline`` may be passed (tests), else one is built at startup."""
     settings = settings or Settings()
@@ -67,6 +60,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    read = [Depends(require_read)]
 
     @app.exception_handler(PlanbotError)
     async def _planbot_error(request: Request, exc: PlanbotError) -> JSONResponse:
@@ -82,6 +76,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return problem(exc.status_code, str(exc.detail), str(exc.detail))
 
+    app.include_router(chat.router, dependencies=read)
+    app.include_router(admin.router)
+    app.include_router(web.router)
+
     @app.get("/api/health")
     def health(pipeline: PipelineDep) -> Health:
         """Liveness and what is indexed."""
@@ -92,18 +90,18 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             embedder=pipeline.embedder.name,
         )
 
-    @app.post("/api/ask")
+    @app.post("/api/ask", dependencies=read)
     def ask(body: AskRequest, pipeline: PipelineDep) -> AnswerOut:
         """Answer a question with cited passages, or refuse when the documents do not answer it."""
         return AnswerOut.from_answer(pipeline.ask(body.question, body.top_k, body.filters))
 
-    @app.get("/api/documents")
+    @app.get("/api/documents", dependencies=read)
     def documents(pipeline: PipelineDep) -> list[DocumentOut]:
         """Every indexed document."""
         docs = sorted(pipeline.documents().values(), key=lambda d: (d.doc_type, d.title))
         return [DocumentOut.from_indexed(d) for d in docs]
 
-    @app.get("/api/documents/{doc_id}")
+    @app.get("/api/documents/{doc_id}", dependencies=read)
     def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
         """One document's text, chunk by chunk, with the locators citations use."""
         doc, chunks = pipeline.document(doc_id)

@@ -171,3 +171,15 @@ def evaluate(file: Path | None, as_json: bool, no_baseline: bool, per_question: 
 def dump(obj: Any) -> str:
     """JSON for the terminal."""
     return json.dumps(obj, ensure_ascii=False, indent=2)
+
+
+def _register() -> None:
+    from .bench import bench
+    from .chat_cli import chat
+    from .sync import sync
+
+    for command in (chat, sync, bench):
+        main.add_command(command)
+
+
+_register()

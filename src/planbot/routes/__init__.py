@@ -1,0 +1,1 @@
+"""HTTP routes beyond questions and documents, one module per area."""
