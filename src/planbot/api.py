@@ -18,6 +18,7 @@ from .config import Settings
 from .errors import PlanbotError
 from .deps import PipelineDep, require_read
 from .pipeline import Pipeline
+from . import cors, middleware
 from .routes import admin, chat, web
 from .schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut, Health
 
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     )
     app.state.settings = settings
     read = [Depends(require_read)]
+    middleware.install(app, settings)
+    cors.install(app, settings)
 
     @app.exception_handler(PlanbotError)
     async def _planbot_error(request: Request, exc: PlanbotError) -> JSONResponse:

@@ -15,7 +15,7 @@ from .errors import InvalidInput, NotFound
 from .filters import Filters
 from .index import ChromaIndex, IndexedDocument
 from .ingest import IngestReport, Ingestor
-from .records import Answer, Chunk, ScoredChunk
+from .records import Answer, Chunk, Document, ScoredChunk
 from .rerank import Reranker, create_reranker
 from .retrieval import Retriever
 
@@ -78,6 +78,22 @@ class Pipeline:
             if report.changed or not self.retriever.chunks:
                 self.retriever.refresh()
         return report
+
+    def ingest_documents(self, docs: list[Document], *, progress: bool | None = False) -> IngestReport:
+        """Add or replace already-loaded documents (uploads, synced sources) and refresh search."""
+        with self._write_lock:
+            report = self.ingestor(progress).ingest_documents(docs)
+            if report.changed:
+                self.retriever.refresh()
+        return report
+
+    def delete_document(self, doc_id: str) -> None:
+        """Remove a document from the index and from search."""
+        with self._write_lock:
+            if doc_id not in self.retriever.documents:
+                raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
+            self.index.delete_document(doc_id)
+            self.retriever.refresh()
 
     # -- questions -----------------------------------------------------------------------------
 
