@@ -19,8 +19,9 @@ from .errors import PlanbotError
 from .deps import PipelineDep, require_read
 from .pipeline import Pipeline
 from . import cors, middleware
-from .routes import admin, chat, web
-from .schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut, Health
+from .routes import admin, chat, feedback, web
+from .metrics import HealthOut, index_state
+from .schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
 
 log = logging.getLogger(__name__)
 
@@ -82,15 +83,17 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app.include_router(chat.router, dependencies=read)
     app.include_router(admin.router)
     app.include_router(web.router)
+    app.include_router(feedback.router)
 
     @app.get("/api/health")
-    def health(pipeline: PipelineDep) -> Health:
-        """Liveness and what is indexed."""
-        return Health(
+    def health(request: Request, pipeline: PipelineDep) -> HealthOut:
+        """Liveness, what is indexed, and the index's state (location, last ingest, jobs)."""
+        return HealthOut(
             status="ok",
             documents=len(pipeline.documents()),
             chunks=pipeline.chunk_count(),
             embedder=pipeline.embedder.name,
+            index=index_state(request.app.state),
         )
 
     @app.post("/api/ask", dependencies=read)

@@ -46,10 +46,10 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=350, ge=64, le=500)
     max_question_chars: int = Field(default=2000, ge=10)
 
-    # Refusal rule, calibrated with `planbot eval` on eval/questions.jsonl (see README).
-    refuse_min_dense: float = 0.80
-    refuse_min_overlap: float = 0.34
-    refuse_strong_dense: float = 0.86
+    # Refusal rule, calibrated on eval/questions.jsonl with eval/tune.py (see README, "Answer quality").
+    refuse_min_sentence: float = 0.80  # best sentence's e5 similarity below this: refuse
+    refuse_min_coverage: float = 0.45  # IDF share of a Swedish question's words found in the top passages ...
+    refuse_coverage_below: float = 0.875  # ... refuse when below it and the best sentence is below this
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -57,5 +57,39 @@ class Settings(BaseSettings):
     read_key: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
     log_json: bool = False
+    # Uploads are streamed with a hard cap so a huge body is refused without being held in memory.
+    max_upload_mb: int = Field(default=50, ge=1)
+    # JSON endpoints need far less than uploads; a small cap stops memory abuse early.
+    max_body_kb: int = Field(default=64, ge=1)
+    # A parse that runs longer than this (a crafted HTML or PDF) is refused instead of tying up a worker.
+    upload_parse_seconds: float = Field(default=30.0, gt=0)
+    # Token bucket per client IP; 0 turns the limit off (e.g. for load tests behind a trusted proxy).
+    rate_limit_per_minute: int = Field(default=120, ge=0)
 
     llm: LLMSettings = Field(default_factory=LLMSettings)
+
+    # Chat: conversations live in data_dir / "planbot.sqlite3"; a turn is one user or assistant message.
+    # Turns kept per conversation (oldest dropped first) and read when rewriting a follow-up.
+    history_turns: int = Field(default=20, ge=2, le=1000)
+    # Conversations untouched this long are purged on startup and on every write.
+    history_max_age_days: int = Field(default=30, ge=1)
+
+    # `planbot sync`: the manifest of sources the corpus cannot ship, and where downloads are kept.
+    # None means corpus_dir/"sources.toml" and data_dir/"sources"; see sources_manifest()/sources_cache().
+    sources_file: Path | None = None
+    sources_cache_dir: Path | None = None
+    # Per-request connect/read timeout; a slow region website must not hang a sync forever.
+    sync_timeout_s: float = Field(default=20.0, gt=0)
+    # A source larger than this is refused rather than filling the disk.
+    sync_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+
+    # Duration of each phase of the load suite (tests/load); `planbot bench --load` defaults to 60 s.
+    load_seconds: float = Field(default=20.0, gt=0)
+
+    def sources_manifest(self) -> Path:
+        """The sources manifest `planbot sync` reads."""
+        return self.sources_file or self.corpus_dir / "sources.toml"
+
+    def sources_cache(self) -> Path:
+        """Where `planbot sync` keeps the last good copy of each source."""
+        return self.sources_cache_dir or self.data_dir / "sources"

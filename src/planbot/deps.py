@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from .config import Settings
-from .errors import PlanbotError
+from .errors import Unauthorized
 from .pipeline import Pipeline
 
-
-class Unauthorized(PlanbotError):
-    """A missing or wrong API key."""
-
-    status = 401
-    title = "Unauthorized"
+log = logging.getLogger(__name__)
+_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -61,6 +58,19 @@ def require_read(request: Request) -> None:
     keys = [k for k in (settings.read_key, settings.api_key) if k]
     if not any(secrets.compare_digest(token, k.encode()) for k in keys):
         raise Unauthorized("This planbot needs 'Authorization: Bearer <PLANBOT_READ_KEY>' for reads.")
+
+
+def warn_if_open(settings: Settings) -> bool:
+    """Log at startup when writes are protected only by the loopback rule; True if so."""
+    if settings.api_key:
+        return False
+    exposed = settings.host not in _LOOPBACK_HOSTS and not settings.host.startswith("127.")
+    log.warning(
+        "No PLANBOT_API_KEY is set: uploads, deletes and re-index are accepted only from this machine%s. "
+        "Set one with: PLANBOT_API_KEY=$(openssl rand -hex 24)",
+        f" although the server listens on {settings.host}" if exposed else "",
+    )
+    return True
 
 
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]

@@ -66,3 +66,47 @@ class ModelUnavailable(PlanbotError):
     status = 503
     title = "Model unavailable"
     exit_code = 7
+
+
+class Unauthorized(PlanbotError):
+    """A missing or wrong API key."""
+
+    status = 401
+    title = "Unauthorized"
+    exit_code = 8
+
+
+class Conflict(PlanbotError):
+    """A write that clashes with what the index already holds (e.g. a duplicate upload)."""
+
+    status = 409
+    title = "Conflict"
+    exit_code = 9
+
+
+class PayloadTooLarge(PlanbotError):
+    """A request body or upload over the configured size limit."""
+
+    status = 413
+    title = "Payload too large"
+    exit_code = 10
+
+
+class UnsupportedMedia(PlanbotError):
+    """An upload whose content is not PDF, HTML, Markdown or plain text."""
+
+    status = 415
+    title = "Unsupported media type"
+    exit_code = 11
+
+
+class RateLimited(PlanbotError):
+    """Too many requests from one client; ``retry_after`` says when to try again."""
+
+    status = 429
+    title = "Too many requests"
+    exit_code = 12
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

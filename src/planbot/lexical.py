@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Literal
 
@@ -20,6 +22,9 @@ STOPWORDS = frozenset(
     man när år säga hon under också efter eller nu sin där vid mot ska skulle kunna få får finns vara
     säger sägs vad vilka vilken vilket vem hur varför vart när något några alla andra detta denna dessa deras
     ha hade blir bli blev enligt gäller sådan sådana mer mest samt dem dess än oss ni er vår våra
+    mig mitt min mina eget egen egna dig din ditt dina sitt sina honom henne hans hennes vårt ert era
+    någon ingen inget inga tog ta tar gå går gick gjorde göra gör varit kom kommer skall kunde vill ville
+    måste borde fick fanns också bara även redan just nog väl hur mycket många helst annat annan
     the a an of to in and or is are was were be been what which who whom how why when where does do did
     for on by with from as at that this these those it its can could should would shall may must about
     under any there their they them we our you your i me my not no yes if than then also into out
@@ -71,8 +76,30 @@ class LexicalIndex:
         self.vocabulary = {tok for doc in base for tok in doc if len(tok) >= 4}
         self._size = len(texts)
         self._bm25 = bm25s.BM25()
+        expanded = [self._expand(doc) for doc in base]
+        self._df = Counter(tok for doc in expanded for tok in set(doc))
         if texts:
-            self._bm25.index([self._expand(doc) or [""] for doc in base], show_progress=False)
+            self._bm25.index([doc or [""] for doc in expanded], show_progress=False)
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of a stem (highest for words the corpus never uses)."""
+        return math.log((self._size + 1) / (self._df.get(token, 0) + 0.5))
+
+    def coverage(self, question: str, passages: Iterable[str]) -> float:
+        """IDF-weighted share of the question's stems that occur in the passages (compounds split)."""
+        asked = [t for t in set(stems(question)) if len(t) > 1]
+        if not asked:
+            return 0.0
+        found: set[str] = set()
+        for text in passages:
+            found.update(self._expand(stems(text)))
+        total = sum(self.idf(t) for t in asked)
+        hit = 0.0
+        for tok in asked:
+            parts = split_compound(tok, self.vocabulary)
+            if tok in found or (parts and all(p in found for p in parts)):
+                hit += self.idf(tok)
+        return hit / total if total else 0.0
 
     def _expand(self, tokens: list[str]) -> list[str]:
         if self.compounds != "split":

@@ -54,7 +54,8 @@ class Pipeline:
         self.reranker = reranker or create_reranker(settings, self.retriever)
         self.answerer = ExtractiveAnswerer(
             lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),
-            RefusalRule(settings.refuse_min_dense, settings.refuse_min_overlap, settings.refuse_strong_dense),
+            lambda question, texts: self.retriever.lexical.coverage(question, texts),
+            RefusalRule(settings.refuse_min_sentence, settings.refuse_min_coverage, settings.refuse_coverage_below),
         )
         self._write_lock = threading.Lock()
         self.last_timings = Timings()

@@ -66,6 +66,7 @@ class ScoredChunk:
     score: float
     dense: float | None = None
     lexical: float | None = None
+    sentence: float | None = None
     context: str | None = None
 
 

@@ -40,7 +40,7 @@ class FusionOrder:
 
 
 class SentenceWindowReranker:
-    """Offline default: rescore each candidate by its best sentence's e5 similarity, its own, and its fused rank.
+    """Offline default: rescore each candidate by its best sentence's e5 similarity, its own, and BM25.
 
     A passage that holds one sentence squarely answering the question beats a passage that is
     generally on topic; the sentence vectors are computed once at ingest.
@@ -53,13 +53,13 @@ class SentenceWindowReranker:
         depth: int = 20,
         sentence_weight: float = 1.0,
         passage_weight: float = 1.0,
-        fusion_weight: float = 0.04,
+        lexical_weight: float = 0.08,
     ) -> None:
         self.retriever = retriever
         self.depth = depth
         self.sentence_weight = sentence_weight
         self.passage_weight = passage_weight
-        self.fusion_weight = fusion_weight
+        self.lexical_weight = lexical_weight
 
     def rerank(
         self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
@@ -69,14 +69,17 @@ class SentenceWindowReranker:
         best: dict[str, float] = defaultdict(lambda: 0.0)
         for sv in self.retriever.index.sentence_vectors([c.chunk.id for c in head], self.retriever.documents):
             best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ query_vector))
+        top_lexical = max((c.lexical or 0.0 for c in head), default=0.0) or 1.0
         rescored = []
-        for rank, cand in enumerate(head, start=1):
+        for cand in head:
             dense = cand.dense if cand.dense is not None else 0.0
             sentence = best.get(cand.chunk.id, dense)
             score = (
-                self.sentence_weight * sentence + self.passage_weight * dense + self.fusion_weight / rank**0.5
+                self.sentence_weight * sentence
+                + self.passage_weight * dense
+                + self.lexical_weight * (cand.lexical or 0.0) / top_lexical
             )
-            rescored.append(replace(cand, score=score))
+            rescored.append(replace(cand, score=score, sentence=sentence))
         rescored.sort(key=lambda c: -c.score)
         floor = rescored[-1].score if rescored else 0.0
         return rescored + [replace(c, score=floor - 1e-3 * (i + 1)) for i, c in enumerate(tail)]

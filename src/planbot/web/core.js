@@ -1,0 +1,509 @@
+/* planbot chat: the API client, the streamed answer, citations, feedback and copying; shared by page and widget.
+   Everything from the server is data: the DOM is built with createElement and textContent only. */
+var PlanbotCore = (function () {
+  "use strict";
+
+  var uid = 0;
+
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value == null || value === false) return;
+      if (name === "text") node.textContent = value;
+      else if (name === "className") node.className = value;
+      else if (name.slice(0, 2) === "on") node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child != null) node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  /* Mirrors planbot.routes.web.locator_anchor: "3 §" -> "loc-3-§". */
+  function locatorAnchor(locator) {
+    var slug = String(locator).toLowerCase().replace(/[^\p{L}\p{N}_§]+/gu, "-").replace(/^-+|-+$/g, "");
+    return "loc-" + (slug || "x");
+  }
+
+  function safeUrl(url) {
+    return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
+  }
+
+  function Problem(title, status, detail, network) {
+    this.title = title;
+    this.status = status;
+    this.detail = detail;
+    this.network = !!network;
+  }
+
+  async function problemFrom(res) {
+    try {
+      var body = await res.json();
+      return new Problem(body.title || res.statusText, res.status, body.detail || "", false);
+    } catch (e) {
+      return new Problem(res.statusText || "HTTP " + res.status, res.status, "", false);
+    }
+  }
+
+  function createApi(base) {
+    async function send(method, path, body, accept) {
+      var init = { method: method, headers: { Accept: accept || "application/json" } };
+      if (body !== undefined) {
+        init.headers["Content-Type"] = "application/json";
+        init.body = JSON.stringify(body);
+      }
+      try {
+        var res = await fetch(base + path, init);
+      } catch (e) {
+        throw new Problem("", 0, String(e && e.message), true);
+      }
+      if (!res.ok) throw await problemFrom(res);
+      return res;
+    }
+    return {
+      json: async function (method, path, body) {
+        var res = await send(method, path, body);
+        return res.status === 204 ? null : res.json();
+      },
+      /* POST /api/chat/stream; calls on.token(text), on.citations(answer), on.done(data). */
+      stream: async function (body, on) {
+        var res = await send("POST", "/api/chat/stream", body, "text/event-stream");
+        var reader = res.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        var finished = false;
+        for (;;) {
+          var chunk;
+          try {
+            chunk = await reader.read();
+          } catch (e) {
+            throw new Problem("", 0, String(e && e.message), true);
+          }
+          if (chunk.done) break;
+          buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n/g, "\n");
+          var cut;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            var event = parseEvent(buffer.slice(0, cut));
+            buffer = buffer.slice(cut + 2);
+            if (!event) continue;
+            if (event.name === "error") {
+              throw new Problem(event.data.title || "", event.data.status || 500, event.data.detail || "", false);
+            }
+            if (event.name === "done") finished = true;
+            if (on[event.name]) on[event.name](event.data);
+          }
+        }
+        if (!finished) throw new Problem("", 0, "", false);
+      },
+    };
+  }
+
+  function parseEvent(block) {
+    var name = "message";
+    var data = [];
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+      else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+    });
+    if (!data.length) return null;
+    try {
+      return { name: name, data: JSON.parse(data.join("\n")) };
+    } catch (e) {
+      return null;
+    }
+  }
+
+  /* The passage text with the quote marked; falls back to the quote alone when it is not found verbatim. */
+  function passageWithQuote(text, quote) {
+    var box = el("p", { className: "pb-passage-text" });
+    var at = quote ? text.indexOf(quote) : -1;
+    if (at < 0) {
+      if (text) box.appendChild(document.createTextNode(text));
+      if (quote && at < 0) return el("div", {}, [el("p", {}, [el("mark", { text: quote })]), text ? box : null]);
+      return box;
+    }
+    box.appendChild(document.createTextNode(text.slice(0, at)));
+    box.appendChild(el("mark", { text: quote }));
+    box.appendChild(document.createTextNode(text.slice(at + quote.length)));
+    return box;
+  }
+
+  function documentHref(base, citation) {
+    return base + "/documents/" + encodeURIComponent(citation.document_id) + "#" + locatorAnchor(citation.locator);
+  }
+
+  /* Plain text and HTML of an answer with its numbered sources, ready to paste into a report. */
+  function copyPayload(answer, i18n, base) {
+    var lines = [answer.answer, "", i18n.t("sources") + ":"];
+    var html = el("div", {}, [el("p", { text: answer.answer }), el("p", {}, [el("strong", { text: i18n.t("sources") })])]);
+    var list = el("ol");
+    answer.citations.forEach(function (c) {
+      var url = safeUrl(c.source_url) || new URL(documentHref(base, c), location.href).href;
+      lines.push("[" + c.n + "] " + c.title + ", " + c.locator + ". " + url);
+      list.appendChild(el("li", { value: c.n }, [c.title + ", " + c.locator + ". ", el("a", { href: url, text: url })]));
+    });
+    html.appendChild(list);
+    return { text: lines.join("\n"), html: html.innerHTML };
+  }
+
+  async function copyToClipboard(payload) {
+    if (window.ClipboardItem && navigator.clipboard && navigator.clipboard.write) {
+      try {
+        await navigator.clipboard.write([
+          new ClipboardItem({
+            "text/plain": new Blob([payload.text], { type: "text/plain" }),
+            "text/html": new Blob([payload.html], { type: "text/html" }),
+          }),
+        ]);
+        return;
+      } catch (e) {
+        /* Some browsers refuse rich text; plain text still helps. */
+      }
+    }
+    await navigator.clipboard.writeText(payload.text);
+  }
+
+  function storage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  /* A chat in `mount`: transcript, question box, new-conversation button. opts: base, i18n, storageKey, getFilters. */
+  function createChat(mount, opts) {
+    var base = opts.base || "";
+    var api = createApi(base);
+    var i18n = opts.i18n;
+    var prefix = "pb" + ++uid + "-";
+    var store = storage();
+    var state = { conversationId: store && store.getItem(opts.storageKey), turns: [], busy: false };
+
+    var transcript = el("div", { className: "pb-transcript", role: "log", "aria-live": "polite", "aria-relevant": "additions text" });
+    var question = el("textarea", { id: prefix + "q", className: "pb-input", rows: 2, maxlength: 2000 });
+    var hint = el("p", { className: "pb-hint", id: prefix + "hint", "aria-live": "assertive" });
+    var label = el("label", { for: prefix + "q", className: "pb-label" });
+    var sendButton = el("button", { type: "submit", className: "pb-send" });
+    var newButton = el("button", { type: "button", className: "pb-new", onclick: newConversation });
+    var form = el("form", { className: "pb-form", novalidate: true, onsubmit: onSubmit }, [
+      label, el("div", { className: "pb-input-row" }, [question, sendButton]), hint,
+    ]);
+    question.setAttribute("aria-describedby", prefix + "hint");
+    question.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+        ev.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    mount.appendChild(transcript);
+    mount.appendChild(form);
+    mount.appendChild(el("div", { className: "pb-toolbar" }, [newButton]));
+
+    function labels() {
+      label.textContent = i18n.t("questionLabel");
+      question.placeholder = i18n.t("placeholder");
+      sendButton.textContent = i18n.t("send");
+      newButton.textContent = i18n.t("newConversation");
+    }
+
+    function onSubmit(ev) {
+      ev.preventDefault();
+      var text = question.value.trim();
+      if (!text) {
+        hint.textContent = i18n.t("emptyQuestion");
+        question.focus();
+        return;
+      }
+      if (state.busy) return;
+      hint.textContent = "";
+      question.value = "";
+      ask(text);
+    }
+
+    async function ask(text) {
+      var turn = { question: text, answer: null, live: "", error: null };
+      state.turns.push(turn);
+      state.busy = true;
+      sendButton.disabled = true;
+      transcript.setAttribute("aria-busy", "true");
+      renderTurn(turn);
+      var body = {
+        conversation_id: state.conversationId || null,
+        message: text,
+        filters: opts.getFilters ? opts.getFilters() : null,
+        top_k: 5,
+      };
+      try {
+        await api.stream(body, {
+          token: function (data) {
+            turn.live += data.text || "";
+            turn.liveNode.textContent = turn.live;
+          },
+          citations: function (answer) {
+            turn.answer = answer;
+            remember(answer.conversation_id);
+            renderTurn(turn);
+          },
+          done: function (data) {
+            remember(data.conversation_id);
+          },
+        });
+      } catch (problem) {
+        turn.error = problem instanceof Problem ? problem : new Problem("", 0, String(problem), false);
+        if (turn.answer) turn.error = null;
+        renderTurn(turn);
+      } finally {
+        state.busy = false;
+        sendButton.disabled = false;
+        transcript.setAttribute("aria-busy", "false");
+      }
+    }
+
+    function remember(id) {
+      if (!id) return;
+      state.conversationId = id;
+      if (store) store.setItem(opts.storageKey, id);
+    }
+
+    function newConversation() {
+      state.conversationId = null;
+      state.turns = [];
+      if (store) store.removeItem(opts.storageKey);
+      transcript.textContent = "";
+      hint.textContent = "";
+      question.focus();
+    }
+
+    async function restore() {
+      if (!state.conversationId) return;
+      try {
+        var conv = await api.json("GET", "/api/conversations/" + encodeURIComponent(state.conversationId));
+      } catch (problem) {
+        if (problem.status === 404 && store) store.removeItem(opts.storageKey);
+        if (problem.status === 404) state.conversationId = null;
+        else hint.textContent = i18n.t("restoreFailed");
+        return;
+      }
+      var pending = null;
+      (conv.turns || []).forEach(function (t) {
+        if (t.role === "user") {
+          pending = { question: t.content, answer: null, live: "", error: null };
+          state.turns.push(pending);
+        } else if (pending) {
+          pending.answer = t.answer || { answer: t.content, refused: false, citations: [], passages: [], message_id: t.message_id };
+          pending = null;
+        }
+      });
+      renderAll();
+    }
+
+    function renderAll() {
+      transcript.textContent = "";
+      state.turns.forEach(function (turn) {
+        turn.node = null;
+        renderTurn(turn);
+      });
+    }
+
+    function renderTurn(turn) {
+      var node = el("div", { className: "pb-exchange" }, [
+        el("div", { className: "pb-turn pb-user" }, [
+          el("span", { className: "pb-who", text: i18n.t("you") }),
+          el("p", { className: "pb-question", text: turn.question }),
+        ]),
+        renderReply(turn),
+      ]);
+      if (turn.node && turn.node.parentNode === transcript) transcript.replaceChild(node, turn.node);
+      else transcript.appendChild(node);
+      turn.node = node;
+    }
+
+    function renderReply(turn) {
+      if (turn.error) return renderError(turn);
+      if (!turn.answer) {
+        turn.liveNode = el("p", { className: "pb-answer-text pb-live", text: turn.live || i18n.t("searching") });
+        return el("div", { className: "pb-turn pb-bot" }, [el("span", { className: "pb-who", text: i18n.t("bot") }), turn.liveNode]);
+      }
+      var answer = turn.answer;
+      var reply = el("div", { className: "pb-turn pb-bot" + (answer.refused ? " pb-refused" : "") });
+      reply.appendChild(el("span", { className: "pb-who", text: i18n.t("bot") }));
+      if (answer.standalone_question && answer.standalone_question !== turn.question) {
+        reply.appendChild(el("p", { className: "pb-standalone", text: i18n.t("interpretedAs", { q: answer.standalone_question }) }));
+      }
+      if (answer.refused) {
+        reply.appendChild(el("div", { className: "pb-notice", role: "note" }, [
+          el("span", { className: "pb-notice-icon", "aria-hidden": "true", text: "ℹ" }),
+          el("div", {}, [el("p", { className: "pb-notice-title", text: i18n.t("refusedTitle") }), el("p", { className: "pb-answer-text", text: answer.answer })]),
+        ]));
+      } else {
+        var passageSlot = el("div", { className: "pb-passage-slot" });
+        reply.appendChild(renderAnswerText(answer, passageSlot));
+        reply.appendChild(passageSlot);
+        reply.appendChild(renderSources(answer));
+      }
+      if (answer.note) reply.appendChild(el("p", { className: "pb-note", text: answer.note }));
+      reply.appendChild(renderActions(turn));
+      return reply;
+    }
+
+    function renderAnswerText(answer, slot) {
+      var box = el("div", { className: "pb-answer-text" });
+      var byN = {};
+      answer.citations.forEach(function (c) { byN[c.n] = c; });
+      String(answer.answer).split(/\n{2,}/).forEach(function (para) {
+        var p = el("p");
+        para.split(/(\[\d+\])/).forEach(function (piece) {
+          var m = /^\[(\d+)\]$/.exec(piece);
+          var c = m && byN[Number(m[1])];
+          if (!c) {
+            if (piece) p.appendChild(document.createTextNode(piece));
+            return;
+          }
+          p.appendChild(citeButton(c, answer, slot));
+        });
+        box.appendChild(p);
+      });
+      return box;
+    }
+
+    function citeButton(c, answer, slot) {
+      var button = el("button", {
+        type: "button", className: "pb-cite", "aria-expanded": "false",
+        "aria-label": i18n.t("citation", { n: c.n, title: c.title, locator: c.locator }),
+        text: "[" + c.n + "]",
+      });
+      button.addEventListener("click", function () { togglePassage(button, c, answer, slot); });
+      return button;
+    }
+
+    function togglePassage(button, c, answer, slot) {
+      var open = button.getAttribute("aria-expanded") === "true";
+      slot.textContent = "";
+      slot.parentNode.querySelectorAll(".pb-cite").forEach(function (b) { b.setAttribute("aria-expanded", "false"); });
+      if (open) return;
+      var id = prefix + "passage-" + ++uid;
+      var passage = (answer.passages || []).find(function (p) {
+        return p.document_id === c.document_id && p.locator === c.locator;
+      });
+      var close = el("button", { type: "button", className: "pb-close", text: i18n.t("close") });
+      var panel = el("section", { className: "pb-passage", id: id, tabindex: "-1", "aria-label": i18n.t("citation", { n: c.n, title: c.title, locator: c.locator }) }, [
+        el("h3", { className: "pb-passage-title", text: "[" + c.n + "] " + c.title }),
+        el("p", { className: "pb-locator", text: c.locator }),
+        passageWithQuote(passage ? passage.text : "", c.quote),
+        el("p", { className: "pb-links" }, [
+          el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: i18n.t("showInDocument") }),
+          safeUrl(c.source_url) ? el("a", { href: safeUrl(c.source_url), rel: "noopener noreferrer", target: "_blank", text: i18n.t("source") }) : null,
+          close,
+        ]),
+      ]);
+      close.addEventListener("click", function () {
+        slot.textContent = "";
+        button.setAttribute("aria-expanded", "false");
+        button.focus();
+      });
+      slot.appendChild(panel);
+      button.setAttribute("aria-expanded", "true");
+      button.setAttribute("aria-controls", id);
+    }
+
+    function renderSources(answer) {
+      if (!answer.citations.length) return null;
+      var list = el("ol", { className: "pb-sources" });
+      answer.citations.forEach(function (c) {
+        list.appendChild(el("li", { value: c.n }, [
+          el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: c.title }),
+          ", " + c.locator,
+        ]));
+      });
+      return el("div", { className: "pb-sources-box" }, [el("p", { className: "pb-sources-title", text: i18n.t("sources") }), list]);
+    }
+
+    function renderActions(turn) {
+      var answer = turn.answer;
+      var status = el("p", { className: "pb-status", role: "status" });
+      var row = el("div", { className: "pb-actions" });
+      if (!answer.refused && answer.citations.length) {
+        row.appendChild(el("button", {
+          type: "button", className: "pb-copy", text: i18n.t("copy"),
+          onclick: function () {
+            copyToClipboard(copyPayload(answer, i18n, base)).then(
+              function () { status.textContent = i18n.t("copied"); },
+              function () { status.textContent = i18n.t("copyFailed"); }
+            );
+          },
+        }));
+      }
+      var comment = el("div", { className: "pb-comment", hidden: true });
+      [["up", "👍", "helpful"], ["down", "👎", "notHelpful"]].forEach(function (spec) {
+        row.appendChild(el("button", {
+          type: "button", className: "pb-rate pb-rate-" + spec[0], "aria-pressed": turn.rating === spec[0] ? "true" : "false",
+          "aria-label": i18n.t(spec[2]), title: i18n.t(spec[2]), text: spec[1],
+          onclick: function (ev) { rate(turn, spec[0], null, status, row, comment, ev.currentTarget); },
+        }));
+      });
+      var boxId = prefix + "comment-" + ++uid;
+      var text = el("textarea", { id: boxId, className: "pb-comment-text", rows: 2, maxlength: 2000 });
+      comment.appendChild(el("label", { for: boxId, text: i18n.t("comment") }));
+      comment.appendChild(text);
+      comment.appendChild(el("button", {
+        type: "button", className: "pb-comment-send", text: i18n.t("sendComment"),
+        onclick: function () { rate(turn, turn.rating, text.value, status, row, comment, null); },
+      }));
+      return el("div", { className: "pb-footer" }, [row, comment, status]);
+    }
+
+    async function rate(turn, rating, comment, status, row, commentBox, button) {
+      var answer = turn.answer;
+      // One verdict per answer: the server replaces an earlier one with the same message_id.
+      turn.feedbackId = turn.feedbackId || answer.message_id || "client-" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+      try {
+        await api.json("POST", "/api/feedback", {
+          message_id: turn.feedbackId,
+          conversation_id: answer.conversation_id || state.conversationId || null,
+          question: turn.question,
+          answer: answer.answer,
+          rating: rating,
+          comment: comment ? comment.trim() || null : null,
+        });
+      } catch (problem) {
+        status.textContent = i18n.t("feedbackFailed", { detail: problem.detail || problem.title || i18n.t("errorTodo") });
+        return;
+      }
+      turn.rating = rating;
+      row.querySelectorAll(".pb-rate").forEach(function (b) {
+        b.setAttribute("aria-pressed", b.classList.contains("pb-rate-" + rating) ? "true" : "false");
+      });
+      status.textContent = i18n.t(comment ? "commentSaved" : "feedbackThanks");
+      if (button) commentBox.hidden = false;
+    }
+
+    function renderError(turn) {
+      var e = turn.error;
+      var detail = e.network ? i18n.t("errorNetwork") : e.detail || (e.status ? "" : i18n.t("errorCut"));
+      var todo = e.status >= 400 && e.status < 500 ? "" : i18n.t("errorTodo");
+      var retry = el("button", {
+        type: "button", className: "pb-retry", text: i18n.t("retry"),
+        onclick: function () {
+          state.turns.splice(state.turns.indexOf(turn), 1);
+          if (turn.node) transcript.removeChild(turn.node);
+          ask(turn.question);
+        },
+      });
+      return el("div", { className: "pb-turn pb-bot pb-error", role: "alert" }, [
+        el("p", { className: "pb-error-title", text: i18n.t("errorTitle") + (e.title ? ": " + e.title : "") }),
+        detail ? el("p", { className: "pb-error-detail", text: detail }) : null,
+        todo ? el("p", { className: "pb-error-todo", text: todo }) : null,
+        retry,
+      ]);
+    }
+
+    labels();
+    restore();
+    return {
+      setI18n: function (next) { i18n = next; labels(); renderAll(); },
+      focus: function () { question.focus(); },
+      api: api,
+    };
+  }
+
+  return { createChat: createChat, createApi: createApi, locatorAnchor: locatorAnchor, el: el };
+})();

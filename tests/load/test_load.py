@@ -1,0 +1,43 @@
+"""The load suite: 50 concurrent clients against a real `planbot serve` with the real embedder and corpus.
+
+Each phase runs PLANBOT_LOAD_SECONDS (default 20 s, bounded for CI; `planbot bench --load` uses 60 s).
+The test asserts behaviour (every request answered, no connection dropped) and prints the figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planbot.config import Settings
+from planbot.loadtest import run_load, serve
+from planbot.pipeline import Pipeline
+
+from ..test_chroma_server import free_port
+
+pytestmark = [pytest.mark.load, pytest.mark.real]
+
+
+def test_fifty_clients_get_answers_without_errors_or_dropped_connections(
+    real_settings: Settings, real_pipeline: Pipeline, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env = {
+        "PLANBOT_CORPUS_DIR": str(real_settings.corpus_dir),
+        "PLANBOT_INDEX_DIR": str(real_settings.index_dir),
+        "PLANBOT_DATA_DIR": str(tmp_path / "data"),
+        "PLANBOT_RATE_LIMIT_PER_MINUTE": "0",  # the load comes from one address on purpose
+    }
+    seconds = Settings().load_seconds
+    with serve(env, free_port(), tmp_path / "server.log") as server:
+        report = run_load(server.url, clients=50, seconds=seconds)
+        rss = server.peak_rss_mb()
+    with capsys.disabled():
+        print(f"\nload suite, {seconds:g} s per phase, server peak RSS {rss or float('nan'):.0f} MB")
+        for line in report.lines():
+            print("  " + line)
+    for phase in (report.single, report.capacity, report.half):
+        assert phase.errors == 0, phase.error_samples[:3]
+        assert phase.dropped == 0, phase.error_samples[:3]
+        assert phase.timeouts == 0
+        assert phase.latencies_ms, f"{phase.label}: no request was answered"
