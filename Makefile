@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test install install-dev lint bench eval clean
+.PHONY: run test test-load install install-dev lint bench bench-quick sync eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,11 @@ run: install
 	$(BIN)/planbot serve
 
 test: install-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not load and not llm"
+
+# The load suite: 50 clients against a real server on 127.0.0.1 (PLANBOT_LOAD_SECONDS per phase).
+test-load: install-dev
+	$(BIN)/python -m pytest -q -s -m load tests/load
 
 lint: install-dev
 	$(BIN)/ruff check src tests
@@ -44,6 +48,12 @@ eval: install
 
 bench: install
 	$(BIN)/planbot bench
+
+bench-quick: install
+	$(BIN)/planbot bench --quick
+
+sync: install
+	$(BIN)/planbot sync
 
 clean:
 	rm -rf $(VENV) index/chroma* index/*.sqlite3 data

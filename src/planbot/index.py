@@ -184,6 +184,13 @@ class ChromaIndex:
             )
         return out
 
+    def stamp(self) -> str:
+        """A digest of which document versions are published (changes whenever any process ingests)."""
+        import hashlib
+
+        pairs = sorted(f"{d.id}:{d.content_hash}" for d in self.documents().values())
+        return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
+
     def add_document(
         self,
         doc: Document,

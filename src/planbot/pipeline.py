@@ -115,6 +115,8 @@ class Pipeline:
     ) -> tuple[Vectors, list[ScoredChunk]]:
         """The question's vector and its best passages, reranked, best first."""
         k = top_k or self.settings.top_k
+        if self.retriever.refresh_if_stale(self.settings.refresh_check_s):
+            log.info("index changed by another process: search refreshed")
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(question)
         t1 = time.perf_counter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,10 +61,22 @@ class Retriever:
     def refresh(self) -> None:
         """Reload the visible documents and rebuild the BM25 index (after an ingest)."""
         self.documents: dict[str, IndexedDocument] = self.index.documents()
+        self._stamp = self.index.stamp()
+        self._checked = time.monotonic()
         self.chunks: list[Chunk] = self.index.all_chunks(self.documents)
         self._by_id = {c.id: i for i, c in enumerate(self.chunks)}
         self.lexical = LexicalIndex([embedding_text(c) for c in self.chunks], self.compounds)
         self._periods = {d.id: document_period(d.metadata) for d in self.documents.values()}
+
+    def refresh_if_stale(self, every_s: float) -> bool:
+        """Refresh when another process changed the index; looks at most every ``every_s`` seconds."""
+        if every_s <= 0 or time.monotonic() - self._checked < every_s:
+            return False
+        self._checked = time.monotonic()
+        if self.index.stamp() == self._stamp:
+            return False
+        self.refresh()
+        return True
 
     def embed_query(self, question: str) -> Vectors:
         """The question's query vector."""

@@ -106,7 +106,7 @@ class DeletedOut(BaseModel):
 async def upload(
     request: Request, response: Response, pipeline: PipelineDep, settings: SettingsDep, jobs: JobsDep
 ) -> UploadOut:
-    """Upload a PDF, HTML, Markdown or text file (multipart field ``file``); embedding runs in the background."""
+    """Upload a PDF, HTML, Markdown or text file (field ``file``); it is embedded in the background."""
     # The form is read here, after the key check, so a stranger's upload is refused before it is stored.
     form = await request.form(max_files=1, max_fields=len(META_FIELDS))
     try:
