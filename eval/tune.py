@@ -130,7 +130,10 @@ def main() -> None:
     results.sort(key=lambda t: -t[0])
     for _, m, p in results[:15]:
         print(json.dumps(m), json.dumps(p))
-    print("fusion only (wl=0.6,k=20):", metrics(data, {"wd": 1, "wl": 0.6, "k": 20, "depth": 0, "ws": 0, "wp": 0, "wf": 0}))
+    print(
+        "fusion only (wl=0.6,k=20):",
+        metrics(data, {"wd": 1, "wl": 0.6, "k": 20, "depth": 0, "ws": 0, "wp": 0, "wf": 0}),
+    )
     print("dense only:", metrics(data, {"wd": 1, "wl": 0.0, "k": 20, "depth": 0, "ws": 0, "wp": 0, "wf": 0}))
 
 

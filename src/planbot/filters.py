@@ -84,9 +84,9 @@ def _parse_day(text: str, end: bool = False) -> int | None:
 
 def document_period(metadata: dict[str, str]) -> tuple[int, int] | None:
     """The yyyymmdd period a document is valid in, from its front matter, if it says."""
-    if period := metadata.get("period"):
-        if m := re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", period):
-            return int(m[1]) * 10000 + 101, int(m[2]) * 10000 + 1231
+    period = metadata.get("period", "")
+    if m := re.fullmatch(r"\s*(\d{4})\s*[-–]\s*(\d{4})\s*", period):
+        return int(m[1]) * 10000 + 101, int(m[2]) * 10000 + 1231
     start = _parse_day(metadata.get("valid_from", "")) or _parse_day(metadata.get("in_force", ""))
     if start is not None:
         stop = _parse_day(metadata.get("valid_to", ""), end=True) or _OPEN_END

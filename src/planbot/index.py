@@ -7,6 +7,7 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -50,8 +51,9 @@ class SentenceVector:
 
 def _client(index_dir: str, chroma_url: str | None) -> Any:
     import chromadb
+    from chromadb.config import Settings as ChromaSettings
 
-    settings = chromadb.Settings(anonymized_telemetry=False)
+    settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if chroma_url:
             url = urlparse(chroma_url)
@@ -199,7 +201,7 @@ class ChromaIndex:
         sentences: Sequence[tuple[str, int, int]],
         sentence_vectors: Vectors,
     ) -> None:
-        """Store a document's chunks and sentences, then publish it in the manifest, then sweep its old version."""
+        """Store chunks and sentences, publish the document in the manifest, then sweep its old version."""
         suffix = "@" + doc.content_hash[:16]
         for lo in range(0, len(chunks), _BATCH):
             part = chunks[lo : lo + _BATCH]
@@ -365,7 +367,6 @@ def drop_index(settings: Any) -> None:
     """Delete planbot's collections (for a rebuild with another embedder)."""
     client = _client(str(settings.index_dir), settings.chroma_url)
     for suffix in ("chunks", "sentences", "documents"):
-        try:
+        # A collection that does not exist is already dropped.
+        with contextlib.suppress(Exception):
             client.delete_collection(f"{settings.collection}-{suffix}")
-        except Exception:  # noqa: S110 - a collection that does not exist is already dropped
-            pass

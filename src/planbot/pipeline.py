@@ -14,7 +14,7 @@ from .embedding import Embedder, Vectors, create_embedder
 from .errors import InvalidInput, NotFound
 from .filters import Filters
 from .index import ChromaIndex, IndexedDocument
-from .ingest import IngestReport, Ingestor
+from .ingest import Ingestor, IngestReport
 from .records import Answer, Chunk, Document, ScoredChunk
 from .rerank import Reranker, create_reranker
 from .retrieval import Retriever
@@ -55,7 +55,9 @@ class Pipeline:
         self.answerer = ExtractiveAnswerer(
             lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),
             lambda question, texts: self.retriever.lexical.coverage(question, texts),
-            RefusalRule(settings.refuse_min_sentence, settings.refuse_min_coverage, settings.refuse_coverage_below),
+            RefusalRule(
+                settings.refuse_min_sentence, settings.refuse_min_coverage, settings.refuse_coverage_below
+            ),
         )
         self._write_lock = threading.Lock()
         self.last_timings = Timings()

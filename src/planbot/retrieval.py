@@ -80,7 +80,8 @@ class Retriever:
 
     def embed_query(self, question: str) -> Vectors:
         """The question's query vector."""
-        return self.embedder.embed([question], query=True)[0]
+        vector: Vectors = self.embedder.embed([question], query=True)[0]
+        return vector
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or filters.is_empty():
