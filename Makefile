@@ -32,6 +32,7 @@ run: install
 	$(BIN)/planbot serve
 
 test: install-dev
+	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest -q -m "not load and not llm"
 
 # The load suite: 50 clients against a real server on 127.0.0.1 (PLANBOT_LOAD_SECONDS per phase).
