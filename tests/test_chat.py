@@ -28,15 +28,21 @@ FOLLOW_UP = "Och vilka samarbetspartners har det?"
 
 
 @pytest.fixture
-def pipeline(settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
-    p = Pipeline(settings, embedder=fake_embedder)
+def chat_settings(settings: Settings) -> Settings:
+    """The two-document settings with the refusal rule off: bag-of-stems vectors are never close enough."""
+    return settings.model_copy(update={"refuse_min_dense": 0.0, "refuse_strong_dense": 0.0})
+
+
+@pytest.fixture
+def pipeline(chat_settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
+    p = Pipeline(chat_settings, embedder=fake_embedder)
     p.ingest(progress=False)
     return p
 
 
 @pytest.fixture
-def client(settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    with TestClient(create_app(settings, pipeline)) as c:
+def client(chat_settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
+    with TestClient(create_app(chat_settings, pipeline)) as c:
         yield c
 
 
@@ -148,11 +154,11 @@ def test_bad_messages_are_422_problems_before_any_stream(
     assert fragment in res.json()["detail"]
 
 
-def test_conversations_survive_a_restart(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+def test_conversations_survive_a_restart(chat_settings: Settings, fake_embedder: FakeEmbedder) -> None:
     def app() -> TestClient:
-        p = Pipeline(settings, embedder=fake_embedder)
+        p = Pipeline(chat_settings, embedder=fake_embedder)
         p.ingest(progress=False)
-        return TestClient(create_app(settings, p))
+        return TestClient(create_app(chat_settings, p))
 
     with app() as c:
         cid = c.post("/api/chat", json={"message": FIRST}).json()["conversation_id"]
@@ -162,8 +168,8 @@ def test_conversations_survive_a_restart(settings: Settings, fake_embedder: Fake
         assert "värmland" in (follow["standalone_question"] or "").lower()
 
 
-def test_history_is_capped_by_settings(settings: Settings, fake_embedder: FakeEmbedder) -> None:
-    capped = settings.model_copy(update={"history_turns": 2})
+def test_history_is_capped_by_settings(chat_settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    capped = chat_settings.model_copy(update={"history_turns": 2})
     p = Pipeline(capped, embedder=fake_embedder)
     p.ingest(progress=False)
     with TestClient(create_app(capped, p)) as c:
@@ -183,6 +189,7 @@ def test_stream_sends_word_tokens_then_one_citations_event_then_done(client: Tes
     names = [name for name, _ in evs]
     assert names[-2:] == ["citations", "done"] and set(names[:-2]) == {"token"} and len(names) > 4
     answer = evs[-2][1]
+    assert not answer["refused"] and answer["citations"]
     assert "".join(data["text"] for name, data in evs if name == "token") == answer["answer"]
     assert evs[-1][1] == {"conversation_id": answer["conversation_id"]}
     stored = client.get(f"/api/conversations/{answer['conversation_id']}").json()["turns"][1]
@@ -190,21 +197,17 @@ def test_stream_sends_word_tokens_then_one_citations_event_then_done(client: Tes
 
 
 def test_stream_of_a_generated_answer_ends_with_the_verified_text(
-    client: TestClient, settings: Settings, pipeline: Pipeline
+    client: TestClient, chat_settings: Settings, pipeline: Pipeline
 ) -> None:
     reply = "Bibliotek Värmland är ett samarbete [1]. Påhittad mening utan källa."
     model = LangChainChatModel(GenericFakeChatModel(messages=iter([reply])), "fake")
-    client.app.state.chat = ChatService(pipeline, store_for(settings), model)  # type: ignore[attr-defined]
+    client.app.state.chat = ChatService(pipeline, store_for(chat_settings), model)  # type: ignore[attr-defined]
     evs = events(client.post("/api/chat/stream", json={"message": FIRST}).text)
     assert "".join(d["text"] for n, d in evs if n == "token") == reply
     answer = evs[-2][1]
-    if answer["refused"]:
-        pytest.fail("the fake-embedder corpus should answer this question")
     assert answer["mode"] == "generated" and answer["answer"] == "Bibliotek Värmland är ett samarbete. [1]"
     assert "1 mening" in answer["note"] and len(answer["citations"]) == 1
-    assert answer["citations"][0]["quote"] in {p["text"] for p in answer["passages"]}.pop() or any(
-        answer["citations"][0]["quote"] in p["text"] for p in answer["passages"]
-    )
+    assert answer["citations"][0]["quote"] in answer["passages"][0]["text"]
 
 
 def test_failure_after_the_stream_started_is_an_error_event(
@@ -225,9 +228,9 @@ def test_failure_after_the_stream_started_is_an_error_event(
 
 
 def test_terminal_chat_streams_answers_and_uses_the_conversation(
-    pipeline: Pipeline, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, chat_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = ChatService(pipeline, store_for(settings))
+    service = ChatService(pipeline, store_for(chat_settings))
     monkeypatch.setattr(chat_cli, "_service", lambda: service)
     result = CliRunner().invoke(chat_cli.chat, input=f"{FIRST}\n{FOLLOW_UP}\n/new\n{FOLLOW_UP}\n/quit\n")
     assert result.exit_code == 0, result.output

@@ -138,6 +138,7 @@ class ExtractiveAnswerer:
         if not scored:
             first = top[0].chunk.text
             return [_Pick(0, 0, len(first), 0.0)]
+        scored = _prefer_lead_ins(scored)
         scored.sort(key=lambda p: -p.score)
         ceiling = scored[0].score
         chosen: list[_Pick] = []
@@ -148,6 +149,20 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(pick)
         return sorted(chosen, key=lambda p: (p.rank, p.start))
+
+
+def _prefer_lead_ins(picks: list[_Pick], tolerance: float = 0.02) -> list[_Pick]:
+    """Drop a list item (stored with its lead-in) when the lead-in alone answers about as well."""
+    shortest: dict[tuple[int, int], _Pick] = {}
+    for p in picks:
+        key = (p.rank, p.start)
+        if key not in shortest or p.end < shortest[key].end:
+            shortest[key] = p
+    return [
+        p
+        for p in picks
+        if p is shortest[(p.rank, p.start)] or p.score > shortest[(p.rank, p.start)].score + tolerance
+    ]
 
 
 def _overlaps(a: _Pick, b: _Pick) -> bool:

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from . import __version__, cors, middleware
+from . import __version__, cors, jobs, middleware
 from .config import Settings
 from .deps import PipelineDep, require_read
 from .errors import PlanbotError
@@ -53,6 +53,8 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.pipeline = pipeline or await run_in_threadpool(Pipeline, settings)
         yield
+        if runner := jobs.existing_runner(app.state):
+            runner.close()
 
     app = FastAPI(
         title="planbot",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextvars import ContextVar
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -14,26 +13,12 @@ from pydantic import BaseModel
 from .deps import require_read
 from .jobs import existing_runner
 from .schemas import Health
+from .stages import begin_stages, record_stages
+
+__all__ = ["begin_stages", "record_stages"]
 
 STAGES = ("embed", "retrieve", "rerank", "answer")
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-
-# Each request gets its own holder, so concurrent questions never see each other's timings.
-_stages: ContextVar[dict[str, float] | None] = ContextVar("planbot_stages", default=None)
-
-
-def begin_stages() -> dict[str, float]:
-    """Start collecting stage timings for the current request; returns the holder."""
-    holder: dict[str, float] = {}
-    _stages.set(holder)
-    return holder
-
-
-def record_stages(**milliseconds: float) -> None:
-    """Add stage timings (ms) to the current request's holder; a no-op outside a request."""
-    holder = _stages.get()
-    if holder is not None:
-        holder.update({k: round(v, 2) for k, v in milliseconds.items()})
 
 
 class IndexState(BaseModel):

@@ -18,6 +18,7 @@ from .ingest import Ingestor, IngestReport
 from .records import Answer, Chunk, Document, ScoredChunk
 from .rerank import Reranker, create_reranker
 from .retrieval import Retriever
+from .stages import record_stages
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,11 @@ class Pipeline:
         ranked = self.reranker.rerank(question, vector, candidates)[:k]
         t3 = time.perf_counter()
         self.last_timings = Timings(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t2))
+        record_stages(
+            embed=self.last_timings.embed,
+            retrieve=self.last_timings.retrieve,
+            rerank=self.last_timings.rerank,
+        )
         return vector, ranked
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
@@ -136,6 +142,7 @@ class Pipeline:
         t0 = time.perf_counter()
         answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
         self.last_timings = replace(self.last_timings, answer=1e3 * (time.perf_counter() - t0))
+        record_stages(answer=self.last_timings.answer)
         return answer
 
     def _with_context(self, passage: ScoredChunk) -> ScoredChunk:
