@@ -30,7 +30,7 @@ FOLLOW_UP = "Och vilka samarbetspartners har det?"
 @pytest.fixture
 def chat_settings(settings: Settings) -> Settings:
     """The two-document settings with the refusal rule off: bag-of-stems vectors are never close enough."""
-    return settings.model_copy(update={"refuse_min_dense": 0.0, "refuse_strong_dense": 0.0})
+    return settings.model_copy(update={"refuse_min_sentence": 0.0, "refuse_coverage_below": 0.0})
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -70,6 +71,9 @@ class LexicalIndex:
 
     def __init__(self, texts: Sequence[str], compounds: Compounds = "split") -> None:
         import bm25s
+
+        # bm25s sets its own logger to DEBUG, which would print on every index refresh.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.compounds = compounds
         base = [stems(t) for t in texts]
