@@ -17,7 +17,7 @@ from planbot.api import create_app
 from planbot.chat import ChatService, Rewriter, is_follow_up
 from planbot.config import Settings
 from planbot.conversations import store_for
-from planbot.errors import IndexUnavailable
+from planbot.errors import IndexUnavailable, InvalidInput
 from planbot.generation import LangChainChatModel
 from planbot.pipeline import Pipeline
 
@@ -68,7 +68,8 @@ def test_follow_ups_that_lean_on_earlier_turns_are_recognised(message: str) -> N
 
 
 @pytest.mark.parametrize(
-    "message", ["Vilka grupper ska folkbiblioteken ägna särskild uppmärksamhet åt?", "Who funds regional libraries?"]
+    "message",
+    ["Vilka grupper ska folkbiblioteken ägna särskild uppmärksamhet åt?", "Who funds regional libraries?"],
 )
 def test_self_contained_questions_are_searched_as_asked(message: str) -> None:
     assert not is_follow_up(message)
@@ -83,8 +84,12 @@ def test_offline_rewrite_carries_the_earlier_questions_key_words_and_keeps_the_m
 
 
 def test_a_chat_model_condenses_and_offline_takes_over_when_it_fails() -> None:
-    condensing = LangChainChatModel(FakeListChatModel(responses=["Vilka samarbetspartners har Bibliotek Värmland?"]), "f")
-    assert Rewriter(condensing).rewrite(FOLLOW_UP, [FIRST]) == "Vilka samarbetspartners har Bibliotek Värmland?"
+    condensing = LangChainChatModel(
+        FakeListChatModel(responses=["Vilka samarbetspartners har Bibliotek Värmland?"]), "f"
+    )
+    assert (
+        Rewriter(condensing).rewrite(FOLLOW_UP, [FIRST]) == "Vilka samarbetspartners har Bibliotek Värmland?"
+    )
     failing = LangChainChatModel(FakeListChatModel(responses=["x"], error_on_chunk_number=0), "f")
     assert Rewriter(failing).rewrite(FOLLOW_UP, [FIRST]) == Rewriter().rewrite(FOLLOW_UP, [FIRST])
 
@@ -108,7 +113,9 @@ def test_chat_answers_then_rewrites_the_follow_up_and_shows_what_was_searched(cl
 def test_conversations_are_listed_read_and_deleted(client: TestClient) -> None:
     a = client.post("/api/chat", json={"message": FIRST}).json()
     client.post("/api/chat", json={"conversation_id": a["conversation_id"], "message": FOLLOW_UP})
-    b = client.post("/api/chat", json={"message": "Vad säger bibliotekslagen om skolbibliotek?", "top_k": 3}).json()
+    b = client.post(
+        "/api/chat", json={"message": "Vad säger bibliotekslagen om skolbibliotek?", "top_k": 3}
+    ).json()
 
     listing = client.get("/api/conversations").json()
     assert [c["id"] for c in listing] == [b["conversation_id"], a["conversation_id"]]
@@ -144,7 +151,11 @@ def test_unknown_conversation_is_a_404_problem(
 @pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
 @pytest.mark.parametrize(
     ("payload", "fragment"),
-    [({"message": "  "}, "empty"), ({"message": "x" * 2001}, "2000"), ({"message": "Hej?", "top_k": 0}, "top_k")],
+    [
+        ({"message": "  "}, "empty"),
+        ({"message": "x" * 2001}, "2000"),
+        ({"message": "Hej?", "top_k": 0}, "top_k"),
+    ],
 )
 def test_bad_messages_are_422_problems_before_any_stream(
     client: TestClient, path: str, payload: dict[str, Any], fragment: str
@@ -163,7 +174,7 @@ def test_conversations_survive_a_restart(chat_settings: Settings, fake_embedder:
     with app() as c:
         cid = c.post("/api/chat", json={"message": FIRST}).json()["conversation_id"]
     with app() as c:
-        assert [t["content"] for t in c.get(f"/api/conversations/{cid}").json()["turns"]][0] == FIRST
+        assert c.get(f"/api/conversations/{cid}").json()["turns"][0]["content"] == FIRST
         follow = c.post("/api/chat", json={"conversation_id": cid, "message": FOLLOW_UP}).json()
         assert "värmland" in (follow["standalone_question"] or "").lower()
 
@@ -176,7 +187,7 @@ def test_history_is_capped_by_settings(chat_settings: Settings, fake_embedder: F
         cid = c.post("/api/chat", json={"message": FIRST}).json()["conversation_id"]
         c.post("/api/chat", json={"conversation_id": cid, "message": FOLLOW_UP})
         turns = c.get(f"/api/conversations/{cid}").json()["turns"]
-    assert [t["content"] for t in turns][0] == FOLLOW_UP and len(turns) == 2
+    assert turns[0]["content"] == FOLLOW_UP and len(turns) == 2
 
 
 # -- streaming -----------------------------------------------------------------------------------------
@@ -220,7 +231,14 @@ def test_failure_after_the_stream_started_is_an_error_event(
     res = client.post("/api/chat/stream", json={"message": FIRST})
     assert res.status_code == 200
     assert events(res.text) == [
-        ("error", {"title": "Index unavailable", "status": 503, "detail": "The vector store at 127.0.0.1:9 does not answer."})
+        (
+            "error",
+            {
+                "title": "Index unavailable",
+                "status": 503,
+                "detail": "The vector store at 127.0.0.1:9 does not answer.",
+            },
+        )
     ]
 
 
@@ -253,7 +271,9 @@ def test_rewriting_finds_the_gold_passage_for_more_follow_ups(real_pipeline: Pip
     conversations = evaluate_chat.load_conversations(EVAL / "conversations.jsonl")
     results = evaluate_chat.run(real_pipeline, conversations, Rewriter())
     plain, rewritten = evaluate_chat.totals(results)
-    print(f"\nfollow-ups with gold in top 5: {plain}/{len(results)} plain, {rewritten}/{len(results)} rewritten")
+    print(
+        f"\nfollow-ups with gold in top 5: {plain}/{len(results)} plain, {rewritten}/{len(results)} rewritten"
+    )
     assert len(conversations) >= 15 and rewritten > plain
 
 
@@ -262,5 +282,5 @@ def test_eval_conversations_file_is_loadable_and_each_ends_in_a_gold_follow_up(t
     assert len(conversations) >= 15 and all(len(c.questions) >= 2 and c.gold for c in conversations)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "turns": [{"question": "Hej?"}], "lang": "sv"}\n', encoding="utf-8")
-    with pytest.raises(Exception, match="bad.jsonl:1: a conversation needs 2"):
+    with pytest.raises(InvalidInput, match=r"bad\.jsonl:1: a conversation needs 2"):
         evaluate_chat.load_conversations(bad)

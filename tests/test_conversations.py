@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -120,3 +121,18 @@ def test_shares_the_file_in_wal_mode_without_touching_other_tables(db: Path) -> 
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert raw.execute("SELECT * FROM feedback").fetchall() == [("m1", 1)]
+
+
+def test_concurrent_replies_to_one_conversation_are_all_kept(db: Path) -> None:
+    store = ConversationStore(db, max_turns=100)
+    cid = store.create("q")
+
+    def reply(worker: int) -> None:
+        for i in range(10):
+            store.append(cid, "user", f"{worker}-{i}")
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(reply, range(4)))
+    assert sorted(t.content for t in store.turns(cid)) == sorted(
+        f"{w}-{i}" for w in range(4) for i in range(10)
+    )

@@ -37,7 +37,9 @@ def passage(i: int, text: str) -> ScoredChunk:
     return ScoredChunk(chunk, 0.9 - i / 100, dense=0.9)
 
 
-def extractive(question: str = "Vad ska kommunerna ha?", texts: list[str] = TEXTS, refused: bool = False) -> Answer:
+def extractive(
+    question: str = "Vad ska kommunerna ha?", texts: list[str] = TEXTS, refused: bool = False
+) -> Answer:
     ps = tuple(passage(i, t) for i, t in enumerate(texts))
     quote = ps[0].chunk.text.split(". ")[0] + "."
     cites = () if refused else (Citation(1, ps[0].chunk, quote, ps[0].score),)
@@ -81,7 +83,9 @@ def test_injected_instructions_in_a_passage_stay_inside_the_data_block() -> None
     ("question", "lang", "words"),
     [("Vad ska kommunerna ha?", "sv", "Svara bara"), ("What must municipalities have?", "en", "Answer only")],
 )
-def test_prompt_numbers_passages_and_speaks_the_questions_language(question: str, lang: str, words: str) -> None:
+def test_prompt_numbers_passages_and_speaks_the_questions_language(
+    question: str, lang: str, words: str
+) -> None:
     system, user = build_prompt(question, lang, [passage(0, TEXTS[0]), passage(1, TEXTS[1])])  # type: ignore[arg-type]
     assert words in system and "[1]" in system
     assert "[1] Dokument 0, 2 §" in user and "[2] Dokument 1, 3 §" in user
@@ -105,7 +109,11 @@ def test_keeps_cited_sentences_renumbers_them_and_quotes_the_passages_verbatim()
 @pytest.mark.parametrize(
     ("reply", "kept", "note"),
     [
-        ("Varje kommun ska ha folkbibliotek [1]. Månen är gjord av ost [9].", "folkbibliotek. [1]", "1 mening"),
+        (
+            "Varje kommun ska ha folkbibliotek [1]. Månen är gjord av ost [9].",
+            "folkbibliotek. [1]",
+            "1 mening",
+        ),
         ("Varje kommun ska ha folkbibliotek [1]. Det vet alla.", "folkbibliotek. [1]", "1 mening"),
         ("Varje kommun ska ha folkbibliotek [0][1][4].", "folkbibliotek. [1]", None),
         ("Varje kommun ska ha folkbibliotek.", None, "ingen mening med en giltig källhänvisning"),
@@ -113,7 +121,15 @@ def test_keeps_cited_sentences_renumbers_them_and_quotes_the_passages_verbatim()
         ("[1] [2]. [3]", None, "ingen mening med en giltig källhänvisning"),
         ("Varje kommun ska ha folkbibliotek [4].", None, "ingen mening med en giltig källhänvisning"),
     ],
-    ids=["out-of-range", "uncited-sentence", "mixed-markers", "no-markers", "empty", "only-markers", "all-invalid"],
+    ids=[
+        "out-of-range",
+        "uncited-sentence",
+        "mixed-markers",
+        "no-markers",
+        "empty",
+        "only-markers",
+        "all-invalid",
+    ],
 )
 def test_verification_drops_unsourced_sentences_and_falls_back_when_none_remain(
     reply: str, kept: str | None, note: str | None
@@ -130,7 +146,9 @@ def test_verification_drops_unsourced_sentences_and_falls_back_when_none_remain(
 
 @pytest.mark.parametrize("fail_at", [0, 12])
 def test_model_error_falls_back_to_the_extractive_answer_and_says_so(fail_at: int) -> None:
-    model = FakeListChatModel(responses=["Varje kommun ska ha folkbibliotek [1]."], error_on_chunk_number=fail_at)
+    model = FakeListChatModel(
+        responses=["Varje kommun ska ha folkbibliotek [1]."], error_on_chunk_number=fail_at
+    )
     tokens, answer = generate(LangChainChatModel(model, "fake"))
     assert len(tokens) == fail_at  # what streamed before the failure is replaced by the final answer
     assert answer.mode == "extractive" and answer.text == extractive().text
@@ -139,7 +157,9 @@ def test_model_error_falls_back_to_the_extractive_answer_and_says_so(fail_at: in
 
 
 def test_streams_tokens_as_the_model_writes_them_then_the_verified_answer() -> None:
-    model = GenericFakeChatModel(messages=iter(["Varje kommun ska ha folkbibliotek [1]. Och mer utan källa."]))
+    model = GenericFakeChatModel(
+        messages=iter(["Varje kommun ska ha folkbibliotek [1]. Och mer utan källa."])
+    )
     tokens, answer = generate(LangChainChatModel(model, "fake"))
     assert len(tokens) > 3  # GenericFakeChatModel splits on spaces
     assert "".join(tokens) == "Varje kommun ska ha folkbibliotek [1]. Och mer utan källa."
@@ -167,7 +187,9 @@ def _closed_port() -> int:
 
 
 def test_openai_provider_against_an_unreachable_server_falls_back_with_a_note() -> None:
-    llm = LLMSettings(provider="openai", model="m", base_url=f"http://127.0.0.1:{_closed_port()}/v1", timeout_s=5)
+    llm = LLMSettings(
+        provider="openai", model="m", base_url=f"http://127.0.0.1:{_closed_port()}/v1", timeout_s=5
+    )
     model = create_chat_model(llm)
     assert model is not None
     _, answer = generate(model)

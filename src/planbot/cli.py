@@ -92,6 +92,7 @@ def ingest(path: Path | None, rebuild: bool) -> None:
 @with_filters
 def ask(question: str, as_json: bool, top_k: int, **filters: Any) -> None:
     """Answer QUESTION from the documents, with citations."""
+    from .chat_cli import print_sources
     from .pipeline import Pipeline
     from .schemas import AnswerOut
 
@@ -105,12 +106,7 @@ def ask(question: str, as_json: bool, top_k: int, **filters: Any) -> None:
         click.echo(AnswerOut.from_answer(answer).model_dump_json(indent=2))
         return
     click.echo(answer.text)
-    if answer.citations:
-        click.echo("")
-        for c in answer.citations:
-            url = f" <{c.chunk.source_url}>" if c.chunk.source_url else ""
-            click.echo(f"[{c.n}] {c.chunk.title}, {c.chunk.locator}{url}")
-            click.echo(f"    “{c.quote}”")
+    print_sources(answer)
 
 
 @main.command()

@@ -79,7 +79,12 @@ class SentenceTransformerEmbedder:
             ) from exc
         self._e5 = ("e5" in model.lower()) if e5_prompts is None else e5_prompts
         self.name = "sentence-transformers/" + "/".join(model.rstrip("/").split("/")[-2:])
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the method; older releases only have the old name.
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = get_dim()
         self.dimension = int(dim) if dim else int(self.embed(["x"]).shape[1])
 
     def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
