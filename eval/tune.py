@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from planbot.config import Settings
+from planbot.answer import content_stems
 from planbot.evaluate import holds_gold, load_questions
 from planbot.pipeline import Pipeline
 
@@ -38,8 +39,13 @@ def features(pipeline: Pipeline, questions: list, depth: int = 30) -> list[dict]
         for cid, v in r.index.chunk_vectors(missing, r.documents).items():
             cands[cid]["dense"] = float(v @ qv)
         best: dict[str, float] = defaultdict(float)
+        best_lex: dict[str, float] = defaultdict(float)
+        q_stems = content_stems(q.question)
         for sv in r.index.sentence_vectors(list(cands), r.documents):
             best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ qv))
+            text = cands[sv.chunk_id]["chunk"].text[sv.start : sv.end]
+            share = len(q_stems & content_stems(text)) / max(1, len(q_stems))
+            best_lex[sv.chunk_id] = max(best_lex[sv.chunk_id], float(sv.vector @ qv) + 0.05 * share)
         titles = {d.id: d.title for d in r.documents.values()}
         tv = dict(zip(titles, pipeline.embedder.embed(list(titles.values())), strict=True))
         rows = []
@@ -53,6 +59,7 @@ def features(pipeline: Pipeline, questions: list, depth: int = 30) -> list[dict]
                     "lex": f.get("lex", 0.0),
                     "lex_rank": f.get("lex_rank", 99),
                     "sent": best.get(cid, f.get("dense", 0.0)),
+                    "sentlex": best_lex.get(cid, f.get("dense", 0.0)),
                     "title": float(tv[f["chunk"].document_id] @ qv),
                 }
             )
@@ -73,6 +80,7 @@ def score_rows(rows: list[dict], p: dict) -> list[dict]:
     for rank, (_, row) in enumerate(fused, 1):
         if rank <= p["depth"]:
             s = p["ws"] * row["sent"] + p["wp"] * row["dense"] + p["wf"] / rank**0.5
+            s += p.get("wsl", 0.0) * row.get("sentlex", 0.0)
             s += p.get("wx", 0.0) * row["lex"] / top_lex + p.get("wt", 0.0) * row.get("title", 0.0)
         else:
             s = -rank
@@ -115,10 +123,11 @@ def main() -> None:
         "wl": [0.0, 0.3, 0.6, 1.0],
         "k": [5, 20, 60],
         "depth": [10, 20, 30],
-        "ws": [0.0, 0.5, 1.0, 2.0],
+        "ws": [0.0, 1.0, 2.0],
         "wp": [0.0, 1.0],
         "wf": [0.0],
         "wx": [0.0, 0.04, 0.08, 0.12],
+        "wsl": [0.0, 0.5, 1.0],
     }
     results = []
     for values in itertools.product(*grid.values()):

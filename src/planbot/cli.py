@@ -120,7 +120,11 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = _settings(host=host, port=port)
     click.echo(f"planbot on http://{settings.host}:{settings.port}  (API docs at /docs)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    # A keep-alive longer than uvicorn's 5 s: a busy client reusing a connection the server just
+    # closed sees a dropped request (seen in the load suite at 50 clients).
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", timeout_keep_alive=30
+    )
 
 
 @main.command(name="eval")

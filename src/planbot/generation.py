@@ -71,6 +71,9 @@ def create_chat_model(llm: LLMSettings) -> ChatModel | None:
                 max_completion_tokens=llm.max_tokens,
                 timeout=llm.timeout_s,
                 max_retries=1,
+                # Compatible servers (llama.cpp, older vLLM) read only the legacy max_tokens and would
+                # otherwise generate until the context is full; api.openai.com rejects it for new models.
+                extra_body={"max_tokens": llm.max_tokens} if llm.base_url else None,
             )
             return LangChainChatModel(model, f"openai:{llm.model}")
         if llm.provider == "ollama":
