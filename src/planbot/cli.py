@@ -175,10 +175,10 @@ def dump(obj: Any) -> str:
 
 def _register() -> None:
     from .bench import bench
-    from .chat_cli import chat
+    from .chat_cli import chat, eval_chat
     from .sync import sync
 
-    for command in (chat, sync, bench):
+    for command in (chat, eval_chat, sync, bench):
         main.add_command(command)
 
 
