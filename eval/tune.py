@@ -105,6 +105,27 @@ def metrics(data: list[dict], p: dict) -> dict:
     return {"top1": t1 / n, "top5": t5 / n, "mrr": mrr / n}
 
 
+def compounds_effect(pipeline: Pipeline, questions: list) -> None:
+    """BM25 alone with and without compound splitting: does splitting help in Swedish?"""
+    from planbot.lexical import LexicalIndex
+    from planbot.retrieval import embedding_text
+
+    chunks = pipeline.retriever.chunks
+    texts = [embedding_text(c) for c in chunks]
+    for mode in ("none", "split"):
+        index = LexicalIndex(texts, mode)  # type: ignore[arg-type]
+        t1 = t5 = n = 0
+        for q in questions:
+            if q.refuse:
+                continue
+            n += 1
+            order = np.argsort(-index.scores(q.question))[:5]
+            hits = [holds_gold(chunks[i].text, q.gold) for i in order]
+            t1 += hits[0]
+            t5 += any(hits)
+        print(f"BM25 only, compounds={mode}: top-1 {t1 / n:.3f}, top-5 {t5 / n:.3f}")
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     path = Path(args[0] if args else "eval/questions.jsonl")
@@ -112,6 +133,7 @@ def main() -> None:
     questions = load_questions(path)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=False)
+    compounds_effect(pipeline, questions)
     if cache.exists() and "--cached" in sys.argv:
         data = json.loads(cache.read_text())
     else:

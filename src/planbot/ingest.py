@@ -22,6 +22,9 @@ from .retrieval import embedding_text
 
 log = logging.getLogger(__name__)
 
+# Called with (texts embedded so far, texts to embed) as an ingest goes, e.g. to update a job.
+Progress = Callable[[int, int], None]
+
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+\.|[a-z]\))\s")
 
 
@@ -91,8 +94,10 @@ class Ingestor:
         chunk_tokens: int = 350,
         batch_size: int = 16,
         progress: bool | None = None,
+        on_progress: Progress | None = None,
     ) -> None:
         self.index = index
+        self.on_progress = on_progress
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
         self.batch_size = batch_size
@@ -139,6 +144,8 @@ class Ingestor:
         ) as bar:
             for doc, chunks in todo:
                 self._store(doc, chunks, bar, report)
+                if self.on_progress is not None:
+                    self.on_progress(report.chunks_embedded + report.sentences_embedded, total)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import queue
 import threading
@@ -44,7 +45,8 @@ class Job:
     finished: dt.datetime | None = None
 
 
-Work = Callable[[], IngestReport]
+# Work receives a progress callback (texts embedded, texts to embed) and returns its ingest report.
+Work = Callable[[Callable[[int, int], None]], IngestReport]
 
 
 def report_dict(report: IngestReport) -> dict[str, object]:
@@ -149,12 +151,15 @@ class JobRunner:
             self._changed.notify_all()
             return job
 
+    def _progress(self, job_id: str, done: int, total: int) -> None:
+        self._update(job_id, done=done, total=total)
+
     def _run(self) -> None:
         while (job_id := self._queue.get()) is not None:
             work, on_failure = self._work.pop(job_id)
             job = self._update(job_id, state="running", started=_now())
             try:
-                report = work()
+                report = work(functools.partial(self._progress, job_id))
             except Exception as exc:
                 log.exception("job %s (%s) failed", job_id, job.kind)
                 if on_failure is not None:
@@ -168,8 +173,8 @@ class JobRunner:
                 self._update(
                     job_id,
                     state="failed" if failed else "done",
-                    done=report.chunks_embedded,
-                    total=report.chunks_embedded,
+                    done=report.chunks_embedded + report.sentences_embedded,
+                    total=report.chunks_embedded + report.sentences_embedded,
                     report=report_dict(report),
                     error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
                     finished=_now(),

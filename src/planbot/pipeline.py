@@ -14,7 +14,7 @@ from .embedding import Embedder, Vectors, create_embedder
 from .errors import InvalidInput, NotFound
 from .filters import Filters
 from .index import ChromaIndex, IndexedDocument
-from .ingest import Ingestor, IngestReport
+from .ingest import Ingestor, IngestReport, Progress
 from .records import Answer, Chunk, Document, ScoredChunk
 from .rerank import Reranker, create_reranker
 from .retrieval import Retriever
@@ -65,7 +65,7 @@ class Pipeline:
 
     # -- ingest ------------------------------------------------------------------------------
 
-    def ingestor(self, progress: bool | None = None) -> Ingestor:
+    def ingestor(self, progress: bool | None = None, on_progress: Progress | None = None) -> Ingestor:
         """An ingestor writing to this pipeline's index."""
         return Ingestor(
             self.index,
@@ -73,20 +73,25 @@ class Pipeline:
             chunk_tokens=self.settings.chunk_tokens,
             batch_size=self.settings.embed_batch_size,
             progress=progress,
+            on_progress=on_progress,
         )
 
-    def ingest(self, path: Path | None = None, *, progress: bool | None = None) -> IngestReport:
+    def ingest(
+        self, path: Path | None = None, *, progress: bool | None = None, on_progress: Progress | None = None
+    ) -> IngestReport:
         """Bring the index in line with the corpus directory (or ``path``) and refresh search."""
         with self._write_lock:
-            report = self.ingestor(progress).ingest_corpus(path or self.settings.corpus_dir)
+            report = self.ingestor(progress, on_progress).ingest_corpus(path or self.settings.corpus_dir)
             if report.changed or not self.retriever.chunks:
                 self.retriever.refresh()
         return report
 
-    def ingest_documents(self, docs: list[Document], *, progress: bool | None = False) -> IngestReport:
+    def ingest_documents(
+        self, docs: list[Document], *, progress: bool | None = False, on_progress: Progress | None = None
+    ) -> IngestReport:
         """Add or replace already-loaded documents (uploads, synced sources) and refresh search."""
         with self._write_lock:
-            report = self.ingestor(progress).ingest_documents(docs)
+            report = self.ingestor(progress, on_progress).ingest_documents(docs)
             if report.changed:
                 self.retriever.refresh()
         return report

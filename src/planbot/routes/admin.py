@@ -17,6 +17,7 @@ from ..config import Settings
 from ..deps import PipelineDep, SettingsDep, require_read, require_write
 from ..errors import DocumentError, InvalidInput
 from ..ingest import IngestReport
+from ..ingest import Progress as OnProgress
 from ..jobs import Job, JobRunner, runner_for
 from ..pipeline import Pipeline
 from ..uploads import (
@@ -47,7 +48,7 @@ JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 class Progress(BaseModel):
-    """Chunks embedded so far out of the chunks to embed (total is unknown until a re-index ends)."""
+    """Texts (chunks and their sentences) embedded so far out of those to embed."""
 
     done: int
     total: int | None
@@ -149,7 +150,7 @@ def _accept(
         store(settings.data_dir, parsed)
         job = jobs.submit(
             "upload",
-            lambda: pipeline.ingest_documents([parsed.document]),
+            lambda progress: pipeline.ingest_documents([parsed.document], on_progress=progress),
             total=len(chunks),
             document_id=doc_id,
             content_hash=parsed.document.content_hash,
@@ -182,16 +183,16 @@ def reindex(response: Response, pipeline: PipelineDep, settings: SettingsDep, jo
         # A re-index already waiting will see everything this one would: one is enough.
         job = jobs.active("reindex")
         if job is None or job.state != "queued":
-            job = jobs.submit("reindex", lambda: _reindex(pipeline, settings))
+            job = jobs.submit("reindex", lambda progress: _reindex(pipeline, settings, progress))
     out = JobOut.from_job(job)
     response.headers["Location"] = out.url
     return out
 
 
-def _reindex(pipeline: Pipeline, settings: Settings) -> IngestReport:
-    report = pipeline.ingest(progress=False)
+def _reindex(pipeline: Pipeline, settings: Settings, progress: OnProgress) -> IngestReport:
+    report = pipeline.ingest(progress=False, on_progress=progress)
     docs, errors = load_stored(settings.data_dir, settings.upload_parse_seconds)
-    uploads = pipeline.ingest_documents(docs)
+    uploads = pipeline.ingest_documents(docs, on_progress=progress)
     report.added += uploads.added
     report.updated += uploads.updated
     report.unchanged += uploads.unchanged
