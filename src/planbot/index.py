@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,8 @@ from .records import Chunk, Document
 log = logging.getLogger(__name__)
 
 _BATCH = 500
+# Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
+_SENTENCE_CACHE = 2000
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,10 @@ class ChromaIndex:
     ) -> None:
         self._client = _client(index_dir, chroma_url)
         self.embedder_name = embedder_name
+        self._sentence_counts: dict[str, int] = {}
+        # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
+        self._sentence_cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
+        self._cache_lock = threading.Lock()
         self.dimension = dimension
         meta = {"embedder": embedder_name, "dimension": dimension}
         try:
@@ -203,18 +211,24 @@ class ChromaIndex:
     ) -> None:
         """Store chunks and sentences, publish the document in the manifest, then sweep its old version."""
         suffix = "@" + doc.content_hash[:16]
+        # Sentence ids are numbered per chunk, so a search fetches them by id, not by a metadata scan.
+        counts: dict[str, int] = {}
+        sentence_ids = []
+        for cid, _, _ in sentences:
+            sentence_ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
+            counts[cid] = counts.get(cid, 0) + 1
         for lo in range(0, len(chunks), _BATCH):
             part = chunks[lo : lo + _BATCH]
             self._chunks.upsert(
                 ids=[c.id + suffix for c in part],
                 embeddings=vectors[lo : lo + _BATCH],
                 documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c, doc) for c in part],
+                metadatas=[_chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
             )
         for lo in range(0, len(sentences), _BATCH):
             part_s = sentences[lo : lo + _BATCH]
             self._sentences.upsert(
-                ids=[f"{cid}{suffix}:{s}-{e}" for cid, s, e in part_s],
+                ids=sentence_ids[lo : lo + _BATCH],
                 embeddings=sentence_vectors[lo : lo + _BATCH],
                 metadatas=[
                     {
@@ -275,11 +289,12 @@ class ChromaIndex:
     def all_chunks(self, live: dict[str, IndexedDocument] | None = None) -> list[Chunk]:
         """Every visible chunk, in document and reading order."""
         live = self.documents() if live is None else live
-        out = [
-            chunk_from_metadata(text or "", meta, cid)
-            for cid, meta, text in self._get_all(self._chunks, include=["metadatas", "documents"])
-            if _is_live(meta, live)
-        ]
+        out = []
+        for cid, meta, text in self._get_all(self._chunks, include=["metadatas", "documents"]):
+            if _is_live(meta, live):
+                chunk = chunk_from_metadata(text or "", meta, cid)
+                self._sentence_counts[chunk.id] = int(meta.get("sentences", -1))
+                out.append(chunk)
         out.sort(key=lambda c: (c.document_id, c.ordinal))
         return out
 
@@ -330,18 +345,53 @@ class ChromaIndex:
     def sentence_vectors(
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:
-        """Stored sentence vectors of the given visible chunks."""
-        ids = list(chunk_ids)
-        if not ids:
-            return []
-        res = self._sentences.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
-        return [
-            SentenceVector(
-                str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
-            )
-            for m, v in zip(res["metadatas"], res["embeddings"], strict=True)
-            if _is_live(m, live)
-        ]
+        """Stored sentence vectors of the given visible chunks (recently used ones come from memory)."""
+        keys = {
+            c: f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}"
+            for c in chunk_ids
+            if c.split("#", 1)[0] in live
+        }
+        out: list[SentenceVector] = []
+        missing = []
+        with self._cache_lock:
+            for cid, key in keys.items():
+                if key in self._sentence_cache:
+                    self._sentence_cache.move_to_end(key)
+                    out.extend(self._sentence_cache[key])
+                else:
+                    missing.append(cid)
+        if missing:
+            fetched = self._fetch_sentences(missing, live)
+            with self._cache_lock:
+                for cid in missing:
+                    self._sentence_cache[keys[cid]] = fetched.get(cid, [])
+                    out.extend(fetched.get(cid, []))
+                while len(self._sentence_cache) > _SENTENCE_CACHE:
+                    self._sentence_cache.popitem(last=False)
+        return out
+
+    def _fetch_sentences(
+        self, ids: list[str], live: dict[str, IndexedDocument]
+    ) -> dict[str, list[SentenceVector]]:
+        if all(self._sentence_counts.get(c, -1) >= 0 for c in ids):
+            wanted = [
+                f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}:s{i}"
+                for c in ids
+                for i in range(self._sentence_counts[c])
+            ]
+            if not wanted:
+                return {}
+            res = self._sentences.get(ids=wanted, include=["metadatas", "embeddings"])
+        else:  # an index written before sentence ids were numbered
+            res = self._sentences.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
+        out: dict[str, list[SentenceVector]] = {}
+        for m, v in zip(res["metadatas"], res["embeddings"], strict=True):
+            if _is_live(m, live):
+                sv = SentenceVector(
+                    str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
+                )
+                out.setdefault(sv.chunk_id, []).append(sv)
+        return out
 
     def _get_all(
         self, collection: Any, include: list[str]
