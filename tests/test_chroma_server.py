@@ -14,6 +14,7 @@ import pytest
 
 from planbot.config import Settings
 from planbot.errors import IndexUnavailable
+from planbot.loadtest import stop_process
 from planbot.pipeline import Pipeline
 
 from .support import FakeEmbedder
@@ -55,12 +56,7 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 10)
         log.close()
 
 

@@ -23,6 +23,7 @@ from fastapi.testclient import TestClient
 from planbot.api import create_app
 from planbot.config import LLMSettings, Settings
 from planbot.generation import GroundedGenerator, Token, create_chat_model
+from planbot.loadtest import stop_process
 from planbot.pipeline import Pipeline
 
 from .support import FakeEmbedder
@@ -69,12 +70,7 @@ def server(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
             time.sleep(0.5)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, 20)
 
 
 def make_client(settings: Settings, base: str, max_tokens: int) -> TestClient:

@@ -218,12 +218,17 @@ def serve(env: dict[str, str], port: int, log_path: Path, ready_timeout_s: float
             _wait_healthy(url, process, ready_timeout_s, log_path)
             yield Server(url, process, time.perf_counter() - started)
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop_process(process, 15)
+
+
+def stop_process(process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Ask a server process to stop; kill it if it has not within ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float, log_path: Path) -> None:
