@@ -62,15 +62,21 @@ class Commitment:
 
     def commits(self, sentence: str, lead_in: str = "", headings: tuple[str, ...] = ()) -> bool:
         """Whether ``sentence`` (with its list lead-in and section headings) commits the plan."""
+        if self.attribution.find(sentence):
+            return False
         if self.strong.find(sentence):
             return True
         if self.hedges.find(sentence):
             return False
-        if self.phrases.find(sentence) and not self.attribution.find(sentence):
+        if self.phrases.find(sentence):
             return True
         if lead_in and (self.strong.find(lead_in) or self.phrases.find(lead_in)):
             return not self.hedges.find(lead_in)
         return any(self.sections.find(h) for h in headings)
+
+    def plain(self, sentence: str) -> bool:
+        """A statement in the plan's own voice: it neither restates the law nor hedges."""
+        return not self.attribution.find(sentence) and not self.hedges.find(sentence)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class Requirement:
     cues: Cues
     also: Cues
     optional: bool = False
+    statement_is_enough: bool = False
 
     def addressed_by(self, text: str, context: str = "") -> list[str]:
         """The cue words ``text`` matches, or [] when it does not (``also`` may match in ``context``)."""
@@ -106,6 +113,7 @@ class RequirementList:
     commitment: Commitment
     passages: int = 8
     quoted: int = 3
+    mention_similarity: float = 1.0
 
 
 def _strings(raw: dict[str, Any], key: str, where: str) -> list[str]:
@@ -149,13 +157,19 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
                 cues=Cues.of(cues),
                 also=Cues.of(_strings(k, "also", where)),
                 optional=bool(k.get("optional", False)),
+                statement_is_enough=bool(k.get("statement_is_enough", False)),
             )
         )
     if not items:
         raise InvalidInput(f"{source} holds no [[krav]] items.")
     search = raw.get("search", {})
     return RequirementList(
-        source, tuple(items), commitment, int(search.get("passages", 8)), int(search.get("quoted", 3))
+        source,
+        tuple(items),
+        commitment,
+        int(search.get("passages", 8)),
+        int(search.get("quoted", 3)),
+        float(search.get("mention_similarity", 1.0)),
     )
 
 

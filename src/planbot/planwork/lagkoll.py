@@ -1,0 +1,247 @@
+"""Lagkoll: check a library plan against the requirement list, requirement by requirement, with quotes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from planbot.chunking import split_sentences
+from planbot.filters import Filters
+from planbot.pipeline import Pipeline
+from planbot.records import Chunk
+
+from .requirements import Requirement, RequirementList
+
+Status = Literal["behandlas", "nämns", "saknas"]
+STATUSES: tuple[Status, ...] = ("behandlas", "nämns", "saknas")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A plan sentence that addresses a requirement: quoted verbatim from its passage."""
+
+    chunk: Chunk
+    quote: str
+    cues: tuple[str, ...]
+    commits: bool
+    similarity: float
+
+
+@dataclass(frozen=True)
+class LawSource:
+    """The passage a requirement rests on; ``verified`` when its wording was found verbatim in the index."""
+
+    document_id: str
+    title: str
+    locator: str
+    text: str
+    source_url: str | None
+    verified: bool
+
+
+@dataclass(frozen=True)
+class RequirementResult:
+    """One requirement's status in the plan, the plan's sentences behind it, and the law's wording."""
+
+    requirement: Requirement
+    status: Status
+    evidence: tuple[Evidence, ...]
+    law: LawSource
+    best_similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class LagkollReport:
+    """The whole check of one plan."""
+
+    document_id: str
+    title: str
+    requirement_file: str
+    results: tuple[RequirementResult, ...]
+
+    def counts(self) -> dict[Status, int]:
+        """How many requirements got each status."""
+        return {s: sum(r.status == s for r in self.results) for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class _Unit:
+    start: int
+    end: int
+    lead: str
+
+
+def _units(text: str) -> list[_Unit]:
+    """The sentences of a passage; a list item remembers the sentence that introduces it."""
+    out: list[_Unit] = []
+    lead = ""
+    for start, end in split_sentences(text):
+        piece = text[start:end]
+        if _LIST_ITEM.match(piece):
+            out.append(_Unit(start, end, lead))
+        else:
+            out.append(_Unit(start, end, ""))
+            lead = piece.strip() if piece.rstrip().endswith(":") else ""
+    return out
+
+
+def _search_text(req: Requirement) -> str:
+    """What is searched for a requirement: its query and its cue words (wildcards dropped)."""
+    return " ".join([req.query, *(c.replace("*", "") for c in req.cues.cues)])
+
+
+class LagkollChecker:
+    """Checks plans in the index against a requirement list, searching only inside the plan."""
+
+    def __init__(self, pipeline: Pipeline, requirements: RequirementList) -> None:
+        self.pipeline = pipeline
+        self.requirements = requirements
+
+    def check(self, document_id: str) -> LagkollReport:
+        """Every requirement's status in the plan ``document_id`` (NotFound if it is not indexed)."""
+        doc, chunks = self.pipeline.document(document_id)
+        laws = self._law_sources()
+        results = tuple(
+            self._check_one(req, document_id, chunks, laws[req.id]) for req in self.requirements.requirements
+        )
+        return LagkollReport(doc.id, doc.title, self.requirements.source, results)
+
+    def _check_one(
+        self, req: Requirement, document_id: str, chunks: list[Chunk], law: LawSource
+    ) -> RequirementResult:
+        vector, ranked = self.pipeline.search(
+            _search_text(req), self.requirements.passages, Filters(document_id=[document_id])
+        )
+        # Retrieval ranks the plan's passages; every passage holding a cue is read too, so a requirement
+        # the plan covers in words the search ranked low is still found (a wrong "saknas" is the worst error).
+        candidates = {p.chunk.id: p.chunk for p in ranked}
+        for chunk in chunks:
+            if chunk.id not in candidates and (req.cues.find(chunk.text) or req.cues.find(_heading(chunk))):
+                candidates[chunk.id] = chunk
+        similarity: dict[tuple[str, int], float] = {}
+        documents = self.pipeline.retriever.documents
+        for sv in self.pipeline.index.sentence_vectors(list(candidates), documents):
+            similarity[(sv.chunk_id, sv.end)] = float(sv.vector @ vector)
+        found: list[Evidence] = []
+        nearest: Evidence | None = None
+        for chunk in candidates.values():
+            heading = _heading(chunk)
+            headings = tuple(h for h in chunk.heading_path if h != chunk.title)
+            for unit in _units(chunk.text):
+                sentence = chunk.text[unit.start : unit.end].strip()
+                sim = similarity.get((chunk.id, unit.end), 0.0)
+                if nearest is None or sim > nearest.similarity:
+                    nearest = Evidence(chunk, sentence, (), False, sim)
+                context = f"{unit.lead}\n{heading}"
+                cues = req.addressed_by(sentence, context) or (
+                    req.addressed_by(heading, f"{unit.lead}\n{sentence}") if heading else []
+                )
+                if not cues:
+                    continue
+                rules = self.requirements.commitment
+                commits = rules.commits(sentence, unit.lead, headings) or (
+                    req.statement_is_enough and rules.plain(sentence)
+                )
+                found.append(Evidence(chunk, sentence, tuple(cues), commits, sim))
+        found.sort(key=lambda e: (-e.commits, -len(e.cues), -e.similarity))
+        status: Status = "saknas"
+        if found:
+            status = "behandlas" if found[0].commits else "nämns"
+        elif nearest is not None and nearest.similarity >= self.requirements.mention_similarity:
+            # No cue, but a sentence close in meaning: report it as mentioned rather than missing.
+            status, found = "nämns", [nearest]
+        return RequirementResult(
+            req, status, tuple(found[: self.requirements.quoted]), law, nearest.similarity if nearest else 0.0
+        )
+
+    def _law_sources(self) -> dict[str, LawSource]:
+        """Each requirement's law passage, checked verbatim against the index when the law is indexed."""
+        docs = self.pipeline.documents()
+        by_doc: dict[str, dict[str, str]] = {}
+        out: dict[str, LawSource] = {}
+        for req in self.requirements.requirements:
+            indexed = docs.get(req.document_id)
+            if indexed is not None and req.document_id not in by_doc:
+                _, law_chunks = self.pipeline.document(req.document_id)
+                texts: dict[str, str] = {}
+                for c in law_chunks:
+                    texts[c.locator] = texts.get(c.locator, "") + "\n\n" + c.text
+                by_doc[req.document_id] = texts
+            verified = req.law_text in by_doc.get(req.document_id, {}).get(req.locator, "")
+            out[req.id] = LawSource(
+                req.document_id,
+                indexed.title if indexed else req.document_id,
+                req.locator,
+                req.law_text,
+                indexed.source_url if indexed else None,
+                verified,
+            )
+        return out
+
+
+def _heading(chunk: Chunk) -> str:
+    """The passage's own section heading (not the document title)."""
+    inner = [h for h in chunk.heading_path if h != chunk.title]
+    return inner[-1] if inner else ""
+
+
+def unverified_sources(report: LagkollReport) -> list[str]:
+    """Requirements whose law wording was not found verbatim in the indexed passage they name."""
+    return [r.requirement.id for r in report.results if not r.law.verified]
+
+
+# -- exports ---------------------------------------------------------------------------------------------
+
+_STATUS_MARK: dict[Status, str] = {"behandlas": "✔ behandlas", "nämns": "~ nämns", "saknas": "✘ saknas"}
+
+
+def to_markdown(report: LagkollReport) -> str:
+    """The report as Markdown: one section per requirement, the law beside the plan's own words."""
+    c = report.counts()
+    lines = [
+        f"# Lagkoll: {report.title}",
+        "",
+        f"Dokument: `{report.document_id}` · Kravlista: `{report.requirement_file}` · "
+        f"behandlas {c['behandlas']}, nämns {c['nämns']}, saknas {c['saknas']}",
+        "",
+    ]
+    for r in report.results:
+        req = r.requirement
+        optional = " (där det är relevant)" if req.optional else ""
+        lines += [f"## {req.title}{optional}", "", f"**{_STATUS_MARK[r.status]}**", ""]
+        law = r.law
+        lines.append(f"> {' '.join(law.text.split())}")
+        lines += [f"> — {law.title}, {law.locator}", ""]
+        for e in r.evidence:
+            page = f", s. {e.chunk.page}" if e.chunk.page and "s." not in e.chunk.locator else ""
+            lines.append(f"- \u201c{' '.join(e.quote.split())}\u201d ({e.chunk.locator}{page})")
+        if r.evidence:
+            lines.append("")
+    return "\n".join(lines)
+
+
+CSV_COLUMNS = ["krav_id", "krav", "status", "lagrum", "lagtext", "planens_ställe", "citat_ur_planen"]
+
+
+def to_csv(report: LagkollReport) -> str:
+    """The report as CSV, one row per requirement (several plan quotes joined by ' | ')."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for r in report.results:
+        writer.writerow(
+            [
+                r.requirement.id,
+                r.requirement.title,
+                r.status,
+                f"{r.law.title}, {r.law.locator}",
+                " ".join(r.law.text.split()),
+                " | ".join(e.chunk.locator for e in r.evidence),
+                " | ".join(" ".join(e.quote.split()) for e in r.evidence),
+            ]
+        )
+    return out.getvalue()
