@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     # A source larger than this is refused rather than filling the disk.
     sync_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
+    # `planbot lagkoll` and /api/lagkoll: the requirement list; None means the one shipped with planbot
+    # (src/planbot/planwork/lagkrav.toml). A librarian's own copy can reword or extend it.
+    lagkrav_file: Path | None = None
+
     # Duration of each phase of the load suite (tests/load); `planbot bench --load` defaults to 60 s.
     load_seconds: float = Field(default=20.0, gt=0)
 

@@ -1,0 +1,121 @@
+"""Compare plans: one question answered per document, each column cited or "nämns inte"."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from planbot.errors import InvalidInput, NotFound
+from planbot.filters import Filters, document_period
+from planbot.pipeline import Pipeline
+from planbot.records import Answer
+
+NOT_MENTIONED = "nämns inte"
+MAX_DOCUMENTS = 12
+
+
+@dataclass(frozen=True)
+class Column:
+    """One document's answer: the pipeline's own answer with a document filter (refused = not mentioned)."""
+
+    document_id: str
+    title: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The question and one column per document."""
+
+    question: str
+    columns: tuple[Column, ...]
+
+
+def select_documents(
+    pipeline: Pipeline,
+    document_ids: list[str] | None = None,
+    doc_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[str]:
+    """The documents to compare: the ids given (each must exist), or those of a type valid in a period."""
+    docs = pipeline.documents()
+    if document_ids:
+        unknown = [d for d in document_ids if d not in docs]
+        if unknown:
+            raise NotFound(f"No document with id {unknown[0]!r}; GET /api/documents lists them.")
+        chosen = list(dict.fromkeys(document_ids))
+    elif doc_type:
+        period = Filters(date_from=date_from, date_to=date_to)
+        chosen = sorted(
+            d.id
+            for d in docs.values()
+            if d.doc_type == doc_type
+            and (period.is_empty() or period.matches(d.doc_type, d.id, document_period(d.metadata)))
+        )
+    else:
+        raise InvalidInput("Name two or more documents ('document_ids') or a document type ('doc_type').")
+    if len(chosen) < 2:
+        raise InvalidInput(
+            f"Comparing needs at least two documents; {len(chosen)} matched. "
+            "Name more document ids, or widen the type or period."
+        )
+    if len(chosen) > MAX_DOCUMENTS:
+        raise InvalidInput(f"{len(chosen)} documents matched; compare at most {MAX_DOCUMENTS} at a time.")
+    return chosen
+
+
+def compare(
+    pipeline: Pipeline,
+    question: str,
+    document_ids: list[str] | None = None,
+    doc_type: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    top_k: int = 3,
+) -> Comparison:
+    """Ask ``question`` of each document on its own, with the pipeline's refusal rule per column."""
+    question = pipeline.validate_question(question)
+    chosen = select_documents(pipeline, document_ids, doc_type, date_from, date_to)
+    docs = pipeline.documents()
+    columns = tuple(
+        Column(d, docs[d].title, pipeline.ask(question, top_k, Filters(document_id=[d]))) for d in chosen
+    )
+    return Comparison(question, columns)
+
+
+def column_text(column: Column) -> str:
+    """The column's answer as one line, or "nämns inte"."""
+    return NOT_MENTIONED if column.answer.refused else " ".join(column.answer.text.split())
+
+
+def to_csv(comparison: Comparison) -> str:
+    """One row per document: its answer (or "nämns inte") and its citations."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["fråga", "dokument_id", "dokument", "svar", "ställen", "citat"])
+    for col in comparison.columns:
+        cites = col.answer.citations
+        writer.writerow(
+            [
+                comparison.question,
+                col.document_id,
+                col.title,
+                column_text(col),
+                " | ".join(f"[{c.n}] {c.chunk.locator}" for c in cites),
+                " | ".join(f"[{c.n}] {' '.join(c.quote.split())}" for c in cites),
+            ]
+        )
+    return out.getvalue()
+
+
+def to_markdown(comparison: Comparison) -> str:
+    """A Markdown table, one row per document."""
+    lines = [f"# Jämförelse: {comparison.question}", "", "| Dokument | Svar | Ställen |", "|---|---|---|"]
+    for col in comparison.columns:
+        places = ", ".join(f"[{c.n}] {c.chunk.locator}" for c in col.answer.citations) or "–"
+        text = column_text(col).replace("|", "\\|")
+        lines.append(f"| {col.title} (`{col.document_id}`) | {text} | {places} |")
+    return "\n".join(lines) + "\n"
