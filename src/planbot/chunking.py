@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from planbot.records import Chunk, Document
+from planbot.records import Chunk, Document, PageSpan
 
 __all__ = ["chunk_document", "estimate_tokens", "split_sentences"]
 
@@ -130,10 +130,9 @@ def chunk_document(
     chunks: list[Chunk] = []
     for region in regions:
         for start, end in _fit(doc.text, region.start, region.end, max_tokens, count):
-            page = doc.page_at(start)
-            locator = region.locator
-            if page is not None:
-                locator = f"s. {page}, {locator}" if locator else f"s. {page}"
+            span = doc.span_at(start)
+            page = span.page if span is not None else None
+            locator = _page_locator(span, region.locator)
             chunks.append(
                 Chunk(
                     id=f"{doc.id}#{len(chunks)}",
@@ -149,9 +148,19 @@ def chunk_document(
                     page=page,
                     start=start,
                     end=end,
+                    page_label=span.label if span is not None else None,
+                    ocr=span.ocr if span is not None else False,
                 )
             )
     return chunks
+
+
+def _page_locator(span: PageSpan | None, locator: str) -> str:
+    """'s. 7, Heading': the printed page label where the PDF has one, else its index; OCR is marked."""
+    if span is None:
+        return locator
+    where = f"s. {span.label or span.page}" + (" (OCR)" if span.ocr else "")
+    return f"{where}, {locator}" if locator else where
 
 
 def _headings(text: str) -> list[tuple[int, int, int, str]]:

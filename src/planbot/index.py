@@ -89,6 +89,8 @@ def _chunk_metadata(chunk: Chunk, doc: Document) -> dict[str, Any]:
         ("source_url", chunk.source_url),
         ("section", chunk.section),
         ("page", chunk.page),
+        ("page_label", chunk.page_label),
+        ("ocr", chunk.ocr or None),
         ("date_from", _date_key(doc.metadata, "from")),
         ("date_to", _date_key(doc.metadata, "to")),
     ):
@@ -125,6 +127,8 @@ def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk
         page=int(page) if page is not None else None,
         start=int(meta.get("start", 0)),
         end=int(meta.get("end", 0)),
+        page_label=str(label) if (label := meta.get("page_label")) is not None else None,
+        ocr=bool(meta.get("ocr", False)),
     )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -12,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from planbot.errors import DocumentError
+from planbot.pdf import parse_pdf
 from planbot.records import Document, PageSpan
 
 SUPPORTED_SUFFIXES = frozenset({".md", ".markdown", ".txt", ".html", ".htm", ".pdf"})
@@ -44,9 +42,6 @@ _HTML_SNIFF = re.compile(
     rb"\A\s*(<!--.*?-->\s*)*(<!doctype\s+html|<html|<head|<body|<[a-z][a-z0-9]*[\s>/])",
     re.IGNORECASE | re.DOTALL,
 )
-
-_PDF_HEADING_START = re.compile(r"^(\d+(\.\d+)*\.?\s+)?[A-ZÅÄÖ0-9]")
-_PDF_SIGN_LINE = re.compile(r"^\d+ ?[a-z]? §")
 
 
 def document_id(relative: str) -> str:
@@ -109,7 +104,7 @@ def _parse(name: str, data: bytes, kind: str, extra: dict[str, str] | None) -> D
     pages: tuple[PageSpan, ...] = ()
     fields: dict[str, str] = {}
     if kind == "pdf":
-        text, pages, fields = _parse_pdf(name, data)
+        text, pages, fields = parse_pdf(name, data)
     elif kind == "html":
         text, fields = _parse_html(name, _decode(name, data))
     elif kind == "markdown":
@@ -250,77 +245,3 @@ def _html_blocks(node: LexborNode, blocks: list[str]) -> None:
         elif tag not in ("-comment", "img", "input", "button", "select"):
             inline.append(child.text())
     flush()
-
-
-def _parse_pdf(name: str, data: bytes) -> tuple[str, tuple[PageSpan, ...], dict[str, str]]:
-    """Text of a PDF, pages joined by blank lines, with exact page spans."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not _decrypts(reader):
-            raise DocumentError(name, "the PDF is encrypted; save an unprotected copy and add that")
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata
-        pdf_title = str(info.title or "").strip() if info is not None else ""
-    except DocumentError:
-        raise
-    except Exception as exc:  # pypdf raises many exception types for broken files
-        detail = str(exc) if isinstance(exc, PdfReadError) else exc.__class__.__name__
-        raise DocumentError(name, f"the PDF is damaged or not a PDF ({detail})") from exc
-    cleaned = [_mark_pdf_headings(_clean_pdf_page(page)) for page in raw_pages]
-    if not any(cleaned):
-        raise DocumentError(name, "the PDF has no text layer (scanned images?); run OCR first")
-    parts: list[str] = []
-    spans: list[PageSpan] = []
-    offset = 0
-    for number, page_text in enumerate(cleaned, start=1):
-        if parts:
-            offset += 2  # the "\n\n" page separator
-        spans.append(PageSpan(offset, offset + len(page_text), number))
-        parts.append(page_text)
-        offset += len(page_text)
-    text = "\n\n".join(parts)
-    first_line = next((ln.lstrip("# ").strip() for ln in text.splitlines() if ln.strip()), "")
-    fields = {"pages": str(len(cleaned)), "title": pdf_title or first_line}
-    return text, tuple(spans), {k: v for k, v in fields.items() if v}
-
-
-def _decrypts(reader: PdfReader) -> bool:
-    """Whether an encrypted PDF opens with the empty user password."""
-    try:
-        return bool(reader.decrypt(""))
-    except Exception:  # missing crypto backends and unsupported algorithms mean the same to a user
-        return False
-
-
-def _clean_pdf_page(text: str) -> str:
-    """Normalise one page: single spaces, no trailing blanks, at most one blank line in a row."""
-    lines = [re.sub(r"[ \t\xa0]+", " ", line).strip() for line in text.replace("\r", "\n").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _mark_pdf_headings(page: str) -> str:
-    """Turn lines that clearly look like headings into '## ' lines so the chunker can use them."""
-    lines = page.split("\n")
-    out: list[str] = []
-    for i, line in enumerate(lines):
-        prev = lines[i - 1] if i > 0 else ""
-        following = [ln for ln in lines[i + 1 : i + 3] if ln]
-        if following and _looks_like_heading(line, prev, following[0]):
-            out.append("## " + line)
-        else:
-            out.append(line)
-    return "\n".join(out)
-
-
-def _looks_like_heading(line: str, prev: str, nxt: str) -> bool:
-    """Short title-like line that starts a block and is followed by a clearly longer line."""
-    if not 2 <= len(line) < 80 or len(line.split()) > 12 or line.startswith("#"):
-        return False
-    if line[-1] in ".,:;-–" or not _PDF_HEADING_START.match(line):
-        return False
-    if sum(ch.isalpha() for ch in line) < 2:
-        return False  # page numbers and dates
-    # A wrapped line inside a paragraph continues a line that did not end a sentence.
-    starts_block = not prev or prev[-1] in ".!?:"
-    # Law headings are often followed directly by a short "3 §" line rather than by prose.
-    return starts_block and (len(nxt) > 1.3 * len(line) + 10 or bool(_PDF_SIGN_LINE.match(nxt)))

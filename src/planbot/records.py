@@ -10,11 +10,13 @@ Language = Literal["sv", "en"]
 
 @dataclass(frozen=True)
 class PageSpan:
-    """Characters ``start:end`` of a document's text came from page ``page`` (1-based)."""
+    """Characters ``start:end`` came from PDF page ``page`` (1-based), printed as ``label``, maybe via OCR."""
 
     start: int
     end: int
     page: int
+    label: str | None = None
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,15 @@ class Document:
 
     def page_at(self, offset: int) -> int | None:
         """Page number holding character ``offset``, or None for documents without pages."""
+        span = self.span_at(offset)
+        return span.page if span is not None else None
+
+    def span_at(self, offset: int) -> PageSpan | None:
+        """The page span holding character ``offset``, or None for documents without pages."""
         for span in self.pages:
             if span.start <= offset < span.end:
-                return span.page
-        return self.pages[-1].page if self.pages and offset >= self.pages[-1].end else None
+                return span
+        return self.pages[-1] if self.pages and offset >= self.pages[-1].end else None
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Chunk:
     page: int | None = None
     start: int = 0
     end: int = 0
+    page_label: str | None = None
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
