@@ -38,7 +38,9 @@ def build_pipeline(index_dir: Path | None, settings: Settings | None = None) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "corpus" / name, target)
     s = settings or Settings()
-    s = s.model_copy(update={"corpus_dir": corpus, "index_dir": index_dir or base / "index", "data_dir": base})
+    s = s.model_copy(
+        update={"corpus_dir": corpus, "index_dir": index_dir or base / "index", "data_dir": base}
+    )
     pipeline = Pipeline(s)
     pipeline.ingest(progress=False)
     return pipeline
@@ -83,7 +85,9 @@ def eval_lagkoll(pipeline: Pipeline, splits: Iterable[str]) -> dict[str, Any]:
             continue
         expected = {rid: status for status in STATUSES for rid in row[status.replace("ä", "a")]}
         if set(expected) != ids:
-            raise SystemExit(f"{plan_id}: truth does not cover exactly the requirement list: {ids ^ set(expected)}")
+            raise SystemExit(
+                f"{plan_id}: truth does not cover exactly the requirement list: {ids ^ set(expected)}"
+            )
         plans += 1
         for result in checker.check(plan_id).results:
             want = expected[result.requirement.id]
@@ -126,9 +130,7 @@ def eval_compare(pipeline: Pipeline, splits: Iterable[str]) -> dict[str, Any]:
                 if any(c.chunk.locator == want for c in col.answer.citations):
                     right_section += 1
             got = "nämns inte" if col.answer.refused else [c.chunk.locator for c in col.answer.citations]
-            if (want == "nämns inte") != col.answer.refused or (
-                not col.answer.refused and want not in got
-            ):
+            if (want == "nämns inte") != col.answer.refused or (not col.answer.refused and want not in got):
                 misses.append(f"{row['question'][:50]!r} {col.document_id}: want {want!r}, got {got}")
     return {
         "columns": columns,
@@ -197,23 +199,43 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"planwork eval, split {args.split}")
     if lk := out.get("lagkoll"):
-        print(f"\nLagkoll: {lk['plans']} plans, {lk['requirements']} requirement checks, accuracy {lk['accuracy']:.2f}")
+        print(f"\nLagkoll: {lk['plans']} plans, {lk['requirements']} checks, accuracy {lk['accuracy']:.2f}")
         for s, v in lk["per_status"].items():
             print(f"  {s:<10} precision {_fmt(v['precision'])}  recall {_fmt(v['recall'])}")
         print(f"  covered requirements reported as saknas: {lk['covered_reported_missing']}")
         for m in lk["misses"]:
             print(f"  miss: {m}")
     if cp := out.get("compare"):
-        print(f"\nCompare: {cp['columns']} columns, refusal right {_fmt(cp['refusal_accuracy'])}, "
-              f"right section when answered {_fmt(cp['right_section_when_answered'])}")
+        print(
+            f"\nCompare: {cp['columns']} columns, refusal right {_fmt(cp['refusal_accuracy'])}, "
+            f"right section when answered {_fmt(cp['right_section_when_answered'])}"
+        )
         for m in cp["misses"]:
             print(f"  miss: {m}")
     if sp := out.get("support"):
-        print(f"\nSupport: expected provisions/goals found {_fmt(sp['expected_found'])}, quotes verbatim "
-              f"{sp['quotes_verbatim']}, paragraph sentences ending in a citation {_fmt(sp['paragraph_sentences_cited'])}")
+        print(
+            f"\nSupport: expected provisions/goals found {_fmt(sp['expected_found'])}, quotes verbatim "
+            f"{sp['quotes_verbatim']}, sentences cited "
+            f"{_fmt(sp['paragraph_sentences_cited'])}"
+        )
         for m in sp["misses"]:
             print(f"  miss: {m}")
     return 0
+
+
+def _click_command() -> Any:
+    import click
+
+    @click.command(name="eval-planwork", context_settings={"ignore_unknown_options": True})
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def eval_planwork(args: tuple[str, ...]) -> None:
+        """Lagkoll, support and compare figures on eval/planwork (--split test|dev|all, --json)."""
+        raise SystemExit(main(list(args)))
+
+    return eval_planwork
+
+
+command = _click_command()
 
 
 if __name__ == "__main__":

@@ -183,10 +183,14 @@ def extractive_paragraph(items: list[SupportItem]) -> list[str]:
     law = [i for i in items if i.kind == "lag"][:_IN_PARAGRAPH]
     for k, item in enumerate(plan):
         lead = "Projektet bidrar till" if k == 0 else "Det svarar också mot"
-        out.append(f"{lead} {item.chunk.title} ({item.chunk.locator}): \u201d{_flat(item.quote)}\u201d [{item.n}]")
+        out.append(
+            f"{lead} {item.chunk.title} ({item.chunk.locator}): \u201d{_flat(item.quote)}\u201d [{item.n}]"
+        )
     for k, item in enumerate(law):
         lead = "Projektet stöder" if k == 0 else "Det stöder även"
-        out.append(f"{lead} {item.chunk.title} {item.chunk.locator}: \u201d{_flat(item.quote)}\u201d [{item.n}]")
+        out.append(
+            f"{lead} {item.chunk.title} {item.chunk.locator}: \u201d{_flat(item.quote)}\u201d [{item.n}]"
+        )
     return out
 
 
@@ -201,7 +205,9 @@ def _generated(pipeline: Pipeline, description: str, extractive: SupportResult) 
     """A model-written paragraph, kept only if every kept sentence cites an item; else the extractive one."""
     from planbot.conversation.generation import complete, create_chat_model, verify
 
-    blocks = "\n\n".join(f"[{i.n}] {i.chunk.title}, {i.chunk.locator}: {_flat(i.quote)}" for i in extractive.items)
+    blocks = "\n\n".join(
+        f"[{i.n}] {i.chunk.title}, {i.chunk.locator}: {_flat(i.quote)}" for i in extractive.items
+    )
     user = f"<passages>\n{blocks}\n</passages>\n\nProjekt: {description}"
     try:
         model = create_chat_model(pipeline.settings.llm)
@@ -218,7 +224,9 @@ def _generated(pipeline: Pipeline, description: str, extractive: SupportResult) 
     numbers = {k + 1: i + 1 for k, i in enumerate(verified.sources)}
     text = re.sub(r"\[(\d+)\]", lambda m: f"[{numbers.get(int(m.group(1)), 0)}]", verified.text)
     sentences = tuple(s for s in re.split(r"(?<=\])\s+", text) if s)
-    note = f"{verified.dropped} mening(ar) utan giltig källhänvisning togs bort." if verified.dropped else None
+    note = (
+        f"{verified.dropped} mening(ar) utan giltig källhänvisning togs bort." if verified.dropped else None
+    )
     return SupportResult(
         extractive.items, text, sentences, extractive.searched, "generated", note, extractive.stored_as
     )

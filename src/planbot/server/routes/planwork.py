@@ -1,0 +1,388 @@
+"""HTTP routes for working with plans: /api/lagkoll, /api/support, /api/compare and the /verktyg page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.datastructures import UploadFile
+
+from planbot.errors import DocumentError, InvalidInput
+from planbot.pipeline import Pipeline
+from planbot.planwork import compare as cmp
+from planbot.planwork import lagkoll as lk
+from planbot.planwork.requirements import load_requirements
+from planbot.planwork.support import SupportRequest, SupportResult, store_request, support
+from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
+from planbot.server.routes.web import PAGE_CSP, WEB_DIR
+from planbot.server.schemas import AnswerOut
+
+api_router = APIRouter(tags=["plans"], dependencies=[Depends(require_read)])
+page_router = APIRouter(include_in_schema=False)
+
+Format = Annotated[Literal["json", "md", "csv"], Query(description="json (default), md or csv")]
+_TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
+def _strict() -> ConfigDict:
+    return ConfigDict(extra="forbid")
+
+
+# -- lagkoll --------------------------------------------------------------------------------------------
+
+
+class LagkollRequest(BaseModel):
+    """Check an indexed plan; or send the plan as multipart ``file`` (it is indexed first)."""
+
+    model_config = _strict()
+    document_id: str = Field(min_length=1, max_length=300)
+
+
+class LawOut(BaseModel):
+    """The law's own wording a requirement rests on."""
+
+    document_id: str
+    title: str
+    locator: str
+    text: str
+    source_url: str | None
+    verified: bool
+
+
+class EvidenceOut(BaseModel):
+    """A plan sentence quoted verbatim, with where it stands."""
+
+    document_id: str
+    locator: str
+    page: int | None
+    quote: str
+    cues: list[str]
+    commits: bool
+    similarity: float
+
+
+class RequirementOut(BaseModel):
+    """One requirement's status: behandlas, nämns or saknas."""
+
+    id: str
+    title: str
+    optional: bool
+    status: lk.Status
+    law: LawOut
+    evidence: list[EvidenceOut]
+
+
+class LagkollOut(BaseModel):
+    """The whole check."""
+
+    document_id: str
+    title: str
+    requirement_file: str
+    counts: dict[str, int]
+    requirements: list[RequirementOut]
+
+    @classmethod
+    def from_report(cls, r: lk.LagkollReport) -> LagkollOut:
+        """Our report in its JSON shape."""
+        return cls(
+            document_id=r.document_id,
+            title=r.title,
+            requirement_file=r.requirement_file,
+            counts={str(k): v for k, v in r.counts().items()},
+            requirements=[
+                RequirementOut(
+                    id=x.requirement.id,
+                    title=x.requirement.title,
+                    optional=x.requirement.optional,
+                    status=x.status,
+                    law=LawOut(**vars(x.law)),
+                    evidence=[
+                        EvidenceOut(
+                            document_id=e.chunk.document_id,
+                            locator=e.chunk.locator,
+                            page=e.chunk.page,
+                            quote=e.quote,
+                            cues=list(e.cues),
+                            commits=e.commits,
+                            similarity=round(e.similarity, 4),
+                        )
+                        for e in x.evidence
+                    ],
+                )
+                for x in r.results
+            ],
+        )
+
+
+def run_lagkoll(pipeline: Pipeline, document_id: str) -> lk.LagkollReport:
+    """Check one indexed plan with the configured requirement list."""
+    return lk.LagkollChecker(pipeline, load_requirements(pipeline.settings.lagkrav_file)).check(document_id)
+
+
+def _export(fmt: str, body: str, name: str) -> Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    return PlainTextResponse(body, media_type=_TYPES[fmt], headers=headers)
+
+
+def _lagkoll_response(report: lk.LagkollReport, fmt: str) -> Any:
+    if fmt == "md":
+        return _export(fmt, lk.to_markdown(report), f"lagkoll-{report.document_id}")
+    if fmt == "csv":
+        return _export(fmt, lk.to_csv(report), f"lagkoll-{report.document_id}")
+    return LagkollOut.from_report(report)
+
+
+@api_router.post(
+    "/api/lagkoll",
+    response_model=LagkollOut,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": LagkollRequest.model_json_schema()},
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                    }
+                },
+            }
+        }
+    },
+)
+async def lagkoll(
+    request: Request, pipeline: PipelineDep, settings: SettingsDep, format: Format = "json"
+) -> Any:
+    """Check a library plan against the law, requirement by requirement: behandlas, nämns or saknas."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "multipart/form-data":
+        require_write(request)  # an upload is indexed, so it is a write
+        document_id = await _ingest_upload(request, pipeline, settings)
+    elif kind == "application/json":
+        try:
+            body = LagkollRequest.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise InvalidInput(_validation_detail(exc)) from exc
+        document_id = body.document_id
+    else:
+        raise InvalidInput("Send JSON {\"document_id\": ...} or a multipart upload with the plan in 'file'.")
+    report = await run_in_threadpool(run_lagkoll, pipeline, document_id)
+    return _lagkoll_response(report, format)
+
+
+def _validation_detail(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"'{loc}' is not a known field.")
+        elif err["type"] == "missing":
+            parts.append(f"'{loc}' is required.")
+        elif err["type"] == "json_invalid":
+            parts.append("The request body is not valid JSON.")
+        else:
+            parts.append(f"'{loc}': {err['msg']}.")
+    return " ".join(parts)
+
+
+async def _ingest_upload(request: Request, pipeline: Pipeline, settings: Any) -> str:
+    """Index an uploaded plan at once (as POST /api/documents does, but waiting for it); its id."""
+    from planbot.admin.uploads import (
+        choose_id,
+        content_hash,
+        form_metadata,
+        parse_upload,
+        read_capped,
+        sanitise_name,
+        store,
+    )
+
+    form = await request.form(max_files=1, max_fields=2)
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise InvalidInput("Send the plan as multipart/form-data with the file in a field named 'file'.")
+        unknown = sorted(set(form.keys()) - {"file", "title"})
+        if unknown:
+            raise InvalidInput(f"Unknown form field(s) {unknown}; known: file, title.")
+        fields = {k: v for k in ("title",) if isinstance(v := form.get(k), str)}
+        data = await run_in_threadpool(read_capped, file.file, settings.max_upload_mb << 20)
+        filename = file.filename or ""
+    finally:
+        await form.close()
+
+    def ingest() -> str:
+        base, shown = sanitise_name(filename)
+        digest = content_hash(data)
+        for doc in pipeline.documents().values():
+            if doc.content_hash == digest:
+                return doc.id  # the same plan is already indexed: check that one
+        doc_id = choose_id(base, digest, pipeline.documents(), {})
+        parsed = parse_upload(shown, data, form_metadata(fields), doc_id, settings.upload_parse_seconds)
+        report = pipeline.ingest_documents([parsed.document])
+        if report.errors:
+            raise DocumentError(shown, report.errors[0].reason)
+        store(settings.data_dir, parsed)
+        return parsed.document.id
+
+    return await run_in_threadpool(ingest)
+
+
+# -- support --------------------------------------------------------------------------------------------
+
+
+class SupportIn(BaseModel):
+    """A project description (at most 5,000 characters), the documents to draw on, and whether to keep it."""
+
+    model_config = _strict()
+    description: str = Field(description="The project, in plain words (at most 5,000 characters)")
+    document_ids: list[str] | None = Field(default=None, description="Plans to draw on; default: all plans")
+    store: bool = Field(default=False, description="Keep the description (data/support/); never by default")
+
+
+class SupportItemOut(BaseModel):
+    """A plan goal or law provision the project serves, quoted verbatim."""
+
+    n: int
+    kind: Literal["plan", "lag"]
+    document_id: str
+    title: str
+    locator: str
+    quote: str
+    source_url: str | None
+    score: float
+    requirement: str | None
+
+
+class SearchedOut(BaseModel):
+    """A document that was searched."""
+
+    document_id: str
+    title: str
+
+
+class SupportOut(BaseModel):
+    """Ranked items, a paragraph whose every sentence ends in [n], and what was searched."""
+
+    items: list[SupportItemOut]
+    paragraph: str
+    sentences: list[str]
+    mode: Literal["extractive", "generated"]
+    note: str | None
+    searched: list[SearchedOut]
+    stored: bool
+    stored_as: str | None
+
+    @classmethod
+    def from_result(cls, r: SupportResult) -> SupportOut:
+        """Our result in its JSON shape."""
+        return cls(
+            items=[
+                SupportItemOut(
+                    n=i.n,
+                    kind=i.kind,
+                    document_id=i.chunk.document_id,
+                    title=i.chunk.title,
+                    locator=i.chunk.locator,
+                    quote=i.quote,
+                    source_url=i.chunk.source_url,
+                    score=i.score,
+                    requirement=i.requirement,
+                )
+                for i in r.items
+            ],
+            paragraph=r.paragraph,
+            sentences=list(r.paragraph_sentences),
+            mode=r.mode,
+            note=r.note,
+            searched=[SearchedOut(document_id=d, title=t) for d, t in r.searched],
+            stored=r.stored_as is not None,
+            stored_as=r.stored_as,
+        )
+
+
+@api_router.post("/api/support")
+def support_route(body: SupportIn, pipeline: PipelineDep, settings: SettingsDep) -> SupportOut:
+    """Which plan goals and law provisions a project serves, quoted and cited, and a paragraph to paste."""
+    request = SupportRequest(body.description, body.document_ids)
+    result = support(pipeline, request, load_requirements(settings.lagkrav_file))
+    if body.store:
+        result = replace(result, stored_as=store_request(settings.data_dir, request, result))
+    return SupportOut.from_result(result)
+
+
+# -- compare --------------------------------------------------------------------------------------------
+
+
+class CompareIn(BaseModel):
+    """A question and two or more documents, or a document type and a period."""
+
+    model_config = _strict()
+    question: str
+    document_ids: list[str] | None = Field(default=None, description="Two or more document ids")
+    doc_type: str | None = Field(default=None, description="Instead of ids: every document of this type")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    top_k: int = Field(default=3, ge=1, le=10)
+
+
+class ColumnOut(BaseModel):
+    """One document's answer; ``refused`` means the document does not treat the question (nämns inte)."""
+
+    document_id: str
+    title: str
+    refused: bool
+    text: str
+    answer: AnswerOut
+
+
+class CompareOut(BaseModel):
+    """One column per document."""
+
+    question: str
+    columns: list[ColumnOut]
+
+
+@api_router.post("/api/compare", response_model=CompareOut)
+def compare_route(body: CompareIn, pipeline: PipelineDep, format: Format = "json") -> Any:
+    """Answer one question per document, side by side; a column says "nämns inte" where one does not."""
+    result = cmp.compare(
+        pipeline, body.question, body.document_ids, body.doc_type, body.date_from, body.date_to, body.top_k
+    )
+    if format == "csv":
+        return _export(format, cmp.to_csv(result), "jamforelse")
+    if format == "md":
+        return _export(format, cmp.to_markdown(result), "jamforelse")
+    return CompareOut(
+        question=result.question,
+        columns=[
+            ColumnOut(
+                document_id=c.document_id,
+                title=c.title,
+                refused=c.answer.refused,
+                text=cmp.column_text(c),
+                answer=AnswerOut.from_answer(c.answer),
+            )
+            for c in result.columns
+        ],
+    )
+
+
+# -- the page -------------------------------------------------------------------------------------------
+
+
+@page_router.get("/verktyg")
+def tools_page() -> FileResponse:
+    """The plan tools page: Lagkoll, Ansökan, Jämför."""
+    headers = {"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-cache"}
+    return FileResponse(WEB_DIR / "verktyg.html", media_type="text/html; charset=utf-8", headers=headers)
+
+
+# What server/app.py includes: the API (reads need the read key when one is set) and the page.
+router = APIRouter()
+router.include_router(api_router)
+router.include_router(page_router)
