@@ -158,8 +158,8 @@ def _running_key(line: str) -> str:
 
 
 def _edge_indices(lines: list[str]) -> list[int]:
-    """Indices of the first two and last two non-empty lines of a page."""
-    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    """Indices of the first two and last two non-empty lines of a page (a law's '3 §' lines never count)."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip() and not _SIGN_LINE.match(ln.strip())]
     return sorted(set(filled[:2] + filled[-2:]))
 
 
