@@ -18,7 +18,7 @@ from pathlib import Path
 
 from planbot.chunking import chunk_document
 from planbot.config import LLMSettings
-from planbot.generation import GroundedGenerator, Token, create_chat_model
+from planbot.conversation.generation import GroundedGenerator, Token, create_chat_model
 from planbot.loaders import load_document
 from planbot.records import Answer, Citation, ScoredChunk
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from planbot.config import Settings
 from planbot.answer import content_stems
-from planbot.evaluate import holds_gold, load_questions
+from planbot_dev.evaluate import holds_gold, load_questions
 from planbot.pipeline import Pipeline
 
 
@@ -108,7 +108,7 @@ def metrics(data: list[dict], p: dict) -> dict:
 def compounds_effect(pipeline: Pipeline, questions: list) -> None:
     """BM25 alone with and without compound splitting: does splitting help in Swedish?"""
     from planbot.lexical import LexicalIndex
-    from planbot.retrieval import embedding_text
+    from planbot.records import embedding_text
 
     chunks = pipeline.retriever.chunks
     texts = [embedding_text(c) for c in chunks]

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from planbot.embedding import Vectors
 from planbot.lexical import stems
+from planbot.records import Vectors
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

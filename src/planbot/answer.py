@@ -6,10 +6,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .embedding import Vectors
-from .index import SentenceVector
-from .lexical import STOPWORDS, stems, words
-from .records import Answer, Citation, Language, ScoredChunk
+from planbot.lexical import STOPWORDS, stems, words
+from planbot.records import Answer, Citation, Language, ScoredChunk, SentenceVector, Vectors
 
 REFUSAL: dict[Language, str] = {
     "sv": "Jag hittar inget svar på det i dokumenten.",

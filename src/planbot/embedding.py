@@ -7,14 +7,13 @@ import re
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
-import numpy.typing as npt
 
-from .errors import ModelUnavailable
+from planbot.errors import ModelUnavailable
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from planbot.config import Settings
 
-Vectors = npt.NDArray[np.float32]
+from planbot.records import Vectors
 
 
 @runtime_checkable

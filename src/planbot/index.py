@@ -12,45 +12,19 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
-from .embedding import Vectors
-from .errors import IndexMismatch, IndexUnavailable
-from .records import Chunk, Document
+from planbot.errors import IndexMismatch, IndexUnavailable
+from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
 
 log = logging.getLogger(__name__)
 
 _BATCH = 500
 # Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
 _SENTENCE_CACHE = 2000
-
-
-@dataclass(frozen=True)
-class IndexedDocument:
-    """A document as the index knows it."""
-
-    id: str
-    title: str
-    doc_type: str
-    source_url: str | None
-    path: str
-    content_hash: str
-    chunks: int
-    metadata: dict[str, str]
-
-
-@dataclass(frozen=True)
-class SentenceVector:
-    """A sentence (or list item with its lead-in) of a chunk, with its embedding."""
-
-    chunk_id: str
-    start: int
-    end: int
-    vector: Vectors
 
 
 def _client(index_dir: str, chroma_url: str | None) -> Any:
@@ -101,7 +75,7 @@ def _chunk_metadata(chunk: Chunk, doc: Document) -> dict[str, Any]:
 
 def _date_key(metadata: dict[str, str], end: str) -> int | None:
     """A document's validity as yyyymmdd, from valid_from/valid_to, period or its publication date."""
-    from .filters import document_period
+    from planbot.filters import document_period
 
     period = document_period(metadata)
     if period is None:

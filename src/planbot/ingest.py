@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .chunking import chunk_document, split_sentences
-from .embedding import Embedder, Vectors, count_tokens_estimate
-from .errors import DocumentError
-from .index import ChromaIndex
-from .loaders import load_corpus
-from .records import Chunk, Document
-from .retrieval import embedding_text
+from planbot.chunking import chunk_document, split_sentences
+from planbot.embedding import Embedder, count_tokens_estimate
+from planbot.errors import DocumentError
+from planbot.index import ChromaIndex
+from planbot.loaders import load_corpus
+from planbot.records import Chunk, Document, Vectors, embedding_text
 
 log = logging.getLogger(__name__)
 

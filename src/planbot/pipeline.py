@@ -8,17 +8,17 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .answer import ExtractiveAnswerer, RefusalRule
-from .config import Settings
-from .embedding import Embedder, Vectors, create_embedder
-from .errors import InvalidInput, NotFound
-from .filters import Filters
-from .index import ChromaIndex, IndexedDocument
-from .ingest import Ingestor, IngestReport, Progress
-from .records import Answer, Chunk, Document, ScoredChunk
-from .rerank import Reranker, create_reranker
-from .retrieval import Retriever
-from .stages import record_stages
+from planbot.answer import ExtractiveAnswerer, RefusalRule
+from planbot.config import Settings
+from planbot.embedding import Embedder, create_embedder
+from planbot.errors import InvalidInput, NotFound
+from planbot.filters import Filters
+from planbot.index import ChromaIndex
+from planbot.ingest import Ingestor, IngestReport, Progress
+from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
+from planbot.rerank import Reranker, create_reranker
+from planbot.retrieval import Retriever
+from planbot.stages import record_stages
 
 log = logging.getLogger(__name__)
 

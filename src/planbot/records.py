@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
+from numpy.typing import NDArray
+
 Language = Literal["sv", "en"]
+# Row-wise L2-normalised float32 embeddings, one row per text.
+Vectors = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
@@ -102,3 +107,34 @@ class Answer:
     standalone_question: str | None = None
     mode: str = "extractive"
     note: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """A document as the index knows it."""
+
+    id: str
+    title: str
+    doc_type: str
+    source_url: str | None
+    path: str
+    content_hash: str
+    chunks: int
+    metadata: dict[str, str]
+
+
+@dataclass(frozen=True)
+class SentenceVector:
+    """A sentence (or list item with its lead-in) of a chunk, with its embedding."""
+
+    chunk_id: str
+    start: int
+    end: int
+    vector: Vectors
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """What a chunk is embedded and BM25-indexed as: its document title, heading path and text."""
+    path = " > ".join(p for p in chunk.heading_path if p and p != chunk.title)
+    head = f"{chunk.title}. {path}." if path else f"{chunk.title}."
+    return f"{head}\n{chunk.text}"

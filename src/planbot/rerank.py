@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .embedding import Vectors
-from .errors import ModelUnavailable
-from .records import ScoredChunk
+from planbot.errors import ModelUnavailable
+from planbot.records import ScoredChunk, Vectors
 
 if TYPE_CHECKING:
-    from .config import Settings
-    from .retrieval import Retriever
+    from planbot.config import Settings
+    from planbot.retrieval import Retriever
 
 
 @runtime_checkable

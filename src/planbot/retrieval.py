@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embedding import Embedder, Vectors
-from .filters import Filters, document_period
-from .index import ChromaIndex, IndexedDocument
-from .lexical import Compounds, LexicalIndex
-from .records import Chunk, ScoredChunk
+from planbot.embedding import Embedder
+from planbot.filters import Filters, document_period
+from planbot.index import ChromaIndex
+from planbot.lexical import Compounds, LexicalIndex
+from planbot.records import Chunk, IndexedDocument, ScoredChunk, Vectors, embedding_text
 
 
 @dataclass(frozen=True)
@@ -33,13 +33,6 @@ def reciprocal_rank_fusion(
         for rank, cid in enumerate(ranking, start=1):
             fused[cid] = fused.get(cid, 0.0) + weight / (k + rank)
     return fused
-
-
-def embedding_text(chunk: Chunk) -> str:
-    """What a chunk is embedded and BM25-indexed as: its document title, heading path and text."""
-    path = " > ".join(p for p in chunk.heading_path if p and p != chunk.title)
-    head = f"{chunk.title}. {path}." if path else f"{chunk.title}."
-    return f"{head}\n{chunk.text}"
 
 
 class Retriever:

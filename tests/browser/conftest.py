@@ -19,10 +19,11 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from planbot.api import create_app
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
-from planbot.routes.web import WEB_DIR
+from planbot.server.app import create_app
+from planbot.server.routes.web import WEB_DIR
+from planbot_dev.loadtest import free_port
 
 from ..support import ROOT
 
@@ -38,13 +39,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _wait_for_port(port: int, what: str, seconds: float = 30.0) -> None:
@@ -109,7 +103,7 @@ def sites(
     real_settings: Settings, real_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Sites]:
     """planbot served by uvicorn over the real index, and two intranets: one allowed by CORS, one not."""
-    port = _free_port()
+    port = free_port()
     planbot = f"http://127.0.0.1:{port}"
     allowed, allowed_url = _demo_site(planbot)
     refused, refused_url = _demo_site(planbot)

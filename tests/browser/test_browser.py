@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from planbot.routes.web import locator_anchor
+from planbot.server.routes.web import locator_anchor
 
 from .conftest import Sites, save_screenshot, stream_events
 

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 
 from planbot.config import Settings
-from planbot.loadtest import run_load, serve
 from planbot.pipeline import Pipeline
-
-from ..test_chroma_server import free_port
+from planbot_dev.loadtest import free_port, run_load, serve
 
 pytestmark = [pytest.mark.load, pytest.mark.real]
 

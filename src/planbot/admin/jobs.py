@@ -1,0 +1,215 @@
+"""In-process background jobs: one worker thread, so embedding never runs twice at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import queue
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from planbot.errors import NotFound
+from planbot.ingest import IngestReport
+
+log = logging.getLogger(__name__)
+
+JobState = Literal["queued", "running", "done", "failed"]
+JobKind = Literal["upload", "reindex"]
+# Finished jobs kept for GET /api/jobs/{id}; older ones are forgotten first.
+_KEEP_FINISHED = 500
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A snapshot of one background job."""
+
+    id: str
+    kind: JobKind
+    state: JobState
+    done: int = 0
+    total: int | None = None
+    document_id: str | None = None
+    report: dict[str, object] | None = None
+    error: str | None = None
+    created: dt.datetime = field(default_factory=_now)
+    started: dt.datetime | None = None
+    finished: dt.datetime | None = None
+
+
+# Work receives a progress callback (texts embedded, texts to embed) and returns its ingest report.
+Work = Callable[[Callable[[int, int], None]], IngestReport]
+
+
+def report_dict(report: IngestReport) -> dict[str, object]:
+    """An ingest report as JSON-ready data."""
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": len(report.unchanged),
+        "removed": report.removed,
+        "errors": [{"name": e.name, "reason": e.reason} for e in report.errors],
+        "chunks_embedded": report.chunks_embedded,
+        "seconds": round(report.seconds, 3),
+        "summary": report.summary(),
+    }
+
+
+class JobRunner:
+    """Queues ingest work and runs it on a single worker thread, keeping each job's state."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._work: dict[str, tuple[Work, Callable[[], object] | None]] = {}
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        # Content hashes of uploads not yet visible in the index, by the document id they will get.
+        self._pending: dict[str, str] = {}
+        self.last_ingest: dt.datetime | None = None
+        self.ingested_chunks = 0
+        self.failed = 0
+        self._worker = threading.Thread(target=self._run, name="planbot-jobs", daemon=True)
+        self._worker.start()
+
+    def submit(
+        self,
+        kind: JobKind,
+        work: Work,
+        *,
+        total: int | None = None,
+        document_id: str | None = None,
+        content_hash: str | None = None,
+        on_failure: Callable[[], object] | None = None,
+    ) -> Job:
+        """Queue ``work``; an upload's id and hash stay reserved until it is done."""
+        job = Job(id=uuid.uuid4().hex, kind=kind, state="queued", total=total, document_id=document_id)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._work[job.id] = (work, on_failure)
+            if document_id is not None and content_hash is not None:
+                self._pending[document_id] = content_hash
+        self._queue.put(job.id)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        """A job's current state."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFound(f"No job with id {job_id!r}; job ids are returned by uploads and re-index.")
+        return job
+
+    def active(self, kind: JobKind) -> Job | None:
+        """A queued or running job of ``kind``, if there is one."""
+        with self._lock:
+            return next(
+                (j for j in self._jobs.values() if j.kind == kind and j.state in ("queued", "running")), None
+            )
+
+    def pending(self) -> dict[str, str]:
+        """Uploads queued or running: document id to content hash."""
+        with self._lock:
+            return dict(self._pending)
+
+    def counts(self) -> dict[JobState, int]:
+        """How many kept jobs are in each state."""
+        out: dict[JobState, int] = {"queued": 0, "running": 0, "done": 0, "failed": 0}
+        with self._lock:
+            for job in self._jobs.values():
+                out[job.state] += 1
+        return out
+
+    def wait(self, job_id: str, timeout: float) -> Job:
+        """Block until a job is finished or ``timeout`` passes (for the CLI and tests)."""
+        self.get(job_id)
+        with self._changed:
+            self._changed.wait_for(lambda: self._finished(job_id), timeout)
+        return self.get(job_id)
+
+    def _finished(self, job_id: str) -> bool:
+        job = self._jobs.get(job_id)
+        return job is None or job.state in ("done", "failed")
+
+    def close(self) -> None:
+        """Stop the worker after the jobs already queued."""
+        self._queue.put(None)
+        self._worker.join(timeout=60)
+
+    def _update(self, job_id: str, **changes: object) -> Job:
+        with self._lock:
+            job = replace(self._jobs[job_id], **changes)  # type: ignore[arg-type]
+            self._jobs[job_id] = job
+            self._changed.notify_all()
+            return job
+
+    def _progress(self, job_id: str, done: int, total: int) -> None:
+        self._update(job_id, done=done, total=total)
+
+    def _run(self) -> None:
+        while (job_id := self._queue.get()) is not None:
+            work, on_failure = self._work.pop(job_id)
+            job = self._update(job_id, state="running", started=_now())
+            try:
+                report = work(functools.partial(self._progress, job_id))
+            except Exception as exc:
+                log.exception("job %s (%s) failed", job_id, job.kind)
+                if on_failure is not None:
+                    on_failure()
+                self._update(
+                    job_id, state="failed", error=f"{exc.__class__.__name__}: {exc}", finished=_now()
+                )
+                self.failed += 1
+            else:
+                failed = job.kind == "upload" and bool(report.errors) and not report.changed
+                self._update(
+                    job_id,
+                    state="failed" if failed else "done",
+                    done=report.chunks_embedded + report.sentences_embedded,
+                    total=report.chunks_embedded + report.sentences_embedded,
+                    report=report_dict(report),
+                    error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
+                    finished=_now(),
+                )
+                if failed and on_failure is not None:
+                    on_failure()
+                self.last_ingest = _now()
+                self.ingested_chunks += report.chunks_embedded
+            finally:
+                self._forget(job_id)
+
+    def _forget(self, job_id: str) -> None:
+        with self._lock:
+            job = self._jobs[job_id]
+            if job.document_id is not None:
+                self._pending.pop(job.document_id, None)
+            finished = [k for k, j in self._jobs.items() if j.state in ("done", "failed")]
+            for key in finished[: max(0, len(finished) - _KEEP_FINISHED)]:
+                del self._jobs[key]
+
+
+_CREATE = threading.Lock()
+
+
+def runner_for(state: object) -> JobRunner:
+    """The app's job runner (``app.state.jobs``), started on first use so idle apps cost no thread."""
+    with _CREATE:
+        runner: JobRunner | None = getattr(state, "jobs", None)
+        if runner is None:
+            runner = JobRunner()
+            setattr(state, "jobs", runner)  # noqa: B010 - Starlette's State takes attributes
+        return runner
+
+
+def existing_runner(state: object) -> JobRunner | None:
+    """The app's job runner if one was started."""
+    runner: JobRunner | None = getattr(state, "jobs", None)
+    return runner

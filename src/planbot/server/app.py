@@ -1,0 +1,122 @@
+"""The HTTP API: ``create_app(settings)`` builds it; the pipeline lives in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from planbot import __version__
+from planbot.admin import jobs
+from planbot.config import Settings
+from planbot.errors import PlanbotError
+from planbot.pipeline import Pipeline
+from planbot.server import cors, middleware
+from planbot.server.deps import PipelineDep, require_read
+from planbot.server.metrics import HealthOut, index_state
+from planbot.server.routes import admin, chat, feedback, planwork, web
+from planbot.server.schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An RFC 9457 problem response."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def _field_message(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+    kind = err.get("type", "")
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    if kind == "missing":
+        return f"'{loc}' is required."
+    if kind == "extra_forbidden":
+        return f"'{loc}' is not a known field."
+    return f"'{loc}': {err.get('msg', 'invalid value')}."
+
+
+def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
+    """Build the planbot app; a ready ``pipeline`` may be passed (tests), else one is built at startup."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pipeline = pipeline or await run_in_threadpool(Pipeline, settings)
+        yield
+        if runner := jobs.existing_runner(app.state):
+            runner.close()
+
+    app = FastAPI(
+        title="planbot",
+        version=__version__,
+        summary="Cited answers from Swedish library plans and policy documents.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    read = [Depends(require_read)]
+    middleware.install(app, settings)
+    cors.install(app, settings)
+
+    @app.exception_handler(PlanbotError)
+    async def _planbot_error(request: Request, exc: PlanbotError) -> JSONResponse:
+        return problem(exc.status, exc.title, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        messages = [_field_message(e) for e in errors]
+        return problem(422, "Invalid request", " ".join(messages), errors=[{"message": m} for m in messages])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail))
+
+    app.include_router(chat.router, dependencies=read)
+    app.include_router(admin.router)
+    app.include_router(web.router)
+    app.include_router(feedback.router)
+    app.include_router(planwork.router)
+
+    @app.get("/api/health")
+    def health(request: Request, pipeline: PipelineDep) -> HealthOut:
+        """Liveness, what is indexed, and the index's state (location, last ingest, jobs)."""
+        return HealthOut(
+            status="ok",
+            documents=len(pipeline.documents()),
+            chunks=pipeline.chunk_count(),
+            embedder=pipeline.embedder.name,
+            index=index_state(request.app.state),
+        )
+
+    @app.post("/api/ask", dependencies=read)
+    def ask(body: AskRequest, pipeline: PipelineDep) -> AnswerOut:
+        """Answer a question with cited passages, or refuse when the documents do not answer it."""
+        return AnswerOut.from_answer(pipeline.ask(body.question, body.top_k, body.filters))
+
+    @app.get("/api/documents", dependencies=read)
+    def documents(pipeline: PipelineDep) -> list[DocumentOut]:
+        """Every indexed document."""
+        docs = sorted(pipeline.documents().values(), key=lambda d: (d.doc_type, d.title))
+        return [DocumentOut.from_indexed(d) for d in docs]
+
+    @app.get("/api/documents/{doc_id}", dependencies=read)
+    def document(doc_id: str, pipeline: PipelineDep) -> DocumentDetail:
+        """One document's text, chunk by chunk, with the locators citations use."""
+        doc, chunks = pipeline.document(doc_id)
+        return DocumentDetail(
+            **DocumentOut.from_indexed(doc).model_dump(), sections=[ChunkOut.from_chunk(c) for c in chunks]
+        )
+
+    return app

@@ -1,0 +1,209 @@
+"""HTTP routes for administrators: upload and delete documents, re-index, follow background jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import replace
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from starlette.datastructures import UploadFile
+
+from planbot.admin.jobs import Job, JobRunner, runner_for
+from planbot.admin.uploads import (
+    META_FIELDS,
+    choose_id,
+    content_hash,
+    form_metadata,
+    load_stored,
+    parse_upload,
+    read_capped,
+    remove_stored,
+    sanitise_name,
+    store,
+)
+from planbot.chunking import chunk_document
+from planbot.config import Settings
+from planbot.errors import DocumentError, InvalidInput
+from planbot.ingest import IngestReport
+from planbot.ingest import Progress as OnProgress
+from planbot.pipeline import Pipeline
+from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
+
+router = APIRouter(tags=["admin"])
+_WRITE = [Depends(require_write)]
+# Choosing a free id and reserving it must be one step, or two uploads of plan.pdf could both get "plan".
+_RESERVE = threading.Lock()
+
+
+def get_jobs(request: Request) -> JobRunner:
+    """The app's background job runner."""
+    return runner_for(request.app.state)
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+
+
+class Progress(BaseModel):
+    """Texts (chunks and their sentences) embedded so far out of those to embed."""
+
+    done: int
+    total: int | None
+
+
+class JobOut(BaseModel):
+    """A background job: ``state`` is queued, running, done or failed."""
+
+    id: str
+    kind: str
+    state: str
+    progress: Progress
+    document_id: str | None
+    report: dict[str, Any] | None
+    error: str | None
+    created: dt.datetime
+    started: dt.datetime | None
+    finished: dt.datetime | None
+    url: str
+
+    @classmethod
+    def from_job(cls, job: Job) -> JobOut:
+        """Our Job record in its JSON shape."""
+        return cls(
+            id=job.id,
+            kind=job.kind,
+            state=job.state,
+            progress=Progress(done=job.done, total=job.total),
+            document_id=job.document_id,
+            report=job.report,
+            error=job.error,
+            created=job.created,
+            started=job.started,
+            finished=job.finished,
+            url=f"/api/jobs/{job.id}",
+        )
+
+
+class UploadOut(BaseModel):
+    """An accepted upload: the id the document will have and the job embedding it."""
+
+    document_id: str
+    title: str
+    chunks: int
+    job: JobOut
+
+
+class DeletedOut(BaseModel):
+    """A deleted document."""
+
+    deleted: str
+    note: str | None = None
+
+
+@router.post("/api/documents", status_code=202, dependencies=_WRITE)
+async def upload(
+    request: Request, response: Response, pipeline: PipelineDep, settings: SettingsDep, jobs: JobsDep
+) -> UploadOut:
+    """Upload a PDF, HTML, Markdown or text file (field ``file``); it is embedded in the background."""
+    # The form is read here, after the key check, so a stranger's upload is refused before it is stored.
+    form = await request.form(max_files=1, max_fields=len(META_FIELDS))
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise InvalidInput(
+                "Send the document as multipart/form-data with the file in a field named 'file'."
+            )
+        unknown = sorted(set(form.keys()) - {"file", *META_FIELDS})
+        if unknown:
+            raise InvalidInput(f"Unknown form field(s) {unknown}; known: file, {', '.join(META_FIELDS)}.")
+        fields = {k: v for k in META_FIELDS if isinstance(v := form.get(k), str)}
+        data = await run_in_threadpool(read_capped, file.file, settings.max_upload_mb << 20)
+        filename = file.filename or ""
+    finally:
+        await form.close()
+    out = await run_in_threadpool(_accept, filename, data, fields, pipeline, settings, jobs)
+    response.headers["Location"] = out.job.url
+    return out
+
+
+def _accept(
+    filename: str,
+    data: bytes,
+    fields: dict[str, str],
+    pipeline: Pipeline,
+    settings: Settings,
+    jobs: JobRunner,
+) -> UploadOut:
+    """Check and parse the upload now (so a bad file gets its 4xx at once), then queue the embedding."""
+    meta = form_metadata(fields)
+    base, shown = sanitise_name(filename)
+    parsed = parse_upload(shown, data, meta, base, settings.upload_parse_seconds)
+    chunks = chunk_document(parsed.document, settings.chunk_tokens, pipeline.ingestor(False).count_tokens)
+    if not chunks:
+        raise DocumentError(shown, "no text to index after chunking")
+    with _RESERVE:
+        doc_id = choose_id(base, content_hash(data), pipeline.documents(), jobs.pending())
+        parsed = replace(parsed, document=replace(parsed.document, id=doc_id))
+        store(settings.data_dir, parsed)
+        job = jobs.submit(
+            "upload",
+            lambda progress: pipeline.ingest_documents([parsed.document], on_progress=progress),
+            total=len(chunks),
+            document_id=doc_id,
+            content_hash=parsed.document.content_hash,
+            on_failure=lambda: remove_stored(settings.data_dir, doc_id),
+        )
+    return UploadOut(
+        document_id=doc_id, title=parsed.document.title, chunks=len(chunks), job=JobOut.from_job(job)
+    )
+
+
+@router.delete("/api/documents/{doc_id}", dependencies=_WRITE)
+def delete(doc_id: str, pipeline: PipelineDep, settings: SettingsDep) -> DeletedOut:
+    """Remove a document from the index (and its kept file, for an upload)."""
+    known = pipeline.documents().get(doc_id)
+    pipeline.delete_document(doc_id)
+    remove_stored(settings.data_dir, doc_id)
+    if known is not None and known.metadata.get("origin", "corpus") == "corpus":
+        return DeletedOut(
+            deleted=doc_id,
+            note="This document comes from the corpus directory: it returns at the next re-index "
+            "unless its file is removed from the corpus.",
+        )
+    return DeletedOut(deleted=doc_id)
+
+
+@router.post("/api/reindex", status_code=202, dependencies=_WRITE)
+def reindex(response: Response, pipeline: PipelineDep, settings: SettingsDep, jobs: JobsDep) -> JobOut:
+    """Bring the index in line with the corpus and the kept uploads, in the background."""
+    with _RESERVE:
+        # A re-index already waiting will see everything this one would: one is enough.
+        job = jobs.active("reindex")
+        if job is None or job.state != "queued":
+            job = jobs.submit("reindex", lambda progress: _reindex(pipeline, settings, progress))
+    out = JobOut.from_job(job)
+    response.headers["Location"] = out.url
+    return out
+
+
+def _reindex(pipeline: Pipeline, settings: Settings, progress: OnProgress) -> IngestReport:
+    report = pipeline.ingest(progress=False, on_progress=progress)
+    docs, errors = load_stored(settings.data_dir, settings.upload_parse_seconds)
+    uploads = pipeline.ingest_documents(docs, on_progress=progress)
+    report.added += uploads.added
+    report.updated += uploads.updated
+    report.unchanged += uploads.unchanged
+    report.errors += uploads.errors + errors
+    report.chunks_embedded += uploads.chunks_embedded
+    report.sentences_embedded += uploads.sentences_embedded
+    report.seconds += uploads.seconds
+    return report
+
+
+@router.get("/api/jobs/{job_id}", dependencies=[Depends(require_read)])
+def job(job_id: str, jobs: JobsDep) -> JobOut:
+    """A background job's state, progress and, once finished, its report."""
+    return JobOut.from_job(jobs.get(job_id))

@@ -1,0 +1,166 @@
+"""`planbot bench`: ingest and embedder throughput, ask latency, cold start, memory, scale curve, load."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import click
+import httpx
+import numpy as np
+
+from planbot.config import Settings
+from planbot_dev.loadtest import QUESTIONS, free_port, run_load, serve, single_client
+
+
+def _pcts(latencies: list[float]) -> str:
+    p50, p95 = np.percentile(latencies, [50, 95])
+    return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms (n={len(latencies)})"
+
+
+def _corpus_copy(source: Path, target: Path, limit: int | None) -> Path:
+    """The corpus (or its first ``limit`` files, for --quick) in a temp dir the bench may index."""
+    files = sorted(p for p in source.rglob("*.md") if not any(x.startswith(".") for x in p.parts))
+    for path in files[:limit] if limit else files:
+        dest = target / path.relative_to(source)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, dest)
+    return target
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+
+
+def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
+    """Ingest throughput vs raw embedder throughput, re-ingest time and in-process ask latency."""
+    from planbot.pipeline import Pipeline
+    from planbot.records import embedding_text
+
+    pipeline = Pipeline(settings)
+    report = pipeline.ingest(progress=False)
+    texts = report.chunks_embedded + report.sentences_embedded
+    _echo(
+        f"ingest: {report.chunks_embedded} chunks + {report.sentences_embedded} sentences "
+        f"in {report.seconds:.1f} s"
+        f" = {report.chunks_embedded / report.seconds:.2f} chunks/s, {texts / report.seconds:.1f} texts/s"
+    )
+    sample = [embedding_text(c) for c in pipeline.retriever.chunks[:48]]
+    t0 = time.perf_counter()
+    for lo in range(0, len(sample), settings.embed_batch_size):
+        pipeline.embedder.embed(sample[lo : lo + settings.embed_batch_size])
+    raw = len(sample) / (time.perf_counter() - t0)
+    _echo(
+        f"embedder raw: {raw:.2f} chunk texts/s "
+        f"({pipeline.embedder.name}, batch {settings.embed_batch_size});"
+        f" ingest reaches {report.chunks_embedded / report.seconds / raw:.0%} of it in chunks/s"
+        " (each chunk also embeds its sentences)"
+    )
+    again = pipeline.ingest(progress=False)
+    _echo(
+        f"re-ingest of the unchanged corpus: {again.seconds:.2f} s, {again.chunks_embedded} chunks embedded"
+    )
+    pipeline.ask(QUESTIONS[0])
+    latencies = []
+    for n in range(asks):
+        t0 = time.perf_counter()
+        pipeline.ask(QUESTIONS[n % len(QUESTIONS)])
+        latencies.append(1e3 * (time.perf_counter() - t0))
+    _echo(f"ask in-process ({pipeline.chunk_count()} chunks): {_pcts(latencies)}")
+
+
+def bench_http(settings: Settings, asks: int, load_seconds: float | None, workdir: Path) -> None:
+    """Cold start to first answer, ask latency over HTTP, server memory and (optionally) the load run."""
+    env = {
+        "PLANBOT_CORPUS_DIR": str(settings.corpus_dir),
+        "PLANBOT_INDEX_DIR": str(settings.index_dir),
+        "PLANBOT_DATA_DIR": str(workdir / "data"),
+        "PLANBOT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    started = time.perf_counter()
+    with serve(env, free_port(), workdir / "server.log") as server:
+        first = httpx.post(f"{server.url}/api/ask", json={"question": QUESTIONS[0]}, timeout=120)
+        first.raise_for_status()
+        _echo(
+            f"cold start to first answer: {time.perf_counter() - started:.1f} s "
+            f"(process start to healthy {server.started_s:.1f} s)"
+        )
+        phase = asyncio.run(single_client(server.url, asks))
+        _echo(f"ask over HTTP, one client: {_pcts(phase.latencies_ms)}")
+        if load_seconds:
+            for line in run_load(server.url, clients=50, seconds=load_seconds).lines():
+                _echo("load: " + line)
+        rss = server.peak_rss_mb()
+    if rss is not None:
+        _echo(f"peak RSS of the server: {rss:.0f} MB")
+
+
+def bench_scale(settings: Settings, sizes: list[int], pool_size: int, asks: int, cache_dir: Path) -> None:
+    """Ask latency as the index grows (synthetic chunks from real sentences; see benchscale)."""
+    from planbot.embedding import create_embedder
+    from planbot_dev import benchscale
+
+    embedder = create_embedder(settings)
+    pool, embed_s = benchscale.sentence_pool(settings, embedder, pool_size, cache_dir)
+    how = f"embedded in {embed_s:.0f} s" if embed_s else f"cached in {cache_dir}"
+    _echo(
+        f"scale curve: {len(pool.texts)} real corpus sentences ({how}) recombined into synthetic chunks of "
+        "3-6 sentences; chunk vector = normalised sum of its real sentence vectors (an approximation), "
+        "sentence vectors real"
+    )
+    questions = [QUESTIONS[n % len(QUESTIONS)] for n in range(asks)]
+    for size in sizes:
+        _echo("  " + benchscale.scale_point(settings, embedder, pool, size, questions).line())
+
+
+@click.command(name="bench")
+@click.option("--quick", is_flag=True, help="Small and fast (CI): 5 documents, sizes 1000, small pool.")
+@click.option("--sizes", default="1000,10000,100000", show_default=True, help="Scale curve sizes (chunks).")
+@click.option("--pool", "pool_size", type=click.IntRange(50, 20000), default=3000, show_default=True)
+@click.option(
+    "--asks", type=click.IntRange(5, 10000), default=40, show_default=True, help="Asks per latency."
+)
+@click.option("--load/--no-load", default=False, help="Also run the 50-client load test over HTTP.")
+@click.option("--load-seconds", type=click.FloatRange(1, 3600), default=60.0, show_default=True)
+@click.option("--skip-scale", is_flag=True, help="Leave out the scale curve.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=Path("bench/.cache"), show_default=True)
+def bench(
+    quick: bool,
+    sizes: str,
+    pool_size: int,
+    asks: int,
+    load: bool,
+    load_seconds: float,
+    skip_scale: bool,
+    cache_dir: Path,
+) -> None:
+    """Measure planbot on this machine (2 cores in the README figures); prints the figures."""
+    try:
+        chosen = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(f"--sizes takes chunk counts like 1000,10000 ({exc})") from exc
+    if quick:
+        chosen, pool_size, asks = [1000], min(pool_size, 300), min(asks, 10)
+    base = Settings()
+    with tempfile.TemporaryDirectory(prefix="planbot-bench-") as tmp:
+        work = Path(tmp)
+        corpus = _corpus_copy(base.corpus_dir, work / "corpus", 5 if quick else None)
+        settings = base.model_copy(
+            update={
+                "corpus_dir": corpus,
+                "index_dir": work / "index",
+                "data_dir": work / "data",
+                "chroma_url": None,
+            }
+        )
+        _echo(f"planbot bench on {len(list(corpus.rglob('*.md')))} corpus documents (temporary index)")
+        bench_ingest_and_ask(settings, asks)
+        bench_http(settings, asks, load_seconds if load else None, work)
+        if not skip_scale:
+            bench_scale(settings, chosen, pool_size, asks, cache_dir)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _echo(f"peak RSS of the bench process: {peak:.0f} MB")

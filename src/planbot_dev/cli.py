@@ -1,0 +1,71 @@
+"""Development commands (`planbot eval`, `planbot eval-chat`), plugged into the CLI by entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planbot.cli import parse_filters, with_filters
+from planbot.config import Settings
+
+
+@click.command(name="eval")
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
+@click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
+@with_filters
+def evaluate(file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, **filters: Any) -> None:
+    """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl)."""
+    from planbot.loaders import load_corpus
+    from planbot.pipeline import Pipeline
+    from planbot_dev import evaluate as ev
+
+    path = file or Path("eval/questions.jsonl")
+    questions = ev.load_questions(path)
+    pipeline = Pipeline(Settings())
+    pipeline.ingest(progress=None)
+    chosen = parse_filters(**filters)
+    results = {"planbot": ev.run_planbot(pipeline, questions, chosen)}
+    summaries = [ev.summarise("planbot", questions, results["planbot"])]
+    if not no_baseline:
+        docs, _ = load_corpus(pipeline.settings.corpus_dir)
+        baseline = ev.Baseline(docs, pipeline.embedder)
+        try:
+            results["baseline"] = ev.run_baseline(baseline.searcher(10), questions)
+        finally:
+            baseline.close()
+        summaries.append(ev.summarise("baseline", questions, results["baseline"]))
+    if as_json:
+        click.echo(ev.as_json(summaries, questions, results))
+        return
+    if per_question:
+        click.echo(ev.per_question(questions, results))
+        click.echo("")
+    click.echo(f"{path}: {len(questions)} questions")
+    click.echo(ev.report(summaries))
+
+
+@click.command(name="eval-chat")
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--totals-only", is_flag=True, help="Only the two counts.")
+def eval_chat(file: Path | None, as_json: bool, totals_only: bool) -> None:
+    """Follow-ups in FILE (default eval/conversations.jsonl): gold in the top 5 with and without rewriting."""
+    from planbot.conversation.service import build_service
+    from planbot.pipeline import Pipeline
+    from planbot_dev import evaluate_chat as ev
+
+    path = file or Path("eval/conversations.jsonl")
+    conversations = ev.load_conversations(path)
+    service = build_service(Pipeline(Settings()))
+    service.pipeline.ingest(progress=None)
+    # The rewriter `planbot chat` uses: the configured chat model condenses, else the offline method.
+    results = ev.run(service.pipeline, conversations, service.rewriter)
+    if as_json:
+        click.echo(ev.as_json(results))
+        return
+    click.echo(f"{path}: {len(conversations)} conversations")
+    click.echo(ev.report(results, per_conversation=not totals_only))

@@ -1,0 +1,245 @@
+"""`planbot eval`: retrieval, citation and refusal quality on a question set, beside a plain baseline."""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from math import log2
+from pathlib import Path
+from typing import Any
+
+from planbot.filters import Filters
+from planbot.pipeline import Pipeline
+from planbot.records import Answer
+from planbot_dev.baseline import Baseline
+
+__all__ = ["Baseline", "Question", "Result", "Summary", "load_questions", "run_baseline", "run_planbot"]
+
+
+def normalise(text: str) -> str:
+    """Lower-cased with runs of whitespace folded, for gold matching."""
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def holds_gold(passage: str, gold: Sequence[str]) -> bool:
+    """Whether a passage contains any gold substring (ignoring case and runs of whitespace)."""
+    text = normalise(passage)
+    return any(normalise(g) in text for g in gold)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One eval question; ``gold`` empty and ``refuse`` true for unanswerable ones."""
+
+    id: str
+    question: str
+    gold: tuple[str, ...] = ()
+    refuse: bool = False
+    lang: str = "sv"
+    kind: str = ""
+    filters: Filters | None = None
+
+
+def load_questions(path: Path) -> list[Question]:
+    """Questions from a JSON-lines file in the eval format."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        out.append(
+            Question(
+                id=str(row["id"]),
+                question=str(row["question"]),
+                gold=tuple(row.get("gold") or ()),
+                refuse=row.get("expect") == "refuse",
+                lang=str(row.get("lang", "")),
+                kind=str(row.get("kind", "refuse" if row.get("expect") == "refuse" else "")),
+                filters=Filters(**row["filters"]) if row.get("filters") else None,
+            )
+        )
+    return out
+
+
+@dataclass
+class Result:
+    """What one system did with one question."""
+
+    id: str
+    ranks: list[bool]
+    refused: bool
+    cited: int = 0
+    cited_gold: int = 0
+    ms: float = 0.0
+    top_dense: float | None = None
+
+    @property
+    def first_hit(self) -> int | None:
+        """1-based rank of the first passage holding gold, if any in the list."""
+        return next((i for i, hit in enumerate(self.ranks, start=1) if hit), None)
+
+
+def ndcg(ranks: Sequence[bool], k: int = 10) -> float:
+    """nDCG@k with binary relevance (ideal: every relevant passage found at the top)."""
+    dcg = sum(1 / log2(i + 1) for i, hit in enumerate(ranks[:k], start=1) if hit)
+    ideal = sum(1 / log2(i + 1) for i in range(1, min(k, max(1, sum(ranks[:k]))) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+@dataclass
+class Summary:
+    """Totals over a question set."""
+
+    system: str
+    answerable: int
+    unanswerable: int
+    top1: float
+    top5: float
+    mrr10: float
+    ndcg10: float
+    cited_precision: float | None
+    refusal_accuracy: float | None
+    false_refusals: int
+    p50_ms: float
+    p95_ms: float
+    misses: list[str] = field(default_factory=list)
+
+
+def summarise(system: str, questions: Sequence[Question], results: Sequence[Result]) -> Summary:
+    """Aggregate per-question results."""
+    pairs = list(zip(questions, results, strict=True))
+    ans = [(q, r) for q, r in pairs if not q.refuse]
+    unans = [(q, r) for q, r in pairs if q.refuse]
+    n = max(1, len(ans))
+    hits = [r.first_hit for _, r in ans]
+    cited = sum(r.cited for _, r in ans)
+    times = sorted(r.ms for r in results) or [0.0]
+    return Summary(
+        system=system,
+        answerable=len(ans),
+        unanswerable=len(unans),
+        top1=sum(h == 1 for h in hits) / n,
+        top5=sum(h is not None and h <= 5 for h in hits) / n,
+        mrr10=sum(1 / h for h in hits if h is not None and h <= 10) / n,
+        ndcg10=sum(ndcg(r.ranks) for _, r in ans) / n,
+        cited_precision=(sum(r.cited_gold for _, r in ans) / cited) if cited else None,
+        refusal_accuracy=(sum(r.refused for _, r in unans) / len(unans)) if unans else None,
+        false_refusals=sum(r.refused for _, r in ans),
+        p50_ms=statistics.median(times),
+        p95_ms=times[min(len(times) - 1, int(0.95 * len(times)))],
+        misses=[q.id for q, r in ans if r.first_hit != 1],
+    )
+
+
+def run_planbot(
+    pipeline: Pipeline, questions: Sequence[Question], filters: Filters | None = None
+) -> list[Result]:
+    """Ask every question through the same path the API uses."""
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        answer: Answer = pipeline.ask(q.question, top_k=10, filters=q.filters or filters)
+        ms = 1e3 * (time.perf_counter() - t0)
+        ranks = [holds_gold(p.chunk.text, q.gold) for p in answer.passages] if q.gold else []
+        out.append(
+            Result(
+                id=q.id,
+                ranks=ranks,
+                refused=answer.refused,
+                cited=len(answer.citations) if q.gold else 0,
+                cited_gold=sum(holds_gold(c.chunk.text, q.gold) for c in answer.citations) if q.gold else 0,
+                ms=ms,
+                top_dense=answer.passages[0].dense if answer.passages else None,
+            )
+        )
+    return out
+
+
+def run_baseline(search: Callable[[str], list[str]], questions: Sequence[Question]) -> list[Result]:
+    """The baseline ranks passages only: it never refuses and cites nothing."""
+    out = []
+    for q in questions:
+        t0 = time.perf_counter()
+        texts = search(q.question)
+        ms = 1e3 * (time.perf_counter() - t0)
+        out.append(Result(q.id, [holds_gold(t, q.gold) for t in texts] if q.gold else [], False, ms=ms))
+    return out
+
+
+def _fmt(value: float | None) -> str:
+    return "  -  " if value is None else f"{value:5.3f}"
+
+
+def report(summaries: Sequence[Summary]) -> str:
+    """Totals side by side, with ratios of the first system to the last."""
+    rows = [
+        ("gold in top-1", "top1"),
+        ("gold in top-5", "top5"),
+        ("MRR@10", "mrr10"),
+        ("nDCG@10", "ndcg10"),
+        ("cited-passage precision", "cited_precision"),
+        ("refusal accuracy", "refusal_accuracy"),
+        ("false refusals", "false_refusals"),
+        ("latency p50 ms", "p50_ms"),
+        ("latency p95 ms", "p95_ms"),
+    ]
+    head = f"{'':26}" + "".join(f"{s.system:>14}" for s in summaries)
+    if len(summaries) > 1:
+        head += f"{'ratio':>10}"
+    lines = [head]
+    for label, key in rows:
+        vals = [getattr(s, key) for s in summaries]
+        line = f"{label:26}" + "".join(f"{v:>14}" if isinstance(v, int) else f"{_fmt(v):>14}" for v in vals)
+        if len(vals) > 1 and isinstance(vals[0], float) and isinstance(vals[-1], float) and vals[-1]:
+            line += f"{vals[0] / vals[-1]:>9.2f}x"
+        lines.append(line)
+    s = summaries[0]
+    lines.append(f"questions: {s.answerable} answerable, {s.unanswerable} unanswerable")
+    return "\n".join(lines)
+
+
+def per_question(questions: Sequence[Question], results: dict[str, list[Result]]) -> str:
+    """One line per question: first gold rank and refusal per system."""
+    systems = list(results)
+    lines = [f"{'id':8}{'kind':16}" + "".join(f"{s:>12}" for s in systems) + "  question"]
+    for i, q in enumerate(questions):
+        cells = []
+        for s in systems:
+            r = results[s][i]
+            if q.refuse:
+                cells.append("refused" if r.refused else "ANSWERED")
+            elif r.refused:
+                cells.append("REFUSED")
+            else:
+                cells.append(f"rank {r.first_hit}" if r.first_hit else "miss")
+        lines.append(
+            f"{q.id:8}{q.kind[:15]:16}" + "".join(f"{c:>12}" for c in cells) + f"  {q.question[:70]}"
+        )
+    return "\n".join(lines)
+
+
+def as_json(
+    summaries: Sequence[Summary], questions: Sequence[Question], results: dict[str, list[Result]]
+) -> str:
+    """The whole evaluation as JSON."""
+    return json.dumps(
+        {
+            "summary": [asdict(s) for s in summaries],
+            "questions": [
+                {"id": q.id, "question": q.question, "kind": q.kind, "refuse": q.refuse}
+                | {name: asdict(rs[i]) | {"first_hit": rs[i].first_hit} for name, rs in results.items()}
+                for i, q in enumerate(questions)
+            ],
+        },
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def summary_dict(s: Summary) -> dict[str, Any]:
+    """A summary as a plain dict."""
+    return asdict(s)

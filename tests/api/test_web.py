@@ -1,0 +1,221 @@
+"""The web page, widget, document view, feedback and CORS, through the HTTP API with a fake embedder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from planbot.admin.feedback import FeedbackEntry, FeedbackStore
+from planbot.config import Settings
+from planbot.errors import InvalidInput
+from planbot.pipeline import Pipeline
+from planbot.server.app import create_app
+from planbot.server.cors import allowed_origins
+from planbot.server.routes.web import locator_anchor, render_document
+
+from ..support import FakeEmbedder
+
+ALLOWED = "http://intranet.example:8080"
+
+
+@pytest.fixture
+def pipeline(settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
+    pipe = Pipeline(settings, embedder=fake_embedder)
+    pipe.ingest(progress=False)
+    return pipe
+
+
+@pytest.fixture
+def client(settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
+    settings = settings.model_copy(update={"cors_origins": [ALLOWED + "/"]})
+    with TestClient(create_app(settings, pipeline)) as c:
+        yield c
+
+
+FEEDBACK = {
+    "message_id": "m-1",
+    "conversation_id": "c-1",
+    "question": "Vad är en bibliotekshuvudman?",
+    "answer": "Kommunerna, regionerna och staten [1].",
+    "rating": "up",
+    "comment": None,
+}
+
+
+def test_chat_page_is_served_in_swedish_with_only_local_assets(client: TestClient) -> None:
+    res = client.get("/")
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
+    page = res.text
+    assert '<html lang="sv">' in page and "Fråga biblioteksdokumenten" in page
+    assets = re.findall(r'(?:src|href)="([^"#]+)"', page)
+    assert assets and all(a.startswith("/static/") for a in assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200
+    assert "default-src 'self'" in res.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("path", "media_type"),
+    [
+        ("/static/app.js", "text/javascript"),
+        ("/static/core.js", "text/javascript"),
+        ("/static/styles.css", "text/css"),
+        ("/widget.js", "text/javascript"),
+        ("/widget-demo", "text/html"),
+    ],
+)
+def test_assets_are_served_with_their_content_type(client: TestClient, path: str, media_type: str) -> None:
+    res = client.get(path)
+    assert res.status_code == 200 and res.headers["content-type"].startswith(media_type)
+
+
+def test_widget_is_one_self_contained_script_that_leaks_no_globals(client: TestClient) -> None:
+    body = client.get("/widget.js").text
+    assert body.startswith("(function () {") and body.rstrip().endswith("})();")
+    assert "document.currentScript" in body and "attachShadow" in body and ".pbw-launcher" in body
+    assert "PlanbotCore" in body and "PlanbotI18n" in body
+
+
+@pytest.mark.parametrize("name", ["../pyproject.toml", "nope.js", "index.html", "..%2Fconfig.py"])
+def test_static_serves_only_shipped_scripts_and_styles(client: TestClient, name: str) -> None:
+    assert client.get(f"/static/{name}").status_code == 404
+
+
+def test_widget_demo_embeds_the_widget_with_title_and_filters(client: TestClient) -> None:
+    page = client.get("/widget-demo").text
+    tag = re.search(r"<script [^>]*src=\"/widget.js\"[^>]*>", page)
+    assert tag and "data-planbot-title=" in tag[0]
+    assert """data-planbot-filters='{"doc_type":["lag"]}'""" in tag[0]
+
+
+@pytest.mark.parametrize(
+    ("locator", "anchor"),
+    [("3 §", "loc-3-§"), ("1 kap. 2 §", "loc-1-kap-2-§"), ("s. 4, Mål", "loc-s-4-mål"), ("???", "loc-x")],
+)
+def test_locator_anchors_are_readable_slugs(locator: str, anchor: str) -> None:
+    assert locator_anchor(locator) == anchor
+
+
+def test_document_view_has_an_anchor_for_each_cited_locator(client: TestClient) -> None:
+    res = client.get("/documents/bibliotekslag-2013-801")
+    assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
+    assert 'id="loc-3-§"' in res.text and "Bibliotekshuvudmän är kommunerna" in res.text
+    assert "default-src 'none'" in res.headers["content-security-policy"]
+    ids = re.findall(r'<section [^>]*id="([^"]+)"', res.text)
+    assert len(ids) == len(set(ids))
+
+
+def test_unknown_document_view_is_a_404_problem(client: TestClient) -> None:
+    res = client.get("/documents/finns-inte")
+    assert res.status_code == 404 and "/api/documents" in res.json()["detail"]
+
+
+def test_document_view_escapes_markup_in_document_text(pipeline: Pipeline) -> None:
+    doc, chunks = pipeline.document("bibliotekslag-2013-801")
+    evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+    chunks[0] = replace(chunks[0], text=evil, locator='1 §"><b>')
+    html = render_document(replace(doc, title="<i>Lag</i>"), chunks)
+    assert "<script>alert" not in html and "<img src=x" not in html and "<i>Lag</i>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;i&gt;Lag&lt;/i&gt;" in html
+    assert '"><b>' not in html
+
+
+def test_feedback_is_stored_and_exported_as_json_and_csv(client: TestClient) -> None:
+    res = client.post("/api/feedback", json={**FEEDBACK, "comment": '=HYPERLINK("x")  Bra källa  '})
+    assert res.status_code == 201 and res.json()["id"]
+    rows = client.get("/api/feedback").json()
+    assert len(rows) == 1 and rows[0]["rating"] == "up" and rows[0]["question"] == FEEDBACK["question"]
+    assert rows[0]["comment"] == '=HYPERLINK("x")  Bra källa'
+    exported = client.get("/api/feedback", params={"format": "csv"})
+    assert exported.headers["content-type"].startswith("text/csv")
+    parsed = list(csv.DictReader(io.StringIO(exported.text)))
+    assert parsed[0]["answer"] == FEEDBACK["answer"]
+    # A spreadsheet must not run a reader's comment as a formula.
+    assert parsed[0]["comment"].startswith("'=")
+
+
+def test_a_second_verdict_on_the_same_answer_replaces_the_first(client: TestClient) -> None:
+    first = client.post("/api/feedback", json=FEEDBACK).json()["id"]
+    second = client.post("/api/feedback", json={**FEEDBACK, "rating": "down", "comment": "Fel paragraf"})
+    assert second.json()["id"] == first
+    client.post("/api/feedback", json={**FEEDBACK, "message_id": None})
+    rows = client.get("/api/feedback").json()
+    assert sorted(r["rating"] for r in rows) == ["down", "up"]
+    assert next(r for r in rows if r["id"] == first)["comment"] == "Fel paragraf"
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ({"rating": "meh"}, "rating"),
+        ({"comment": "x" * 2001}, "comment"),
+        ({"question": ""}, "question"),
+        ({"stars": 5}, "not a known field"),
+    ],
+)
+def test_invalid_feedback_is_refused_with_a_problem(
+    client: TestClient, change: dict[str, object], fragment: str
+) -> None:
+    res = client.post("/api/feedback", json={**FEEDBACK, **change})
+    assert res.status_code == 422 and fragment in res.json()["detail"]
+    assert client.get("/api/feedback").json() == []
+
+
+def test_feedback_export_needs_the_api_key_when_one_is_set(settings: Settings, pipeline: Pipeline) -> None:
+    keyed = settings.model_copy(update={"api_key": "s3cret"})
+    with TestClient(create_app(keyed, pipeline)) as c:
+        assert c.post("/api/feedback", json=FEEDBACK).status_code == 201
+        refused = c.get("/api/feedback")
+        assert refused.status_code == 401 and "PLANBOT_API_KEY" in refused.json()["detail"]
+        allowed = c.get("/api/feedback", headers={"Authorization": "Bearer s3cret"})
+        assert allowed.status_code == 200 and len(allowed.json()) == 1
+
+
+def test_feedback_shares_the_database_file_without_touching_other_tables(tmp_path: Path) -> None:
+    db = sqlite3.connect(tmp_path / "planbot.sqlite3")
+    db.execute("CREATE TABLE conversations (id TEXT)")
+    db.execute("INSERT INTO conversations VALUES ('c-1')")
+    db.commit()
+    store = FeedbackStore(tmp_path)
+    store.add(FeedbackEntry(question="q", answer="a", rating="down"))
+    assert db.execute("SELECT id FROM conversations").fetchall() == [("c-1",)]
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert [f.rating for f in FeedbackStore(tmp_path).all()] == ["down"]
+
+
+PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+
+
+def test_cors_preflight_from_an_allowed_origin_is_accepted(client: TestClient) -> None:
+    res = client.options("/api/chat/stream", headers={"Origin": ALLOWED, **PREFLIGHT})
+    assert res.status_code == 200 and res.headers["access-control-allow-origin"] == ALLOWED
+    simple = client.get("/api/documents", headers={"Origin": ALLOWED})
+    assert simple.headers["access-control-allow-origin"] == ALLOWED
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://intranet.example:8081", "null"])
+def test_cors_refuses_other_origins(client: TestClient, origin: str) -> None:
+    res = client.options("/api/feedback", headers={"Origin": origin, **PREFLIGHT})
+    assert res.status_code == 400 and "access-control-allow-origin" not in res.headers
+    simple = client.get("/api/documents", headers={"Origin": origin})
+    assert "access-control-allow-origin" not in simple.headers
+
+
+def test_no_origin_is_allowed_by_default(settings: Settings, pipeline: Pipeline) -> None:
+    with TestClient(create_app(settings, pipeline)) as c:
+        res = c.options("/api/feedback", headers={"Origin": ALLOWED, **PREFLIGHT})
+        assert res.status_code == 400 and "access-control-allow-origin" not in res.headers
+
+
+@pytest.mark.parametrize("bad", ["intranet.example", "https://intranet.example/sida", "https://"])
+def test_malformed_cors_origins_are_refused_with_a_fix(settings: Settings, bad: str) -> None:
+    with pytest.raises(InvalidInput, match="scheme://host"):
+        allowed_origins(settings.model_copy(update={"cors_origins": [bad]}))

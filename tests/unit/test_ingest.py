@@ -1,0 +1,131 @@
+"""Incremental ingest: unchanged documents cost nothing, changed ones replace, removed ones go."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planbot.chunking import chunk_document
+from planbot.config import Settings
+from planbot.errors import IndexMismatch
+from planbot.index import _chunk_metadata
+from planbot.loaders import load_document
+from planbot.pipeline import Pipeline
+
+from ..support import FakeEmbedder
+
+
+def _pipeline(settings: Settings, embedder: FakeEmbedder) -> Pipeline:
+    return Pipeline(settings, embedder=embedder)
+
+
+def test_first_ingest_adds_every_document(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    report = _pipeline(settings, fake_embedder).ingest(progress=False)
+    assert sorted(report.added) == [
+        "bibliotekslag-2013-801",
+        "region-varmland-biblioteksverksamhetens-uppdrag",
+    ]
+    assert report.chunks_embedded > 18
+
+
+def test_reingest_of_an_unchanged_corpus_embeds_nothing(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    pipeline = _pipeline(settings, fake_embedder)
+    pipeline.ingest(progress=False)
+    before = fake_embedder.texts
+    report = pipeline.ingest(progress=False)
+    assert fake_embedder.texts == before
+    assert len(report.unchanged) == 2 and not report.changed
+
+
+def test_changed_document_replaces_its_old_chunks(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    pipeline = _pipeline(settings, fake_embedder)
+    pipeline.ingest(progress=False)
+    path = settings.corpus_dir / "region-varmland-biblioteksverksamhetens-uppdrag.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Uppdraget är i första hand strategiskt", "Uppdraget är numera operativt"))
+    report = pipeline.ingest(progress=False)
+    assert report.updated == ["region-varmland-biblioteksverksamhetens-uppdrag"]
+    _, chunks = pipeline.document("region-varmland-biblioteksverksamhetens-uppdrag")
+    body = " ".join(c.text for c in chunks)
+    assert "numera operativt" in body and "i första hand strategiskt" not in body
+    assert pipeline.chunk_count() == pipeline.index.chunk_count()  # no stale copies left behind
+
+
+def test_removed_document_disappears_from_index_and_answers(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    pipeline = _pipeline(settings, fake_embedder)
+    pipeline.ingest(progress=False)
+    (settings.corpus_dir / "bibliotekslag-2013-801.md").unlink()
+    report = pipeline.ingest(progress=False)
+    assert report.removed == ["bibliotekslag-2013-801"]
+    assert "bibliotekslag-2013-801" not in pipeline.documents()
+    _, passages = pipeline.search("Vilka är bibliotekshuvudmän?")
+    assert all(p.chunk.document_id != "bibliotekslag-2013-801" for p in passages)
+
+
+def test_unreadable_file_is_reported_and_the_rest_still_indexes(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    (settings.corpus_dir / "trasig.pdf").write_bytes(b"%PDF-1.7\nthis is not really a pdf")
+    report = _pipeline(settings, fake_embedder).ingest(progress=False)
+    assert [e.name for e in report.errors] == ["trasig.pdf"]
+    assert len(report.added) == 2
+
+
+def test_index_built_with_another_embedder_asks_for_a_reindex(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    _pipeline(settings, fake_embedder).ingest(progress=False)
+
+    class Other(FakeEmbedder):
+        name = "fake/other"
+        dimension = 32
+
+    with pytest.raises(IndexMismatch, match="ingest --rebuild"):
+        _pipeline(settings, Other())
+
+
+def test_chunks_of_an_unpublished_version_stay_invisible(
+    settings: Settings, fake_embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    """What a crash between storing chunks and publishing the manifest would leave."""
+    pipeline = _pipeline(settings, fake_embedder)
+    pipeline.ingest(progress=False)
+
+    path = settings.corpus_dir / "bibliotekslag-2013-801.md"
+    path.write_text(
+        path.read_text(encoding="utf-8") + "\n\n### 19 §\n\nEn paragraf som aldrig publicerades.\n"
+    )
+    doc = load_document(path, settings.corpus_dir)
+    chunks = chunk_document(doc)
+    vectors = fake_embedder.embed([c.text for c in chunks])
+    # Store chunks as add_document would, but stop before the manifest is written.
+    pipeline.index._chunks.upsert(
+        ids=[c.id + "@" + doc.content_hash[:16] for c in chunks],
+        embeddings=vectors,
+        documents=[c.text for c in chunks],
+        metadatas=[_chunk_metadata(c, doc) for c in chunks],
+    )
+    pipeline.retriever.refresh()
+    _, passages = pipeline.search("paragraf som aldrig publicerades", top_k=10)
+    assert all("aldrig publicerades" not in p.chunk.text for p in passages)
+    report = pipeline.ingest(progress=False)
+    assert report.updated == ["bibliotekslag-2013-801"]
+    _, passages = pipeline.search("paragraf som aldrig publicerades", top_k=3)
+    assert "aldrig publicerades" in passages[0].chunk.text
+    assert pipeline.chunk_count() == pipeline.index.chunk_count()
+
+
+def test_a_second_process_sees_documents_another_one_ingested(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    """Two API processes over one index: the one that did not ingest notices on its next search."""
+    reader = _pipeline(settings.model_copy(update={"refresh_check_s": 1e-6}), fake_embedder)
+    assert reader.documents() == {}
+    _pipeline(settings, fake_embedder).ingest(progress=False)
+    _, passages = reader.search("Vilka är bibliotekshuvudmän?")
+    assert passages and "bibliotekslag-2013-801" in reader.documents()
