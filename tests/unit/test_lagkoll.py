@@ -1,0 +1,158 @@
+"""Lagkoll: requirement list, cue syntax, statuses on fixture plans, exports, and edits to the data file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from planbot.chunking import chunk_document
+from planbot.config import Settings
+from planbot.errors import InvalidInput, NotFound
+from planbot.loaders import load_document
+from planbot.pipeline import Pipeline
+from planbot.planwork.lagkoll import LagkollChecker, to_csv, to_markdown, unverified_sources
+from planbot.planwork.requirements import Cues, load_requirements, parse_requirements
+
+from ..support import CORPUS, ROOT, FakeEmbedder
+
+PLANS = ROOT / "eval" / "planwork" / "plans"
+SHIPPED = Path(__file__).resolve().parents[2] / "src" / "planbot" / "planwork" / "lagkrav.toml"
+
+
+def planwork_settings(tmp_path: Path) -> Settings:
+    """A corpus of the fixture plans, the law and the school-library bill."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(PLANS, corpus)
+    (corpus / "regeringen").mkdir()
+    shutil.copy(CORPUS / "bibliotekslag-2013-801.md", corpus)
+    shutil.copy(CORPUS / "regeringen" / "prop.-202324164.md", corpus / "regeringen")
+    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Pipeline:
+    p = Pipeline(planwork_settings(tmp_path), embedder=FakeEmbedder())
+    p.ingest(progress=False)
+    return p
+
+
+def test_every_law_text_is_verbatim_in_the_corpus_passage_it_names() -> None:
+    reqs = load_requirements()
+    for req in reqs.requirements:
+        path = next(CORPUS.rglob(f"{req.document_id.split('--')[-1]}.md"))
+        doc = load_document(path, CORPUS)
+        texts = [c.text for c in chunk_document(doc) if c.locator == req.locator]
+        assert any(req.law_text in t for t in texts), req.id
+
+
+def test_the_list_covers_the_provisions_the_issue_names() -> None:
+    located = {(r.document_id, r.locator) for r in load_requirements().requirements}
+    for paragraph in ("2 §", "4 §", "5 §", "6 §", "7 §", "8 §", "9 §", "14 §", "16 §", "17 §", "18 §"):
+        assert ("bibliotekslag-2013-801", paragraph) in located
+    ids = {r.id for r in load_requirements().requirements}
+    assert {
+        "bl-5-minoritetssprak",
+        "bl-5-andra-sprak",
+        "bl-5-lattlast",
+        "bl-7-lasning",
+        "bl-7-digital",
+    } <= ids
+    assert "skolbibliotek-andamal" in ids
+
+
+@pytest.mark.parametrize(
+    ("cue", "text", "hit"),
+    [
+        ("läs*", "Vi främjar läsning", True),
+        ("*bibliotek*", "folkbiblioteken", True),
+        ("ska", "vi skapar", False),
+        ("ska", "vi ska", True),
+        ("lättläst* svensk*", "lättlästa   svenska böcker", True),
+        ("mål:", "Mål: fler läsare", True),
+    ],
+)
+def test_cue_syntax(cue: str, text: str, hit: bool) -> None:
+    assert bool(Cues.of([cue]).find(text)) is hit
+
+
+@pytest.mark.parametrize(
+    ("plan", "requirement", "status"),
+    [
+        (
+            "biblioteksplan-alunda",
+            "bl-4-funktionsnedsattning",
+            "behandlas",
+        ),  # "Vi ska aktivt marknadsföra talböcker"
+        ("biblioteksplan-alunda", "bl-5-andra-sprak", "nämns"),  # only background
+        ("biblioteksplan-alunda", "bl-9-avgiftsfritt", "saknas"),
+        ("biblioteksplan-brovik", "bl-5-minoritetssprak", "nämns"),  # restates the law: no commitment
+        ("biblioteksplan-brovik", "bl-6-folkbibliotek", "behandlas"),
+        ("biblioteksplan-brovik", "bl-17-biblioteksplan", "behandlas"),  # a statement of fact is enough
+        ("biblioteksplan-brovik", "uppfoljning", "saknas"),
+    ],
+)
+def test_status_of_a_requirement_in_a_plan(
+    pipeline: Pipeline, plan: str, requirement: str, status: str
+) -> None:
+    report = LagkollChecker(pipeline, load_requirements()).check(plan)
+    result = next(r for r in report.results if r.requirement.id == requirement)
+    assert result.status == status
+    for e in result.evidence:
+        assert e.quote in e.chunk.text and e.chunk.document_id == plan
+
+
+def test_law_wording_is_checked_against_the_index(pipeline: Pipeline) -> None:
+    report = LagkollChecker(pipeline, load_requirements()).check("biblioteksplan-alunda")
+    assert unverified_sources(report) == []
+    assert report.results[0].law.title == "Bibliotekslag (2013:801)"
+
+
+def test_editing_the_requirement_file_changes_the_result(pipeline: Pipeline, tmp_path: Path) -> None:
+    before = LagkollChecker(pipeline, load_requirements()).check("biblioteksplan-alunda")
+    assert next(r for r in before.results if r.requirement.id == "bl-9-avgiftsfritt").status == "saknas"
+    edited = tmp_path / "lagkrav.toml"
+    text = SHIPPED.read_text(encoding="utf-8")
+    # A librarian adds "Bokstart" as wording that counts for 9 §, and turns similarity fallback off.
+    edited.write_text(
+        text.replace('"utan avgift", ', '"utan avgift", "bokstart", ').replace(
+            "mention_similarity = 0.89", "mention_similarity = 1.0"
+        ),
+        encoding="utf-8",
+    )
+    pipeline.settings.lagkrav_file = edited
+    after = LagkollChecker(pipeline, load_requirements(edited)).check("biblioteksplan-alunda")
+    assert next(r for r in after.results if r.requirement.id == "bl-9-avgiftsfritt").status == "behandlas"
+
+
+def test_exports_hold_every_requirement(pipeline: Pipeline) -> None:
+    report = LagkollChecker(pipeline, load_requirements()).check("biblioteksplan-brovik")
+    md, csv_text = to_markdown(report), to_csv(report)
+    assert csv_text.splitlines()[0].startswith("krav_id,krav,status")
+    assert len(csv_text.strip().splitlines()) == len(report.results) + 1
+    for r in report.results:
+        assert r.requirement.title in md
+    assert "> — Bibliotekslag (2013:801), 9 §" in md
+
+
+def test_unknown_plan_is_not_found(pipeline: Pipeline) -> None:
+    with pytest.raises(NotFound):
+        LagkollChecker(pipeline, load_requirements()).check("no-such-plan")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("[[krav]]\nid = 'x'\n", "missing"),
+        ("not toml = = =", "not valid TOML"),
+        ("[commitment]\n", "holds no"),
+        (
+            "[[krav]]\nid='a'\ntitle='t'\ndocument_id='d'\nlocator='1 §'\nlaw_text='x'\nquery='q'\ncues=[]\n",
+            "at least one cue",
+        ),
+    ],
+)
+def test_a_broken_requirement_file_says_what_is_wrong(toml: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_requirements(toml, "own.toml")
