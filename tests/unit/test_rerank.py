@@ -81,8 +81,14 @@ def test_cross_encoder_setting_builds_the_adapter_from_a_local_directory(
     pipeline = Pipeline(configured, embedder=fake_embedder)
     assert isinstance(pipeline.reranker, CrossEncoderReranker)
     pipeline.ingest(progress=False)
-    _, passages = pipeline.search("Vilka är bibliotekshuvudmän?")
+    question = "Vilka är bibliotekshuvudmän?"
+    _, passages = pipeline.search(question)
+    own = pipeline.reranker._model.predict([(question, p.chunk.text) for p in passages])  # type: ignore[attr-defined]
     assert len(passages) == 5
+    assert [p.score for p in passages] == pytest.approx(
+        np.asarray(own, dtype=np.float32).reshape(-1).tolist()
+    )
+    assert [p.score for p in passages] == sorted((p.score for p in passages), reverse=True)
 
 
 def test_missing_cross_encoder_is_a_clear_error_not_a_download(tmp_path: Path) -> None:
