@@ -16,9 +16,13 @@ TokenCounter = Callable[[str], int]
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
-_PARAGRAPH_SIGN = re.compile(r"^(\d+ ?[a-z]?) ?§$")
+# SFS texts put amendment notes before a section heading's sign: "/28/ 16 d §", "/790 av ... 2001/ 49 c §".
+_PARAGRAPH_SIGN = re.compile(r"^(?:/.*? )?(\d+ ?[a-z]?) ?§$")
 _PARAGRAPH_LINE = re.compile(r"^(\d+ ?[a-z]?) §(?=\s|$)", re.MULTILINE)
-_CHAPTER = re.compile(r"^(\d+ ?[a-z]?) kap\.")
+# "2 kap." in the Library Act, "2 Kap. Inskränkningar ..." in upphovsrättslagen's headings.
+_CHAPTER = re.compile(r"^(\d+ ?[a-z]?) kap\.", re.IGNORECASE)
+# "... i första stycket 3. Ett ..." ends a sentence: a number after these words is a point, not an ordinal.
+_REFERENCE_WORDS = frozenset({"stycket", "styckena", "punkten", "punkterna", "punkt", "§", "bilaga"})
 _LIST_ITEM = re.compile(r"^[ \t]*([-*•–]|\d+(\.\d+)*[.)]|[a-z][.)])[ \t]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Sentence end: terminal punctuation, optional closing quote/bracket, whitespace, then a capital or digit.
@@ -100,8 +104,11 @@ def _is_abbreviation(text: str, block_start: int, end: int, punct: str) -> bool:
     while word_start > block_start and not text[word_start - 1].isspace():
         word_start -= 1
     word = text[word_start : end + 1].lower().lstrip("(\"'«“")
-    if word in _ABBREVIATIONS or re.fullmatch(r"\d{1,3}(\.\d+)*\.", word):
+    if word in _ABBREVIATIONS:
         return True
+    if re.fullmatch(r"\d{1,3}(\.\d+)*\.", word):
+        before = text[block_start:word_start].split()
+        return not (before and before[-1].lower() in _REFERENCE_WORDS)
     return len(word) == 2 and word[0].isalpha()  # an initial such as "A."
 
 
@@ -195,7 +202,7 @@ def _regions(doc: Document) -> list[_Region]:
         body_end = entries[index + 1][0] if index + 1 < len(entries) else len(text)
         path = tuple(name for _, name in stack)
         sign = next((name for _, name in reversed(stack) if _PARAGRAPH_SIGN.match(name)), None)
-        chapter = next((m.group(0) for _, name in stack if (m := _CHAPTER.match(name))), None)
+        chapter = next((f"{m.group(1)} kap." for _, name in stack if (m := _CHAPTER.match(name))), None)
         locator = path[-1] if path else fallback
         if is_law and sign is not None:
             section = _normalise_sign(sign)
