@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from planbot.admin.jobs import JobRunner
 from planbot.config import Settings
 from planbot.index import drop_index
-from planbot.ingest import IngestReport
 from planbot.pipeline import Pipeline
 from planbot.server.app import create_app
 
@@ -188,24 +186,3 @@ def test_health_reports_where_the_index_is_and_the_last_ingest(
     }  # fmt: skip
     _done(client, _upload(client, "plan.md", PLAN.encode())["job"]["url"])
     assert client.get("/api/health").json()["index"]["last_ingest"].startswith("20")
-
-
-def test_a_job_reports_progress_while_it_embeds(settings: Settings, fake_embedder: FakeEmbedder) -> None:
-    """Progress moves during the job, not only when it ends."""
-    pipeline = Pipeline(settings, embedder=fake_embedder)
-    runner = JobRunner()
-    seen: list[tuple[int, int]] = []
-
-    def work(progress: Callable[[int, int], None]) -> IngestReport:
-        def spy(done: int, total: int) -> None:
-            seen.append((done, total))
-            progress(done, total)
-
-        return pipeline.ingest(progress=False, on_progress=spy)
-
-    job = runner.submit("reindex", work)
-    final = runner.wait(job.id, timeout=60)
-    runner.close()
-    assert len(seen) >= 2, "one progress report per document"
-    assert seen[0][0] < seen[-1][0] == seen[-1][1]
-    assert final.state == "done" and final.done == final.total == seen[-1][1]

@@ -1,0 +1,129 @@
+"""Background jobs: one worker, live progress, failures kept with their reason, upload ids reserved."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from planbot.admin.jobs import Job, JobRunner
+from planbot.config import Settings
+from planbot.errors import DocumentError, NotFound
+from planbot.ingest import IngestReport
+from planbot.pipeline import Pipeline
+
+from ..support import FakeEmbedder
+
+Progress = Callable[[int, int], None]
+
+
+@pytest.fixture
+def runner() -> Iterator[JobRunner]:
+    runner = JobRunner()
+    yield runner
+    runner.close()
+
+
+def _report(**fields: object) -> IngestReport:
+    return IngestReport(**fields)  # type: ignore[arg-type]
+
+
+def test_a_job_reports_progress_while_it_embeds(
+    runner: JobRunner, settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    """What the runner shows mid-job moves with the work, not only when the job ends."""
+    pipeline = Pipeline(settings, embedder=fake_embedder)
+    shown: list[tuple[int, int | None]] = []
+
+    def work(progress: Progress) -> IngestReport:
+        def report_and_look(done: int, total: int) -> None:
+            progress(done, total)
+            job = runner.active("reindex")
+            assert job is not None and job.state == "running"
+            shown.append((job.done, job.total))
+
+        return pipeline.ingest(progress=False, on_progress=report_and_look)
+
+    final = runner.wait(runner.submit("reindex", work).id, timeout=60)
+    assert len(shown) >= 2, "one progress report per document"
+    assert shown[0][0] < shown[-1][0] == shown[-1][1]
+    assert final.state == "done" and final.done == final.total == shown[-1][1]
+
+
+def test_jobs_run_one_at_a_time_in_the_order_submitted(runner: JobRunner) -> None:
+    running = threading.Lock()
+    order: list[str] = []
+
+    def work(name: str) -> Callable[[Progress], IngestReport]:
+        def run(progress: Progress) -> IngestReport:
+            assert running.acquire(blocking=False), "two jobs ran at once"
+            order.append(name)
+            running.release()
+            return _report(added=[name])
+
+        return run
+
+    jobs = [runner.submit("upload", work(name)) for name in ("a", "b", "c")]
+    for job in jobs:
+        assert runner.wait(job.id, timeout=30).state == "done"
+    assert order == ["a", "b", "c"]
+
+
+def test_a_job_that_raises_is_failed_with_its_reason_and_its_cleanup_runs(runner: JobRunner) -> None:
+    cleaned: list[bool] = []
+
+    def work(progress: Progress) -> IngestReport:
+        raise OSError("disk full")
+
+    job = runner.submit("reindex", work, on_failure=lambda: cleaned.append(True))
+    final = runner.wait(job.id, timeout=30)
+    assert final.state == "failed" and final.error == "OSError: disk full"
+    assert cleaned == [True] and runner.failed == 1 and runner.last_ingest is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "report", "state"),
+    [
+        ("upload", {"errors": [DocumentError("plan.pdf", "encrypted")]}, "failed"),
+        ("reindex", {"errors": [DocumentError("plan.pdf", "encrypted")]}, "done"),
+        ("upload", {"added": ["plan"], "chunks_embedded": 4, "sentences_embedded": 9}, "done"),
+    ],
+)
+def test_an_upload_that_indexed_nothing_is_failed_but_a_reindex_with_one_bad_file_is_done(
+    runner: JobRunner, kind: str, report: dict[str, object], state: str
+) -> None:
+    job = runner.submit(kind, lambda progress: _report(**report))  # type: ignore[arg-type]
+    final = runner.wait(job.id, timeout=30)
+    assert final.state == state and final.report is not None
+    if report.get("errors"):
+        assert final.error == "plan.pdf: encrypted"
+    else:
+        assert final.done == final.total == 13 and runner.ingested_chunks == 4
+
+
+def test_an_uploads_id_and_hash_stay_reserved_until_its_job_is_done(runner: JobRunner) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def work(progress: Progress) -> IngestReport:
+        started.set()
+        release.wait(30)
+        return _report(added=["plan"])
+
+    job = runner.submit("upload", work, document_id="plan", content_hash="abc")
+    assert started.wait(30)
+    assert runner.pending() == {"plan": "abc"} and runner.counts()["running"] == 1
+    release.set()
+    runner.wait(job.id, timeout=30)
+    assert runner.pending() == {} and runner.counts()["done"] == 1
+
+
+def test_an_unknown_job_id_is_not_found(runner: JobRunner) -> None:
+    with pytest.raises(NotFound, match="job ids are returned"):
+        runner.get("nope")
+
+
+def test_a_snapshot_does_not_change_under_its_reader(runner: JobRunner) -> None:
+    job: Job = runner.submit("reindex", lambda progress: _report())
+    runner.wait(job.id, timeout=30)
+    assert job.state == "queued" and runner.get(job.id).state == "done"
