@@ -230,3 +230,19 @@ def test_html_headings_become_chunk_locators() -> None:
         ("Mål", "Alla ska kunna låna böcker."),
         ("Barn", "- Sagostunder."),
     ]
+
+
+@pytest.mark.parametrize("words", [7_000, 14_000])
+def test_token_counting_is_linear_in_text_without_sentence_punctuation(words: int) -> None:
+    # 100 KB of words with no sentence ends once needed 14,004 counts over 12 M characters (27.7 s).
+    counted: list[int] = []
+
+    def counting(text: str) -> int:
+        counted.append(len(text))
+        return estimate_tokens(text)
+
+    text = " ".join(("bibliotek", "läsning", "skola", "kommun")[i % 4] for i in range(words))
+    chunks = chunk_document(_doc(text), 350, counting)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+    # Each character is counted a bounded number of times, whatever the length.
+    assert sum(counted) <= 20 * len(text)
