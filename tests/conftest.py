@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from fpdf import FPDF
 
 from planbot.config import Settings
@@ -19,6 +21,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 PdfFactory = Callable[[list[list[str]]], bytes]
+LOOPBACK = ("127.0.0.1", 50000)
 
 
 @pytest.fixture
@@ -62,7 +65,25 @@ def settings(tmp_path: Path) -> Settings:
     corpus.mkdir()
     for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
         shutil.copy(CORPUS / name, corpus / name)
-    return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    # Tests write without a key as a browser on this machine would (TestClient's Host is "testserver").
+    return Settings(
+        corpus_dir=corpus,
+        index_dir=tmp_path / "index",
+        data_dir=tmp_path / "data",
+        local_writes=True,
+        allowed_hosts=["testserver"],
+    )
+
+
+@pytest.fixture(autouse=True)
+def _test_clients_connect_from_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TestClient's default peer is the name 'testclient'; planbot judges peers by IP, so use 127.0.0.1."""
+    init = TestClient.__init__
+
+    def from_loopback(self: TestClient, *args: Any, client: tuple[str, int] = LOOPBACK, **kwargs: Any) -> None:
+        init(self, *args, client=client, **kwargs)
+
+    monkeypatch.setattr(TestClient, "__init__", from_loopback)
 
 
 @pytest.fixture(scope="session")

@@ -58,6 +58,17 @@ class Settings(BaseSettings):
     api_key: str | None = None
     read_key: str | None = None
     cors_origins: list[str] = Field(default_factory=list)
+    # Trust boundaries (README "Security"). Proxies (IPs/CIDRs) whose forwarded client address is believed,
+    # and the one header they set it in; nothing else is believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    forwarded_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    # Host names that unkeyed writes must address (a foreign Host is DNS rebinding).
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
+    # Without an API key the HTTP API is read-only unless this is set: then writes come only from a
+    # browser or program on this machine, connected directly (no proxy), same-origin.
+    local_writes: bool = False
+    # A header a trusted proxy sets to the signed-in user (e.g. X-Remote-User): it then owns conversations.
+    owner_header: str | None = None
     log_json: bool = False
     # Uploads are streamed with a hard cap so a huge body is refused without being held in memory.
     max_upload_mb: int = Field(default=50, ge=1)
@@ -88,6 +99,16 @@ class Settings(BaseSettings):
     # `planbot lagkoll` and /api/lagkoll: the requirement list; None means the one shipped with planbot
     # (src/planbot/planwork/lagkrav.toml). A librarian's own copy can reword or extend it.
     lagkrav_file: Path | None = None
+
+    # Query expansion (lexical side only, see src/planbot/expansion.py): the glossary of desk words ->
+    # statutory wording (None: the shipped src/planbot/data/glossary.toml; an administrator's copy
+    # can extend it), and Debian's Swedish thesaurus (mythes-sv) and English-Swedish dictionary
+    # (dict-freedict-eng-swe), used when installed.
+    glossary_file: Path | None = None
+    thesaurus: bool = True
+    dictionary: bool = True
+    # Ranker weights (JSON, written by eval/train_ranker.py); None: the hand-set weights in signals.py.
+    ranker_file: Path | None = None
 
     # Duration of each phase of the load suite (tests/load); `planbot bench --load` defaults to 60 s.
     load_seconds: float = Field(default=20.0, gt=0)

@@ -1,6 +1,14 @@
-"""The PlanbotError family; adapters translate library exceptions into these."""
+"""The PlanbotError family; adapters translate library exceptions into these with ``map_errors``."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class PlanbotError(Exception):
@@ -13,6 +21,11 @@ class PlanbotError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the API sends with this error (e.g. Retry-After), as Starlette's errors carry."""
+        return {}
 
 
 class InvalidInput(PlanbotError):
@@ -58,6 +71,11 @@ class IndexUnavailable(PlanbotError):
     status = 503
     title = "Index unavailable"
     exit_code = 6
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """A server restart or a network blip usually passes within seconds."""
+        return {"Retry-After": "5"}
 
 
 class ModelUnavailable(PlanbotError):
@@ -110,3 +128,62 @@ class RateLimited(PlanbotError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """When to try again."""
+        return {"Retry-After": str(self.retry_after)}
+
+
+ErrorMapping = Mapping[type[BaseException], Callable[[BaseException], PlanbotError]]
+
+
+@contextmanager
+def map_errors(mapping: ErrorMapping) -> Iterator[None]:
+    """Re-raise a library exception as the PlanbotError ``mapping`` makes of it (httpx's ``map_exceptions``).
+
+    Each adapter keeps one mapping for the library it wraps; PlanbotErrors and unmapped exceptions pass.
+    """
+    try:
+        yield
+    except PlanbotError:
+        raise
+    except Exception as exc:
+        for kind, make in mapping.items():
+            if isinstance(exc, kind):
+                raise make(exc) from exc
+        raise
+
+
+def mapped(mapping: Callable[[], ErrorMapping]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate an adapter method so its library exceptions leave it as PlanbotErrors.
+
+    ``mapping`` is called when an error is mapped, so an adapter can name a library's exception classes
+    without importing the library at start-up.
+    """
+
+    def wrap(fn: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(fn)
+        def inner(*args: P.args, **kwargs: P.kwargs) -> R:
+            with map_errors(_Lazy(mapping)):
+                return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+class _Lazy(Mapping[type[BaseException], Callable[[BaseException], PlanbotError]]):
+    """A mapping built on first use."""
+
+    def __init__(self, build: Callable[[], ErrorMapping]) -> None:
+        self._build = build
+
+    def __getitem__(self, key: type[BaseException]) -> Callable[[BaseException], PlanbotError]:
+        return self._build()[key]
+
+    def __iter__(self) -> Iterator[type[BaseException]]:
+        return iter(self._build())
+
+    def __len__(self) -> int:
+        return len(self._build())

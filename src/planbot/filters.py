@@ -1,12 +1,19 @@
-"""Search filters: document type, document, and a date period, with their Chroma form."""
+"""Search filters: document type, document, organisation, kind and a date period, with their Chroma form.
+
+Organisation, kind and period are document metadata an administrator can edit without re-embedding, so
+they are resolved against the index's document list (``resolve``) into document ids before a search.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Set
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from planbot.records import IndexedDocument
 
 _OPEN_END = 99991231
 
@@ -20,8 +27,10 @@ class Filters(BaseModel):
     document_id: list[str] | None = Field(default=None, description="document ids from /api/documents")
     date_from: date | None = Field(default=None, description="documents valid or published on or after")
     date_to: date | None = Field(default=None, description="documents valid or published on or before")
+    organisation: list[str] | None = Field(default=None, description="e.g. ['Region Värmland']")
+    kind: list[str] | None = Field(default=None, description="e.g. ['biblioteksplan', 'lag']")
 
-    @field_validator("doc_type", "document_id", mode="before")
+    @field_validator("doc_type", "document_id", "organisation", "kind", mode="before")
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -36,7 +45,45 @@ class Filters(BaseModel):
 
     def is_empty(self) -> bool:
         """True when nothing is restricted."""
-        return not (self.doc_type or self.document_id or self.date_from or self.date_to)
+        return not (
+            self.doc_type
+            or self.document_id
+            or self.date_from
+            or self.date_to
+            or self.organisation
+            or self.kind
+        )
+
+    def names_documents(self) -> bool:
+        """True when the caller chose documents or a period, so no default scope should apply."""
+        return bool(self.document_id or self.date_from or self.date_to)
+
+    def document_ids(self, documents: Mapping[str, IndexedDocument]) -> set[str]:
+        """The ids of the documents that pass these filters, judged by their current metadata."""
+        return {
+            d.id
+            for d in documents.values()
+            if self.matches(d.doc_type, d.id, document_period(d.metadata)) and self._metadata_matches(d)
+        }
+
+    def resolve(self, documents: Mapping[str, IndexedDocument], allowed: Set[str] | None = None) -> Filters:
+        """These filters as a document id list (intersected with ``allowed``): empty means nothing passes."""
+        ids = set(documents) if self.is_empty() else self.document_ids(documents)
+        if allowed is not None:
+            ids &= set(allowed)
+        return Filters(document_id=sorted(ids))
+
+    def _metadata_matches(self, doc: IndexedDocument) -> bool:
+        if self.kind:
+            kinds = {k.strip().lower() for k in self.kind}
+            kind = doc.metadata.get("kind") or doc.doc_type
+            if kind.lower() not in kinds:
+                return False
+        if self.organisation:
+            own = _words(doc.metadata.get("organisation", ""))
+            if not own or not any(_words(o) and _words(o) <= own for o in self.organisation):
+                return False
+        return True
 
     def to_where(self) -> dict[str, Any] | None:
         """The Chroma ``where`` clause for these filters."""
@@ -67,6 +114,11 @@ class Filters(BaseModel):
             if self.date_from and period[1] < _key(self.date_from):
                 return False
         return True
+
+
+def _words(text: str) -> set[str]:
+    """Casefolded words, so 'värmland' finds 'Region Värmland'."""
+    return set(re.findall(r"\w+", text.casefold()))
 
 
 def _key(day: date) -> int:

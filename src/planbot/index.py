@@ -8,16 +8,19 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
-from planbot.errors import IndexMismatch, IndexUnavailable
+from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
 
 log = logging.getLogger(__name__)
@@ -25,6 +28,28 @@ log = logging.getLogger(__name__)
 _BATCH = 500
 # Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
 _SENTENCE_CACHE = 2000
+
+
+def _unavailable(exc: BaseException) -> PlanbotError:
+    return IndexUnavailable(
+        f"The vector index stopped answering ({type(exc).__name__}: {str(exc)[:200]}). "
+        "Check that the Chroma server (PLANBOT_CHROMA_URL) or the index directory is reachable, then retry."
+    )
+
+
+@functools.cache
+def chroma_errors() -> ErrorMapping:
+    """The one place this adapter maps library errors: Chroma's, httpx's (server mode), OS and SQLite's."""
+    import sqlite3
+
+    import httpx
+    from chromadb.errors import ChromaError
+
+    # To a user they all mean the same: the index cannot be used right now.
+    return {kind: _unavailable for kind in (ChromaError, httpx.HTTPError, OSError, sqlite3.Error)}
+
+
+_chroma = mapped(chroma_errors)
 
 
 def _client(index_dir: str, chroma_url: str | None) -> Any:
@@ -118,6 +143,8 @@ class ChromaIndex:
         chroma_url: str | None = None,
     ) -> None:
         self._client = _client(index_dir, chroma_url)
+        # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
+        self.segment_root = Path(index_dir) / f"{collection}-lexical"
         self.embedder_name = embedder_name
         self._sentence_counts: dict[str, int] = {}
         # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
@@ -155,6 +182,7 @@ class ChromaIndex:
 
     # -- the manifest -------------------------------------------------------------------------
 
+    @_chroma
     def documents(self) -> dict[str, IndexedDocument]:
         """Every visible document, by id."""
         out: dict[str, IndexedDocument] = {}
@@ -172,13 +200,16 @@ class ChromaIndex:
             )
         return out
 
-    def stamp(self) -> str:
+    @_chroma
+    def stamp(self, documents: dict[str, IndexedDocument] | None = None) -> str:
         """A digest of which document versions are published (changes whenever any process ingests)."""
         import hashlib
 
-        pairs = sorted(f"{d.id}:{d.content_hash}" for d in self.documents().values())
+        docs = self.documents() if documents is None else documents
+        pairs = sorted(f"{d.id}:{d.content_hash}" for d in docs.values())
         return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
+    @_chroma
     def add_document(
         self,
         doc: Document,
@@ -186,8 +217,10 @@ class ChromaIndex:
         vectors: Vectors,
         sentences: Sequence[tuple[str, int, int]],
         sentence_vectors: Vectors,
+        *,
+        publish: bool = True,
     ) -> None:
-        """Store chunks and sentences, publish the document in the manifest, then sweep its old version."""
+        """Store chunks and sentences, then (unless told not to yet) publish the document and sweep."""
         suffix = "@" + doc.content_hash[:16]
         # Sentence ids are numbered per chunk, so a search fetches them by id, not by a metadata scan.
         counts: dict[str, int] = {}
@@ -219,12 +252,18 @@ class ChromaIndex:
                     for cid, s, e in part_s
                 ],
             )
+        if publish:
+            self.publish(doc, len(chunks))
+
+    @_chroma
+    def publish(self, doc: Document, chunks: int) -> None:
+        """Make a stored document version visible in the manifest, then sweep its old version."""
         manifest: dict[str, Any] = {
             "title": doc.title,
             "doc_type": doc.doc_type,
             "path": doc.path,
             "content_hash": doc.content_hash,
-            "chunks": len(chunks),
+            "chunks": chunks,
         }
         if doc.source_url:
             manifest["source_url"] = doc.source_url
@@ -232,6 +271,11 @@ class ChromaIndex:
         self._manifest.upsert(ids=[doc.id], embeddings=[[0.0]], metadatas=[manifest])
         self._sweep(doc.id, keep_hash=doc.content_hash)
 
+    def update_metadata(self, doc_id: str, changes: Mapping[str, str | None]) -> None:
+        """Change a published document's metadata fields (None removes one); its chunks stay as they are."""
+        self._manifest.update(ids=[doc_id], metadatas=[{f"meta_{k}": v for k, v in changes.items()}])
+
+    @_chroma
     def delete_document(self, doc_id: str) -> None:
         """Unpublish a document, then remove its chunks and sentences."""
         self._manifest.delete(ids=[doc_id])
@@ -244,6 +288,7 @@ class ChromaIndex:
         self._chunks.delete(where=where)
         self._sentences.delete(where=where)
 
+    @_chroma
     def sweep_orphans(self) -> int:
         """Delete chunks that no manifest entry publishes (left by an interrupted ingest)."""
         live = {d.id: d.content_hash for d in self.documents().values()}
@@ -260,10 +305,12 @@ class ChromaIndex:
 
     # -- reading --------------------------------------------------------------------------------
 
+    @_chroma
     def chunk_count(self) -> int:
         """Number of stored chunks (including any not yet swept)."""
         return int(self._chunks.count())
 
+    @_chroma
     def all_chunks(self, live: dict[str, IndexedDocument] | None = None) -> list[Chunk]:
         """Every visible chunk, in document and reading order."""
         live = self.documents() if live is None else live
@@ -276,6 +323,7 @@ class ChromaIndex:
         out.sort(key=lambda c: (c.document_id, c.ordinal))
         return out
 
+    @_chroma
     def document_chunks(self, doc_id: str, content_hash: str) -> list[Chunk]:
         """The chunks of one document version, in reading order."""
         res = self._chunks.get(
@@ -288,6 +336,7 @@ class ChromaIndex:
         ]
         return sorted(chunks, key=lambda c: c.ordinal)
 
+    @_chroma
     def query(
         self, vector: Vectors, n: int, where: dict[str, Any] | None, live: dict[str, IndexedDocument]
     ) -> list[tuple[Chunk, float]]:
@@ -309,6 +358,7 @@ class ChromaIndex:
                 out.append((chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist)))
         return out[:n]
 
+    @_chroma
     def chunk_vectors(self, chunks: Iterable[Chunk], live: dict[str, IndexedDocument]) -> dict[str, Vectors]:
         """Stored embeddings of visible chunks, by chunk id."""
         ids = [f"{c.id}@{live[c.document_id].content_hash[:16]}" for c in chunks if c.document_id in live]
@@ -320,6 +370,7 @@ class ChromaIndex:
             for cid, v in zip(res["ids"], res["embeddings"], strict=True)
         }
 
+    @_chroma
     def sentence_vectors(
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:
@@ -393,6 +444,7 @@ def _is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
 
 def drop_index(settings: Any) -> None:
     """Delete planbot's collections (for a rebuild with another embedder)."""
+    shutil.rmtree(Path(settings.index_dir) / f"{settings.collection}-lexical", ignore_errors=True)
     client = _client(str(settings.index_dir), settings.chroma_url)
     for suffix in ("chunks", "sentences", "documents"):
         # A collection that does not exist is already dropped.

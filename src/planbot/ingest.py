@@ -16,13 +16,19 @@ from planbot.chunking import chunk_document, split_sentences
 from planbot.embedding import Embedder, count_tokens_estimate
 from planbot.errors import DocumentError
 from planbot.index import ChromaIndex
+from planbot.lexical import LexicalIndex
 from planbot.loaders import load_corpus
+from planbot.planmeta import annotate
 from planbot.records import Chunk, Document, Vectors, embedding_text
+from planbot.segments import SegmentStore
 
 log = logging.getLogger(__name__)
 
 # Called with (texts embedded so far, texts to embed) as an ingest goes, e.g. to update a job.
 Progress = Callable[[int, int], None]
+
+# Chunks per BM25 segment written during a bulk ingest (documents become visible segment by segment).
+_SEGMENT_CHUNKS = 2000
 
 _LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+\.|[a-z]\))\s")
 
@@ -73,13 +79,15 @@ def sentence_units(chunk: Chunk) -> list[tuple[int, int, str]]:
 
 
 def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: tqdm | None) -> Vectors:
-    out = []
-    for lo in range(0, len(texts), batch):
-        part = list(texts[lo : lo + batch])
-        out.append(embedder.embed(part))
+    """Embed in batches of similar length (less waiting on the longest text of a batch), in input order."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    for lo in range(0, len(order), batch):
+        rows = order[lo : lo + batch]
+        out[rows] = embedder.embed([texts[i] for i in rows])
         if bar is not None:
-            bar.update(len(part))
-    return np.vstack(out) if out else np.zeros((0, embedder.dimension), dtype=np.float32)
+            bar.update(len(rows))
+    return out
 
 
 class Ingestor:
@@ -101,6 +109,7 @@ class Ingestor:
         self.chunk_tokens = chunk_tokens
         self.batch_size = batch_size
         self.progress = progress
+        self.store = SegmentStore(index.segment_root)
         counter = getattr(embedder, "count_tokens", None)
         self.count_tokens: Callable[[str], int] = counter if callable(counter) else count_tokens_estimate
 
@@ -127,8 +136,13 @@ class Ingestor:
         known = self.index.documents()
         todo: list[tuple[Document, list[Chunk]]] = []
         for doc in docs:
+            doc = annotate(doc)
             existing = known.get(doc.id)
             if existing is not None and existing.content_hash == doc.content_hash:
+                # Fields found since it was indexed are added; edited ones (PATCH) are kept.
+                added = {k: v for k, v in doc.metadata.items() if k not in existing.metadata}
+                if added:
+                    self.index.update_metadata(doc.id, added)
                 report.unchanged.append(doc.id)
                 continue
             chunks = chunk_document(doc, self.chunk_tokens, self.count_tokens)
@@ -138,21 +152,41 @@ class Ingestor:
             todo.append((doc, chunks))
             (report.updated if existing is not None else report.added).append(doc.id)
         total = sum(len(c) + sum(len(sentence_units(x)) for x in c) for _, c in todo)
+        pending: list[tuple[Document, list[Chunk]]] = []
         with tqdm(
             total=total, unit="text", desc="Embedding", disable=self.progress is False or total < 50
         ) as bar:
             for doc, chunks in todo:
                 self._store(doc, chunks, bar, report)
+                pending.append((doc, chunks))
+                if sum(len(c) for _, c in pending) >= _SEGMENT_CHUNKS:
+                    self._publish(pending)
+                    pending = []
                 if self.on_progress is not None:
                     self.on_progress(report.chunks_embedded + report.sentences_embedded, total)
+            self._publish(pending)
+        if report.changed or todo:
+            self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
         report.seconds = time.perf_counter() - started
         return report
+
+    def _publish(self, stored: list[tuple[Document, list[Chunk]]]) -> None:
+        """Write the BM25 segment of stored documents, then make them visible (its rows live from then)."""
+        if not stored:
+            return
+        vocabulary = LexicalIndex(segments=[s.lexical for s in self.store.segments()]).vocabulary
+        self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary)
+        for doc, chunks in stored:
+            self.index.publish(doc, len(chunks))
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: tqdm, report: IngestReport) -> None:
         vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
         units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]
-        sentence_vectors = _embed(self.embedder, [u[3] for u in units], self.batch_size, bar)
-        self.index.add_document(doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors)
+        # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
+        sentence_vectors = _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
+        self.index.add_document(
+            doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors, publish=False
+        )
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(units)
         log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from functools import lru_cache
-from typing import Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -51,7 +53,7 @@ def stems(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return list(_stemmer().stemWords(toks))  # type: ignore[attr-defined]
 
 
-def split_compound(token: str, vocabulary: set[str], min_part: int = 4) -> list[str]:
+def split_compound(token: str, vocabulary: Container[str], min_part: int = 4) -> list[str]:
     """Known-word parts of a Swedish compound (``biblioteksplan`` -> ``bibliotek``, ``plan``)."""
     if len(token) < 2 * min_part:
         return []
@@ -66,24 +68,107 @@ def split_compound(token: str, vocabulary: set[str], min_part: int = 4) -> list[
     return []
 
 
+class LexicalSegment:
+    """One immutable bm25s index over a run of tokenised texts; saved and memory-mapped as files."""
+
+    def __init__(self, bm25: Any, size: int) -> None:
+        self._bm25 = bm25
+        self.size = size
+        vocab: dict[str, int] = bm25.vocab_dict if size else {}
+        indptr = np.asarray(bm25.scores["indptr"]) if size else np.zeros(1, dtype=np.int64)
+        counts = np.diff(indptr)
+        # A column of the eager score matrix holds one entry per text containing the token.
+        self.df: dict[str, int] = {tok: int(counts[i]) for tok, i in vocab.items() if tok}
+        self._ids = vocab
+
+    @classmethod
+    def build(cls, tokenised: Sequence[list[str]]) -> LexicalSegment:
+        """Index texts already turned into tokens (see ``LexicalIndex.tokenise``)."""
+        bm25 = _bm25s().BM25()
+        if tokenised:
+            bm25.index([doc or [""] for doc in tokenised], show_progress=False)
+        return cls(bm25, len(tokenised))
+
+    def save(self, path: Path) -> None:
+        """Write the index under ``path`` (bm25s' own npy/json files)."""
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "size.json").write_text(json.dumps({"size": self.size}))
+        if self.size:
+            self._bm25.save(str(path), show_progress=False)
+
+    @classmethod
+    def load(cls, path: Path, *, mmap: bool = True) -> LexicalSegment:
+        """Open a saved index; with ``mmap`` the score matrix stays on disk, shared by every process."""
+        size = int(json.loads((path / "size.json").read_text())["size"])
+        if not size:
+            return cls(_bm25s().BM25(), 0)
+        return cls(_bm25s().BM25.load(str(path), mmap=mmap, show_progress=False), size)
+
+    def scores(self, weighted: dict[str, float]) -> npt.NDArray[np.float32]:
+        """Sum of each token's BM25 scores times its weight (the weight corrects the IDF to the whole)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        if not self.size:
+            return out
+        for tok, weight in weighted.items():
+            i = self._ids.get(tok)
+            if i is not None and weight:
+                out += weight * np.asarray(self._bm25.get_scores_from_ids([i]), dtype=np.float32)
+        return out
+
+    def raw_scores(self, tokens: list[str]) -> npt.NDArray[np.float32]:
+        """bm25s' own scores for ``tokens`` (one segment: no correction needed)."""
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)
+
+
+def _bm25s() -> Any:
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG, which would print on every index refresh.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def _idf(size: int, df: int) -> float:
+    """bm25s' default ("lucene") IDF."""
+    return math.log(1 + (size - df + 0.5) / (df + 0.5))
+
+
 class LexicalIndex:
-    """An in-memory BM25 index (bm25s) over a fixed list of texts."""
+    """BM25 (bm25s) over one or more segments of texts, scored with IDFs of the whole."""
 
-    def __init__(self, texts: Sequence[str], compounds: Compounds = "split") -> None:
-        import bm25s
-
-        # bm25s sets its own logger to DEBUG, which would print on every index refresh.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
-
+    def __init__(
+        self,
+        texts: Sequence[str] = (),
+        compounds: Compounds = "split",
+        *,
+        segments: Sequence[LexicalSegment] | None = None,
+    ) -> None:
         self.compounds = compounds
+        if segments is None:
+            base = [stems(t) for t in texts]
+            self.vocabulary: Container[str] = {tok for doc in base for tok in doc if len(tok) >= 4}
+            segments = [LexicalSegment.build([self._expand(doc) for doc in base])]
+        self.segments = list(segments)
+        self._df: Counter[str] = Counter()
+        for seg in self.segments:
+            self._df.update(seg.df)
+        self._size = sum(seg.size for seg in self.segments)
+        # Split parts are words of the corpus themselves, so the document frequencies' keys serve.
+        self.vocabulary = _LongWords(self._df)
+
+    @staticmethod
+    def tokenise(
+        texts: Sequence[str], vocabulary: Container[str], compounds: Compounds = "split"
+    ) -> list[list[str]]:
+        """Tokens of ``texts`` for a new segment; compounds split against ``vocabulary`` and their words."""
         base = [stems(t) for t in texts]
-        self.vocabulary = {tok for doc in base for tok in doc if len(tok) >= 4}
-        self._size = len(texts)
-        self._bm25 = bm25s.BM25()
-        expanded = [self._expand(doc) for doc in base]
-        self._df = Counter(tok for doc in expanded for tok in set(doc))
-        if texts:
-            self._bm25.index([doc or [""] for doc in expanded], show_progress=False)
+        if compounds != "split":
+            return base
+        vocab = _Either({tok for doc in base for tok in doc if len(tok) >= 4}, vocabulary)
+        return [doc + [p for tok in doc for p in split_compound(tok, vocab)] for doc in base]
+
+    def __len__(self) -> int:
+        return self._size
 
     def idf(self, token: str) -> float:
         """Inverse document frequency of a stem (highest for words the corpus never uses)."""
@@ -124,5 +209,37 @@ class LexicalIndex:
         tokens = self.query_tokens(question)
         if not tokens:
             return np.zeros(self._size, dtype=np.float32)
-        weights = None if mask is None else mask.astype(np.float32)
-        return np.asarray(self._bm25.get_scores(tokens, weight_mask=weights), dtype=np.float32)
+        if len(self.segments) == 1:
+            out = self.segments[0].raw_scores(tokens)
+        else:
+            counts = Counter(tokens)
+            parts = []
+            for seg in self.segments:
+                weighted = {
+                    t: n * _idf(self._size, self._df[t]) / _idf(seg.size, seg.df[t])
+                    for t, n in counts.items()
+                    if seg.df.get(t)
+                }
+                parts.append(seg.scores(weighted))
+            out = np.concatenate(parts)
+        return out if mask is None else out * mask.astype(np.float32)
+
+
+class _LongWords:
+    """The words of at least four letters among a mapping's keys (the compound-splitting vocabulary)."""
+
+    def __init__(self, keys: Container[str]) -> None:
+        self._keys = keys
+
+    def __contains__(self, token: object) -> bool:
+        return isinstance(token, str) and len(token) >= 4 and token in self._keys
+
+
+class _Either:
+    """Membership in either of two vocabularies, without copying them."""
+
+    def __init__(self, first: Container[str], second: Container[str]) -> None:
+        self._first, self._second = first, second
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._first or token in self._second

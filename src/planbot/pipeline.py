@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from planbot.answer import ExtractiveAnswerer, RefusalRule
@@ -18,19 +20,10 @@ from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import Reranker, create_reranker
 from planbot.retrieval import Retriever
+from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Timings:
-    """Milliseconds spent per stage of the last question."""
-
-    embed: float = 0.0
-    retrieve: float = 0.0
-    rerank: float = 0.0
-    answer: float = 0.0
 
 
 class Pipeline:
@@ -61,7 +54,6 @@ class Pipeline:
             ),
         )
         self._write_lock = threading.Lock()
-        self.last_timings = Timings()
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -96,6 +88,16 @@ class Pipeline:
                 self.retriever.refresh()
         return report
 
+    def update_metadata(self, doc_id: str, changes: Mapping[str, str | None]) -> IndexedDocument:
+        """Change a document's metadata (None removes a field) without re-embedding it."""
+        with self._write_lock:
+            if doc_id not in self.retriever.documents:
+                raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
+            self.index.update_metadata(doc_id, changes)
+            # Filters and scope read the document list, so the chunks and BM25 need no rebuild.
+            self.retriever.documents = self.index.documents()
+            return self.retriever.documents[doc_id]
+
     def delete_document(self, doc_id: str) -> None:
         """Remove a document from the index and from search."""
         with self._write_lock:
@@ -118,36 +120,46 @@ class Pipeline:
             )
         return text
 
+    def scope(self, question: str, filters: Filters | None = None) -> Scope:
+        """Which documents answer ``question``: laws and plans in force, or the plan or period it names."""
+        return scope_for(question, self.documents(), filters, dt.date.today())
+
     def search(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        scope: Scope | None = None,
     ) -> tuple[Vectors, list[ScoredChunk]]:
-        """The question's vector and its best passages, reranked, best first."""
+        """The question's vector and its best passages within its scope, reranked, best first."""
         k = top_k or self.settings.top_k
         if self.retriever.refresh_if_stale(self.settings.refresh_check_s):
             log.info("index changed by another process: search refreshed")
+        scope = scope or self.scope(question, filters)
+        where = effective_filters(scope, filters, self.documents())
         t0 = time.perf_counter()
         vector = self.retriever.embed_query(question)
         t1 = time.perf_counter()
-        candidates = self.retriever.retrieve(question, vector, max(self.settings.candidates, k), filters)
+        candidates = []
+        if where is None or where.document_id:
+            n = max(self.settings.candidates, k)
+            candidates = mentioning(self.retriever.retrieve(question, vector, n, where), scope.mentions)
         t2 = time.perf_counter()
         ranked = self.reranker.rerank(question, vector, candidates)[:k]
         t3 = time.perf_counter()
-        self.last_timings = Timings(1e3 * (t1 - t0), 1e3 * (t2 - t1), 1e3 * (t3 - t2))
-        record_stages(
-            embed=self.last_timings.embed,
-            retrieve=self.last_timings.retrieve,
-            rerank=self.last_timings.rerank,
-        )
+        # Per-request timings go to the request's context (planbot.stages), never to shared attributes.
+        record_stages(embed=1e3 * (t1 - t0), retrieve=1e3 * (t2 - t1), rerank=1e3 * (t3 - t2))
         return vector, ranked
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer a question from the documents, with citations, or refuse."""
         question = self.validate_question(question)
-        vector, ranked = self.search(question, top_k, filters)
+        scope = self.scope(question, filters)
+        vector, ranked = self.search(question, top_k, filters, scope)
         t0 = time.perf_counter()
         answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
-        self.last_timings = replace(self.last_timings, answer=1e3 * (time.perf_counter() - t0))
-        record_stages(answer=self.last_timings.answer)
+        answer = place_in_time(answer, scope, self.documents(), dt.date.today())
+        record_stages(answer=1e3 * (time.perf_counter() - t0))
         return answer
 
     def _with_context(self, passage: ScoredChunk) -> ScoredChunk:

@@ -82,6 +82,8 @@ class ScoredChunk:
     lexical: float | None = None
     sentence: float | None = None
     context: str | None = None
+    # Other documents holding a near-identical passage, folded into this one ("samma uppgift finns också i").
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,8 @@ class Citation:
     chunk: Chunk
     quote: str
     score: float
+    # Beside a plan cited outside its period: "gällde 2021–2024".
+    period_note: str | None = None
 
 
 @dataclass(frozen=True)

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
+import numpy.typing as npt
 
 from planbot.errors import ModelUnavailable
-from planbot.records import ScoredChunk, Vectors
+from planbot.expansion import Expander, create_expander
+from planbot.filters import Filters
+from planbot.records import Chunk, ScoredChunk, Vectors
+from planbot.signals import HAND_SET, RankerWeights, collapse_duplicates, feature_matrix, load_weights
 
 if TYPE_CHECKING:
     from planbot.config import Settings
-    from planbot.retrieval import Retriever
+    from planbot.retrieval import LexicalBackend, Retriever
 
 
 @runtime_checkable
@@ -38,11 +43,59 @@ class FusionOrder:
         return list(candidates)
 
 
-class SentenceWindowReranker:
-    """Offline default: rescore each candidate by its best sentence's e5 similarity, its own, and BM25.
+class ExpandedLexical:
+    """A lexical backend that also searches a question's expansion terms, added with their own weight.
 
-    A passage that holds one sentence squarely answering the question beats a passage that is
-    generally on topic; the sentence vectors are computed once at ingest.
+    Wraps whichever backend the retriever had (local BM25 or a search engine), so the expansion works
+    with both; the expansion's own scores are kept for the reranker's ``expansion`` signal.
+    """
+
+    def __init__(
+        self, inner: LexicalBackend, expander: Expander, weight: float = 0.5, depth: int = 100
+    ) -> None:
+        self.inner = inner
+        self.expander = expander
+        self.weight = weight
+        self.depth = depth
+        self._recent: OrderedDict[str, dict[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
+        """The ``n`` best chunks by BM25 of the question plus ``weight`` times that of its expansion."""
+        found = self.inner.search(question, n, filters)
+        extra = self.expander.text(question)
+        hits = self.inner.search(extra, max(n, self.depth), filters) if extra else []
+        with self._lock:
+            self._recent[question] = {c.id: s for c, s in hits}
+            while len(self._recent) > 64:
+                self._recent.popitem(last=False)
+        if not hits:
+            return found
+        chunks = {c.id: c for c, _ in found} | {c.id: c for c, _ in hits}
+        scores = {c.id: s for c, s in found}
+        for c, s in hits:
+            scores[c.id] = scores.get(c.id, 0.0) + self.weight * s
+        best = sorted(scores, key=lambda cid: -scores[cid])[:n]
+        return [(chunks[cid], scores[cid]) for cid in best]
+
+    def expansion_scores(self, question: str) -> dict[str, float]:
+        """BM25 of the question's expansion per chunk id (from its last search, else computed now)."""
+        with self._lock:
+            cached = self._recent.get(question)
+        if cached is not None:
+            return cached
+        extra = self.expander.text(question)
+        return {c.id: s for c, s in self.inner.search(extra, self.depth, None)} if extra else {}
+
+
+class SentenceWindowReranker:
+    """Offline default: a weighted sum of signals per candidate, then near-duplicates folded together.
+
+    The signals (``planbot.signals.FEATURES``): the passage's and its best sentence's e5 similarity
+    (a passage holding one sentence squarely answering the question beats one generally on topic;
+    sentence vectors are computed at ingest), BM25 of the question and of its expansion (glossary,
+    thesaurus, dictionary), whether the passage is a statute, whether the question names its
+    document, and the fused retrieval score.
     """
 
     def __init__(
@@ -50,37 +103,42 @@ class SentenceWindowReranker:
         retriever: Retriever,
         *,
         depth: int = 20,
-        sentence_weight: float = 1.0,
-        passage_weight: float = 1.0,
-        lexical_weight: float = 0.08,
+        weights: RankerWeights = HAND_SET,
+        expander: Expander | None = None,
+        collapse: bool = True,
     ) -> None:
         self.retriever = retriever
         self.depth = depth
-        self.sentence_weight = sentence_weight
-        self.passage_weight = passage_weight
-        self.lexical_weight = lexical_weight
+        self.weights = weights
+        self.expander = expander
+        self.collapse = collapse
+
+    def signals(
+        self, question: str, query_vector: Vectors, head: list[ScoredChunk]
+    ) -> tuple[list[ScoredChunk], npt.NDArray[np.float64]]:
+        """The candidates with their best-sentence similarity set, and their feature matrix."""
+        best: dict[str, float] = defaultdict(lambda: -1.0)
+        for sv in self.retriever.index.sentence_vectors([c.chunk.id for c in head], self.retriever.documents):
+            best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ query_vector))
+        backend = self.retriever.lexical_backend
+        expansion = backend.expansion_scores(question) if isinstance(backend, ExpandedLexical) else {}
+        head = [replace(c, sentence=best.get(c.chunk.id, c.dense)) for c in head]
+        return head, feature_matrix(question, head, best, expansion)
 
     def rerank(
         self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]
     ) -> list[ScoredChunk]:
         """Rescore the top ``depth`` candidates; the rest keep their order below them."""
         head, tail = candidates[: self.depth], candidates[self.depth :]
-        best: dict[str, float] = defaultdict(lambda: 0.0)
-        for sv in self.retriever.index.sentence_vectors([c.chunk.id for c in head], self.retriever.documents):
-            best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ query_vector))
-        top_lexical = max((c.lexical or 0.0 for c in head), default=0.0) or 1.0
-        rescored = []
-        for cand in head:
-            dense = cand.dense if cand.dense is not None else 0.0
-            sentence = best.get(cand.chunk.id, dense)
-            score = (
-                self.sentence_weight * sentence
-                + self.passage_weight * dense
-                + self.lexical_weight * (cand.lexical or 0.0) / top_lexical
-            )
-            rescored.append(replace(cand, score=score, sentence=sentence))
-        rescored.sort(key=lambda c: -c.score)
-        floor = rescored[-1].score if rescored else 0.0
+        if not head:
+            return []
+        head, features = self.signals(question, query_vector, head)
+        scores = self.weights.score(features)
+        order = np.argsort(-scores, kind="stable")
+        rescored = [replace(head[i], score=float(scores[i])) for i in order]
+        if self.collapse:
+            rescored = collapse_duplicates(rescored)
+        floor = rescored[-1].score
         return rescored + [replace(c, score=floor - 1e-3 * (i + 1)) for i, c in enumerate(tail)]
 
 
@@ -118,7 +176,14 @@ class CrossEncoderReranker:
 
 
 def create_reranker(settings: Settings, retriever: Retriever) -> Reranker:
-    """Build the reranker the settings name."""
+    """Build the reranker the settings name; the query expansion feeds BM25 (a retriever hook) for all."""
+    expander = create_expander(
+        settings.glossary_file, thesaurus=settings.thesaurus, dictionary=settings.dictionary
+    )
+    inner = retriever.lexical_backend
+    if isinstance(inner, ExpandedLexical):
+        inner = inner.inner
+    retriever.lexical_backend = ExpandedLexical(inner or retriever, expander)
     if settings.reranker == "cross-encoder":
         if not settings.reranker_model:
             raise ModelUnavailable(
@@ -127,4 +192,5 @@ def create_reranker(settings: Settings, retriever: Retriever) -> Reranker:
         return CrossEncoderReranker(settings.reranker_model)
     if settings.reranker == "none":
         return FusionOrder()
-    return SentenceWindowReranker(retriever)
+    weights = load_weights(settings.ranker_file) if settings.ranker_file else HAND_SET
+    return SentenceWindowReranker(retriever, weights=weights, expander=expander)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -12,7 +16,22 @@ from planbot.embedding import Embedder
 from planbot.filters import Filters, document_period
 from planbot.index import ChromaIndex
 from planbot.lexical import Compounds, LexicalIndex
-from planbot.records import Chunk, IndexedDocument, ScoredChunk, Vectors, embedding_text
+from planbot.records import Chunk, IndexedDocument, ScoredChunk, Vectors
+from planbot.segments import ChunkTable, SegmentStore
+
+log = logging.getLogger(__name__)
+
+# Query vectors kept for repeated questions (a few KB each).
+_QUERY_CACHE = 1024
+
+
+@runtime_checkable
+class LexicalBackend(Protocol):
+    """Where the lexical side searches: the local BM25 segments or a search engine."""
+
+    def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
+        """The ``n`` best chunks for ``question`` by a lexical score, best first (positive scores only)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -44,48 +63,102 @@ class Retriever:
         embedder: Embedder,
         weights: FusionWeights | None = None,
         compounds: Compounds = "split",
+        lexical_backend: LexicalBackend | None = None,
     ) -> None:
         self.index = index
         self.embedder = embedder
         self.weights = weights or FusionWeights()
         self.compounds = compounds
+        self.store = SegmentStore(index.segment_root, compounds)
+        # None: the local BM25 segments (this object's own ``search``).
+        self.lexical_backend = lexical_backend
+        self._queries: OrderedDict[str, Vectors] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        # The embedder already uses every core; concurrent calls would only thrash its threads.
+        self._embed_lock = threading.Lock()
+        self._store_stamp = ""
         self.refresh()
 
     def refresh(self) -> None:
-        """Reload the visible documents and rebuild the BM25 index (after an ingest)."""
-        self.documents: dict[str, IndexedDocument] = self.index.documents()
-        self._stamp = self.index.stamp()
+        """Reload the visible documents and open new BM25 segments (after an ingest)."""
+        documents: dict[str, IndexedDocument] = self.index.documents()
+        stamp = self.index.stamp(documents)
+        live = {d.id: d.content_hash for d in documents.values()}
+        table = ChunkTable(self.store.segments(), live)
+        missing = [d for d in live if d not in table.covered]
+        if missing:
+            # An index written before segments existed, or ingested by a process on another machine.
+            table = self._cover(documents, missing, table, live)
+        self.documents = documents
+        self._stamp = stamp
+        self._store_stamp = self.store.stamp()
         self._checked = time.monotonic()
-        self.chunks: list[Chunk] = self.index.all_chunks(self.documents)
-        self._by_id = {c.id: i for i, c in enumerate(self.chunks)}
-        self.lexical = LexicalIndex([embedding_text(c) for c in self.chunks], self.compounds)
-        self._periods = {d.id: document_period(d.metadata) for d in self.documents.values()}
+        self.chunks: ChunkTable = table
+        self.lexical = LexicalIndex(compounds=self.compounds, segments=[s.lexical for s in table.segments])
+        self._periods = {d.id: document_period(d.metadata) for d in documents.values()}
+        self._doc_of = table.document_of()
+        self._doc_ids = table.document_ids()
+
+    def _cover(
+        self,
+        documents: dict[str, IndexedDocument],
+        missing: list[str],
+        table: ChunkTable,
+        live: dict[str, str],
+    ) -> ChunkTable:
+        """Write a segment for published documents no segment holds, and reopen."""
+        wanted = {d: documents[d] for d in missing}
+        chunks = (
+            self.index.all_chunks(wanted)
+            if len(missing) > 20
+            else [c for d in missing for c in self.index.document_chunks(d, documents[d].content_hash)]
+        )
+        by_doc: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            by_doc.setdefault(c.document_id, []).append(c)
+        log.info("building BM25 for %d documents no segment holds (%d chunks)", len(missing), len(chunks))
+        vocabulary = LexicalIndex(
+            compounds=self.compounds, segments=[s.lexical for s in table.segments]
+        ).vocabulary
+        self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary)
+        return ChunkTable(self.store.segments(), live)
 
     def refresh_if_stale(self, every_s: float) -> bool:
         """Refresh when another process changed the index; looks at most every ``every_s`` seconds."""
         if every_s <= 0 or time.monotonic() - self._checked < every_s:
             return False
         self._checked = time.monotonic()
-        if self.index.stamp() == self._stamp:
+        if self.index.stamp() == self._stamp and self.store.stamp() == self._store_stamp:
             return False
         self.refresh()
         return True
 
     def embed_query(self, question: str) -> Vectors:
-        """The question's query vector."""
-        vector: Vectors = self.embedder.embed([question], query=True)[0]
+        """The question's query vector (a repeated question's comes from memory)."""
+        with self._cache_lock:
+            cached = self._queries.get(question)
+            if cached is not None:
+                self._queries.move_to_end(question)
+                return cached
+        with self._embed_lock:
+            vector: Vectors = self.embedder.embed([question], query=True)[0]
+        with self._cache_lock:
+            self._queries[question] = vector
+            while len(self._queries) > _QUERY_CACHE:
+                self._queries.popitem(last=False)
         return vector
 
-    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+    def _mask(self, filters: Filters | None) -> np.ndarray:
+        alive = self.chunks.alive
         if filters is None or filters.is_empty():
-            return None
-        return np.array(
-            [
-                filters.matches(c.doc_type, c.document_id, self._periods.get(c.document_id))
-                for c in self.chunks
-            ],
+            return alive
+        docs = self.documents
+        passes = np.array(
+            [d in docs and filters.matches(docs[d].doc_type, d, self._periods.get(d)) for d in self._doc_ids]
+            or [False],
             dtype=bool,
         )
+        return alive & passes[self._doc_of] if len(self._doc_of) else alive
 
     def dense(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity."""
@@ -96,11 +169,21 @@ class Retriever:
         self, question: str, n: int, filters: Filters | None = None
     ) -> list[tuple[Chunk, float]]:
         """Best chunks by BM25 (only those with a positive score)."""
+        if self.lexical_backend is not None:
+            return self.lexical_backend.search(question, n, filters)
+        return self.search(question, n, filters)
+
+    def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
+        """The local BM25 segments as a ``LexicalBackend``."""
         scores = self.lexical.scores(question, self._mask(filters))
         if scores.size == 0:
             return []
-        top = np.argsort(-scores, kind="stable")[:n]
-        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+        if scores.size > n:
+            part = np.argpartition(-scores, n)[:n]
+            top = part[np.argsort(-scores[part], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")
+        return [(self.chunks.at(int(i)), float(scores[i])) for i in top[:n] if scores[i] > 0]
 
     def retrieve(
         self, question: str, vector: Vectors, n: int, filters: Filters | None = None
@@ -131,8 +214,14 @@ class Retriever:
 
     def neighbours(self, chunk: Chunk, radius: int = 1) -> list[Chunk]:
         """The chunks just before and after ``chunk`` in its document."""
-        i = self._by_id.get(chunk.id)
-        if i is None:
+        row = self.chunks.by_id.get(chunk.id)
+        if row is None:
             return []
-        lo, hi = max(0, i - radius), min(len(self.chunks), i + radius + 1)
-        return [c for c in self.chunks[lo:hi] if c.document_id == chunk.document_id and c.id != chunk.id]
+        out = []
+        # A document's chunks are consecutive rows of one segment, in reading order.
+        for r in range(max(0, row - radius), min(len(self.chunks.alive), row + radius + 1)):
+            if r != row and self.chunks.alive[r]:
+                other = self.chunks.at(r)
+                if other.document_id == chunk.document_id:
+                    out.append(other)
+        return out

@@ -35,7 +35,7 @@ def client(settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
 
 
 def _done(client: TestClient, url: str) -> dict[str, Any]:
-    runner = client.app.state.jobs  # type: ignore[attr-defined]
+    runner = client.app.state.services.jobs  # type: ignore[attr-defined]
     job_id = url.rsplit("/", 1)[1]
     runner.wait(job_id, timeout=60)
     body: dict[str, Any] = client.get(url).json()

@@ -214,7 +214,7 @@ def test_stream_of_a_generated_answer_ends_with_the_verified_text(
 ) -> None:
     reply = "Bibliotek Värmland är ett samarbete [1]. Påhittad mening utan källa."
     model = LangChainChatModel(GenericFakeChatModel(messages=iter([reply])), "fake")
-    client.app.state.chat = ChatService(pipeline, store_for(chat_settings), model)  # type: ignore[attr-defined]
+    client.app.state.services.chat = ChatService(pipeline, store_for(chat_settings), model)  # type: ignore[attr-defined]
     evs = events(client.post("/api/chat/stream", json={"message": FIRST}).text)
     assert "".join(d["text"] for n, d in evs if n == "token") == reply
     answer = evs[-2][1]

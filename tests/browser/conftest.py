@@ -25,7 +25,7 @@ from planbot.server.app import create_app
 from planbot.server.routes.web import WEB_DIR
 from planbot_dev.loadtest import free_port
 
-from ..support import ROOT
+from ..support import ROOT, FakeEmbedder
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -176,3 +176,63 @@ def stream_events(body: str) -> list[tuple[str, Any]]:
         if data:
             events.append((name, json.loads(data)))
     return events
+
+
+# A document a hostile contributor could upload: markup in its title, its text and its source link.
+HOSTILE_TITLE = "Låneregler <i>Testby</i>"
+HOSTILE_MARKUP = '<img src=x onerror="window.__pwned=1"> och <script>window.__pwned=2</script>'
+HOSTILE_DOC = f"""---
+title: "{HOSTILE_TITLE}"
+doc_type: "regel"
+source_url: "javascript:window.__pwned=3"
+---
+
+# {HOSTILE_TITLE}
+
+## Låneregel
+
+Låneregeln i Testby: {HOSTILE_MARKUP} gäller alla låntagare i Testby från första lånet.
+"""
+
+
+@pytest.fixture(scope="session")
+def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """planbot with the fake embedder over two corpus documents and a hostile one; answers, never refuses."""
+    base = tmp_path_factory.mktemp("fake-site")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    (corpus / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
+    port = free_port()
+    settings = Settings(
+        corpus_dir=corpus,
+        index_dir=base / "index",
+        data_dir=base / "data",
+        port=port,
+        refuse_min_sentence=0.0,
+        refuse_coverage_below=0.0,
+    )
+    pipeline = Pipeline(settings, embedder=FakeEmbedder())
+    pipeline.ingest(progress=False)
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, pipeline), host="127.0.0.1", port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    _wait_for_port(port, "planbot (fake embedder)")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def fake_page(browser: Browser, fake_site: str) -> Iterator[Page]:
+    """A Swedish page on the fake-embedder planbot that fails the test on any uncaught JavaScript error."""
+    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog opened: {dialog.message}"))
+    page.set_default_timeout(30_000)
+    yield page
+    ctx.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"

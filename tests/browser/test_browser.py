@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from planbot.server.routes.web import locator_anchor
 
-from .conftest import Sites, save_screenshot, stream_events
+from .conftest import HOSTILE_MARKUP, HOSTILE_TITLE, Sites, save_screenshot, stream_events
 
 pytestmark = [pytest.mark.browser, pytest.mark.real]
 
@@ -241,3 +241,119 @@ def test_widget_on_a_site_not_in_cors_origins_shows_an_error_instead_of_chatting
     expect(error).to_be_visible()
     expect(error).to_contain_text("PLANBOT_CORS_ORIGINS")
     expect(dialog.locator(".pb-cite")).to_have_count(0)
+
+
+# -- the chat page's own behaviour, against planbot with the fake embedder ---------------------------------
+
+# Replaces fetch for the first /api/chat/stream: one token, then (when the test releases it) an answer for an
+# "old" conversation. It ignores the abort signal, like a proxy that keeps sending; later streams go through.
+STALLED_STREAM = """
+(() => {
+  const realFetch = window.fetch.bind(window);
+  const enc = new TextEncoder();
+  window.__streams = [];
+  window.fetch = (url, init) => {
+    if (!String(url).endsWith("/api/chat/stream")) return realFetch(url, init);
+    window.__streams.push({ body: JSON.parse(init.body), signal: init.signal });
+    if (window.__streams.length > 1) return realFetch(url, init);
+    let release;
+    const released = new Promise((resolve) => { release = resolve; });
+    window.__release = release;
+    const old = { answer: "Gammalt svar.", refused: false, citations: [], passages: [],
+                  conversation_id: "old-conversation", message_id: "old-message" };
+    const body = new ReadableStream({
+      async start(out) {
+        out.enqueue(enc.encode('event: token\\ndata: {"text": "Gammalt svar"}\\n\\n'));
+        await released;
+        out.enqueue(enc.encode("event: citations\\ndata: " + JSON.stringify(old) + "\\n\\n"));
+        out.enqueue(enc.encode('event: done\\ndata: {"conversation_id": "old-conversation"}\\n\\n'));
+        out.close();
+      },
+    });
+    return Promise.resolve(new Response(body, { headers: { "Content-Type": "text/event-stream" } }));
+  };
+})();
+"""
+
+
+def test_a_new_conversation_during_an_answer_drops_the_old_answer_and_starts_afresh(
+    fake_page: Page, fake_site: str
+) -> None:
+    page = fake_page
+    page.add_init_script(STALLED_STREAM)
+    page.goto(fake_site + "/")
+    page.get_by_label("Din fråga").fill(QUESTION)
+    page.get_by_label("Din fråga").press("Enter")
+    expect(page.locator(".pb-live")).to_have_text("Gammalt svar")
+    page.get_by_role("button", name="Ny konversation").click()
+    expect(page.locator(".pb-exchange")).to_have_count(0)
+    assert page.evaluate("window.__streams[0].signal.aborted"), "the old stream was not aborted"
+
+    page.evaluate("window.__release()")  # the old answer's late events arrive now
+    page.wait_for_timeout(300)
+    expect(page.locator(".pb-exchange")).to_have_count(0)
+    assert page.evaluate("localStorage.getItem('planbot.conversation')") is None
+
+    answer = ask(page, FOLLOW_UP)
+    sent = page.evaluate("window.__streams[1].body")
+    assert sent["conversation_id"] is None and sent["message"] == FOLLOW_UP
+    assert answer["conversation_id"] != "old-conversation"
+    expect(page.locator(".pb-exchange")).to_have_count(1)
+    expect(page.locator(".pb-transcript")).not_to_contain_text("Gammalt svar")
+    assert page.evaluate("localStorage.getItem('planbot.conversation')") == answer["conversation_id"]
+
+
+def test_thumbs_are_drawn_not_typed_and_are_named_in_the_pages_language(
+    fake_page: Page, fake_site: str
+) -> None:
+    page = fake_page
+    page.goto(fake_site + "/")
+    ask(page, QUESTION)
+    reply = page.locator(".pb-bot").last
+    for name in ("Bra svar", "Dåligt svar"):
+        button = reply.get_by_role("button", name=name, exact=True)
+        expect(button).to_have_text("")  # an emoji would be an empty box without an emoji font
+        icon = button.locator("svg")
+        expect(icon).to_have_attribute("aria-hidden", "true")
+        box = icon.bounding_box()
+        assert box is not None and box["width"] >= 12 and box["height"] >= 12
+    page.get_by_role("button", name="English").click()
+    expect(reply.get_by_role("button", name="Helpful", exact=True)).to_be_visible()
+    expect(reply.get_by_role("button", name="Not helpful", exact=True)).to_be_visible()
+
+
+def test_a_hostile_passage_shows_as_text_and_runs_nothing(fake_page: Page, fake_site: str) -> None:
+    page = fake_page
+    page.goto(fake_site + "/")
+    answer = ask(page, "Vilken låneregel gäller för låntagare i Testby?")
+    cited = [c for c in answer["citations"] if c["document_id"] == "laneregler-testby"]  # type: ignore[union-attr]
+    assert cited, f"the hostile passage was not cited: {answer}"
+    reply = page.locator(".pb-bot").last
+    expect(reply.locator(".pb-sources")).to_contain_text(HOSTILE_TITLE)
+    reply.locator(".pb-cite").nth(answer["citations"].index(cited[0])).click()  # type: ignore[union-attr]
+    passage = page.locator(".pb-passage")
+    expect(passage).to_contain_text(HOSTILE_MARKUP)
+    expect(passage.locator(".pb-passage-title")).to_contain_text(HOSTILE_TITLE)
+    expect(passage.get_by_role("link", name="Källa", exact=True)).to_have_count(0)  # a javascript: URL
+    expect(page.locator(".pb-transcript img, .pb-transcript script, .pb-transcript i")).to_have_count(0)
+
+    passage.get_by_role("link", name="Visa i dokumentet").click()
+    expect(page.locator("body")).to_contain_text(HOSTILE_MARKUP)
+    expect(page.locator("body img, body script, body i")).to_have_count(0)
+    assert page.evaluate("window.__pwned") is None
+
+
+def test_the_widget_script_adds_no_globals_to_the_host_page(fake_page: Page, fake_site: str) -> None:
+    page = fake_page
+    page.route(
+        fake_site + "/host",
+        lambda route: route.fulfill(
+            content_type="text/html", body="<!doctype html><title>Intranät</title><body></body>"
+        ),
+    )
+    page.goto(fake_site + "/host")
+    before = set(page.evaluate("Object.getOwnPropertyNames(window)"))
+    page.add_script_tag(url=fake_site + "/widget.js")
+    expect(page.get_by_role("button", name="Fråga planbot")).to_be_visible()
+    added = set(page.evaluate("Object.getOwnPropertyNames(window)")) - before
+    assert added == set(), f"the widget leaked globals: {sorted(added)}"

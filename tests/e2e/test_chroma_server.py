@@ -10,10 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from planbot.config import Settings
 from planbot.errors import IndexUnavailable
 from planbot.pipeline import Pipeline
+from planbot.records import Vectors
+from planbot.server.app import create_app
 from planbot_dev.loadtest import free_port, stop_process
 
 from ..support import FakeEmbedder
@@ -21,35 +24,40 @@ from ..support import FakeEmbedder
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
-@pytest.fixture(scope="module")
-def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Chroma server in a temp dir, answering its heartbeat."""
+def start_chroma(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real `chroma run` server storing under ``path``, answering its heartbeat."""
     port = free_port()
-    path = tmp_path_factory.mktemp("chroma-server")
     log = (path / "server.log").open("wb")
     proc = subprocess.Popen(
         [str(CHROMA), "run", "--path", str(path / "data"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"chroma run exited with {proc.returncode}: {(path / 'server.log').read_text()}")
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            stop_process(proc, 10)
+            pytest.fail("chroma run did not answer its heartbeat within 60 s")
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server in a temp dir, shared by the module's tests."""
+    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-server"))
     try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"chroma run exited with {proc.returncode}: {(path / 'server.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("chroma run did not answer its heartbeat within 60 s")
-            time.sleep(0.2)
         yield url
     finally:
         stop_process(proc, 10)
-        log.close()
 
 
 @pytest.fixture
@@ -105,3 +113,39 @@ def test_the_real_embedder_answers_with_citations_from_a_chroma_server(server_se
     answer = pipeline.ask("Vad är folkbibliotekens ändamål enligt bibliotekslagen?")
     assert not answer.refused
     assert answer.citations[0].chunk.document_id == "bibliotekslag-2013-801"
+
+
+class _KillingEmbedder(FakeEmbedder):
+    """Kills the Chroma server while a question is being answered, once armed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.victim: subprocess.Popen[bytes] | None = None
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        if query and self.victim is not None:
+            self.victim.kill()
+            self.victim.wait(10)
+        return super().embed(texts, query=query)
+
+
+def test_a_chroma_server_killed_mid_request_gives_a_503_problem_not_a_plain_500(
+    settings: Settings, tmp_path: Path
+) -> None:
+    proc, url = start_chroma(tmp_path)
+    try:
+        server_settings = settings.model_copy(update={"chroma_url": url, "collection": "killed"})
+        embedder = _KillingEmbedder()
+        pipeline = Pipeline(server_settings, embedder=embedder)
+        pipeline.ingest(progress=False)
+        with TestClient(create_app(server_settings, pipeline), raise_server_exceptions=False) as client:
+            assert (
+                client.post("/api/ask", json={"question": "Vilka är bibliotekshuvudmän?"}).status_code == 200
+            )
+            embedder.victim = proc  # the next question's embedding kills the server before retrieval
+            res = client.post("/api/ask", json={"question": "Vilka är bibliotekshuvudmän?"})
+        assert proc.poll() is not None
+        assert res.status_code == 503 and res.headers["content-type"] == "application/problem+json"
+        assert res.headers["retry-after"] == "5" and "Chroma server" in res.json()["detail"]
+    finally:
+        stop_process(proc, 10)

@@ -41,7 +41,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
             res = c.post("/api/documents", files={"file": (name, (FIXTURES / name).read_bytes())})
             assert res.status_code == 202, res.text
             job = res.json()["job"]["url"].rsplit("/", 1)[1]
-            c.app.state.jobs.wait(job, timeout=300)  # type: ignore[attr-defined]
+            c.app.state.services.jobs.wait(job, timeout=300)  # type: ignore[attr-defined]
             assert c.get(res.json()["job"]["url"]).json()["state"] == "done"
         yield c
 

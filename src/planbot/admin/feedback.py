@@ -7,17 +7,19 @@ import io
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from planbot.db import connect, database_path, migrate
+
 Rating = Literal["up", "down"]
 
-DB_NAME = "planbot.sqlite3"
-
-_SCHEMA = """
+# Append-only (see planbot.db.migrate); the first is the table from before migrations, hence IF NOT EXISTS.
+MIGRATIONS = [
+    """
 CREATE TABLE IF NOT EXISTS feedback (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -29,7 +31,8 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS feedback_message ON feedback (message_id) WHERE message_id IS NOT NULL;
-"""
+""",
+]
 
 # Spreadsheet programs run cells starting with these as formulas; comments are typed by anyone.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -71,20 +74,14 @@ class FeedbackStore:
     """The ``feedback`` table of ``data_dir/planbot.sqlite3``; other tables of the file are not ours."""
 
     def __init__(self, data_dir: Path) -> None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.path = data_dir / DB_NAME
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        self.path = database_path(data_dir)
+        migrate(self.path, "feedback", MIGRATIONS)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short connection per call: FastAPI runs handlers on several threads, and WAL lets the
-        # conversation store write the same file meanwhile.
-        with closing(sqlite3.connect(self.path, timeout=10.0)) as db:
-            db.execute("PRAGMA journal_mode=WAL")
+        with connect(self.path) as db:
             db.row_factory = sqlite3.Row
-            with db:
-                yield db
+            yield db
 
     def add(self, entry: FeedbackEntry) -> str:
         """Store ``entry``; a second verdict on the same message replaces the first. Returns its id."""

@@ -69,6 +69,9 @@ class JobRunner:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
+        # Held while a caller picks a free document id and submits its job, so two uploads of plan.pdf
+        # cannot both get "plan".
+        self.reserve = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._work: dict[str, tuple[Work, Callable[[], object] | None]] = {}
         self._queue: queue.Queue[str | None] = queue.Queue()
@@ -194,22 +197,3 @@ class JobRunner:
             finished = [k for k, j in self._jobs.items() if j.state in ("done", "failed")]
             for key in finished[: max(0, len(finished) - _KEEP_FINISHED)]:
                 del self._jobs[key]
-
-
-_CREATE = threading.Lock()
-
-
-def runner_for(state: object) -> JobRunner:
-    """The app's job runner (``app.state.jobs``), started on first use so idle apps cost no thread."""
-    with _CREATE:
-        runner: JobRunner | None = getattr(state, "jobs", None)
-        if runner is None:
-            runner = JobRunner()
-            setattr(state, "jobs", runner)  # noqa: B010 - Starlette's State takes attributes
-        return runner
-
-
-def existing_runner(state: object) -> JobRunner | None:
-    """The app's job runner if one was started."""
-    runner: JobRunner | None = getattr(state, "jobs", None)
-    return runner

@@ -21,7 +21,19 @@ from planbot.records import Document, IndexedDocument
 
 ORIGIN = "upload"
 # Form fields an upload may carry, besides the file itself.
-META_FIELDS = ("title", "doc_type", "source_url", "valid_from", "valid_to")
+META_FIELDS = (
+    "title",
+    "doc_type",
+    "source_url",
+    "valid_from",
+    "valid_to",
+    # Plan metadata (planbot.planmeta); what is left out is detected from the first pages.
+    "organisation",
+    "kind",
+    "period",
+    "adopted",
+    "adopted_by",
+)
 
 _READ_CHUNK = 1 << 20
 _MAX_ID = 80
@@ -250,6 +262,23 @@ def store(data_dir: Path, upload: Upload) -> Path:
     _write_atomic(target, upload.data)
     _write_atomic(folder / f"{doc.id}.json", json.dumps(sidecar, ensure_ascii=False, indent=2).encode())
     return target
+
+
+def update_stored_metadata(data_dir: Path, doc_id: str, changes: Mapping[str, str | None]) -> bool:
+    """Change a kept upload's metadata (None removes a field), so a re-index keeps an edit; False if none."""
+    sidecar = uploads_dir(data_dir) / f"{doc_id}.json"
+    if not sidecar.is_file():
+        return False
+    stored = json.loads(sidecar.read_text(encoding="utf-8"))
+    meta = dict(stored.get("metadata") or {})
+    for key, value in changes.items():
+        if value is None:
+            meta.pop(key, None)
+        else:
+            meta[key] = value
+    stored["metadata"] = meta
+    _write_atomic(sidecar, json.dumps(stored, ensure_ascii=False, indent=2).encode())
+    return True
 
 
 def remove_stored(data_dir: Path, doc_id: str) -> bool:

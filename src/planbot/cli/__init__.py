@@ -126,8 +126,15 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(f"planbot on http://{settings.host}:{settings.port}  (API docs at /docs)")
     # A keep-alive longer than uvicorn's 5 s: a busy client reusing a connection the server just
     # closed sees a dropped request (seen in the load suite at 50 clients).
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any local proxy; planbot itself reads
+    # forwarded addresses, and only from PLANBOT_TRUSTED_PROXIES (server/security.py).
     uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info", timeout_keep_alive=30
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_keep_alive=30,
+        proxy_headers=False,
     )
 
 

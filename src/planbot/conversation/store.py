@@ -43,6 +43,12 @@ CREATE TABLE IF NOT EXISTS conversation_turns (
 CREATE UNIQUE INDEX IF NOT EXISTS conversation_turns_by_seq ON conversation_turns (conversation_id, seq);
 CREATE INDEX IF NOT EXISTS conversations_by_updated ON conversations (updated);
 """,
+    # Conversations belong to whoever started them: a hash of their owner credential (see server/owner.py).
+    # Those from before have no owner and are reachable only by the CLI until they are purged.
+    """
+ALTER TABLE conversations ADD COLUMN owner TEXT;
+CREATE INDEX IF NOT EXISTS conversations_by_owner ON conversations (owner, updated);
+""",
 ]
 
 
@@ -112,22 +118,26 @@ class ConversationStore:
         with self._connect() as db:
             return db.execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount
 
-    def create(self, first_question: str) -> str:
-        """A new, empty conversation titled by its first question; returns its id."""
+    def create(self, first_question: str, owner: str | None = None) -> str:
+        """A new, empty conversation titled by its first question, belonging to ``owner``; returns its id."""
         self.purge()
         cid = uuid.uuid4().hex
         now = _stamp(self._clock())
         with self._connect() as db:
             db.execute(
-                "INSERT INTO conversations (id, title, created, updated) VALUES (?, ?, ?, ?)",
-                (cid, _title(first_question), now, now),
+                "INSERT INTO conversations (id, title, created, updated, owner) VALUES (?, ?, ?, ?, ?)",
+                (cid, _title(first_question), now, now, owner),
             )
         return cid
 
-    def require(self, conversation_id: str) -> None:
-        """Raise NotFound unless the conversation exists."""
+    def require(self, conversation_id: str, owner: str | None = None) -> None:
+        """Raise NotFound unless the conversation exists (and, if ``owner`` is given, is theirs).
+
+        Someone else's conversation is "not found" too, so ids cannot be probed.
+        """
+        where, args = _whose(conversation_id, owner)
         with self._connect() as db:
-            row = db.execute("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+            row = db.execute(f"SELECT 1 FROM conversations c WHERE {where}", args).fetchone()
         if row is None:
             raise NotFound(
                 f"No conversation with id {conversation_id!r}: it may have been deleted or purged after "
@@ -177,28 +187,48 @@ class ConversationStore:
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id))
         return mid
 
-    def recent(self) -> list[ConversationInfo]:
-        """Every conversation, most recently updated first."""
-        return self._infos("", ())
+    def recent(self, owner: str | None = None, limit: int = -1, offset: int = 0) -> list[ConversationInfo]:
+        """Conversations (only ``owner``'s if given), newest first, ``limit`` of them from ``offset``."""
+        where, args = ("WHERE c.owner = ?", (owner,)) if owner is not None else ("", ())
+        return self._infos(where, args, limit, offset)
 
-    def info(self, conversation_id: str) -> ConversationInfo:
+    def info(self, conversation_id: str, owner: str | None = None) -> ConversationInfo:
         """One conversation's listing entry, or NotFound."""
-        self.require(conversation_id)
+        self.require(conversation_id, owner)
         return self._infos("WHERE c.id = ?", (conversation_id,))[0]
 
-    def _infos(self, where: str, args: tuple[str, ...]) -> list[ConversationInfo]:
+    def _infos(
+        self, where: str, args: tuple[str, ...], limit: int = -1, offset: int = 0
+    ) -> list[ConversationInfo]:
         with self._connect() as db:
             rows = db.execute(
                 "SELECT c.id, c.title, c.created, c.updated, COUNT(t.id) FROM conversations c "
                 f"LEFT JOIN conversation_turns t ON t.conversation_id = c.id {where} "
-                "GROUP BY c.id ORDER BY c.updated DESC, c.rowid DESC",
-                args,
+                "GROUP BY c.id ORDER BY c.updated DESC, c.rowid DESC LIMIT ? OFFSET ?",
+                (*args, limit, offset),
             ).fetchall()
         return [ConversationInfo(*row) for row in rows]
 
-    def turns(self, conversation_id: str, last: int | None = None) -> list[Turn]:
+    def claim(self, conversation_id: str, owner: str) -> None:
+        """Give a conversation nobody owns yet (one just started) to ``owner``."""
+        with self._connect() as db:
+            db.execute(
+                "UPDATE conversations SET owner = ? WHERE id = ? AND owner IS NULL", (owner, conversation_id)
+            )
+
+    def message_owner(self, message_id: str) -> tuple[str, str | None] | None:
+        """The conversation a stored message is in and that conversation's owner, or None if unknown."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT c.id, c.owner FROM conversation_turns t "
+                "JOIN conversations c ON c.id = t.conversation_id WHERE t.id = ?",
+                (message_id,),
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def turns(self, conversation_id: str, last: int | None = None, owner: str | None = None) -> list[Turn]:
         """The conversation's turns in order (only the ``last`` ones if given), or NotFound."""
-        self.require(conversation_id)
+        self.require(conversation_id, owner)
         with self._connect() as db:
             rows = db.execute(
                 "SELECT id, role, content, created, standalone, answer FROM conversation_turns "
@@ -219,12 +249,26 @@ class ConversationStore:
             for mid, role, content, created, standalone, answer in rows
         ]
 
-    def delete(self, conversation_id: str) -> None:
-        """Delete a conversation and its turns, or raise NotFound."""
+    def delete(self, conversation_id: str, owner: str | None = None) -> None:
+        """Delete a conversation and its turns (only if ``owner``'s, when given), or raise NotFound."""
+        where, args = _whose(conversation_id, owner)
         with self._connect() as db:
-            gone = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,)).rowcount
+            gone = db.execute(f"DELETE FROM conversations AS c WHERE {where}", args).rowcount
         if not gone:
-            self.require(conversation_id)
+            self.require(conversation_id, owner)
+
+    def delete_all(self, older_than_days: int = 0) -> int:
+        """An administrator's purge: every conversation not updated in ``older_than_days``; how many."""
+        cutoff = _stamp(self._clock() - timedelta(days=older_than_days))
+        with self._connect() as db:
+            return db.execute("DELETE FROM conversations WHERE updated <= ?", (cutoff,)).rowcount
+
+
+def _whose(conversation_id: str, owner: str | None) -> tuple[str, tuple[str, ...]]:
+    """The WHERE clause for one conversation, restricted to ``owner``'s when given."""
+    if owner is None:
+        return "c.id = ?", (conversation_id,)
+    return "c.id = ? AND c.owner = ?", (conversation_id, owner)
 
 
 def store_for(settings: Settings) -> ConversationStore:

@@ -14,15 +14,15 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planbot import __version__
-from planbot.admin import jobs
 from planbot.config import Settings
 from planbot.errors import PlanbotError
 from planbot.pipeline import Pipeline
 from planbot.server import cors, middleware
-from planbot.server.deps import PipelineDep, require_read
-from planbot.server.metrics import HealthOut, index_state
+from planbot.server.deps import PipelineDep, ServicesDep, require_read
+from planbot.server.metrics import HealthOut, Metrics, index_state
 from planbot.server.routes import admin, chat, feedback, planwork, web
 from planbot.server.schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
+from planbot.server.services import build_services
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +53,13 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pipeline = pipeline or await run_in_threadpool(Pipeline, settings)
-        yield
-        if runner := jobs.existing_runner(app.state):
-            runner.close()
+        services = await run_in_threadpool(build_services, settings, app.state.metrics, pipeline)
+        app.state.services = services
+        app.state.pipeline = services.pipeline  # read by the metrics collector
+        try:
+            yield
+        finally:
+            services.close()
 
     app = FastAPI(
         title="planbot",
@@ -65,13 +68,25 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = Metrics(app.state)
     read = [Depends(require_read)]
     middleware.install(app, settings)
     cors.install(app, settings)
 
     @app.exception_handler(PlanbotError)
     async def _planbot_error(request: Request, exc: PlanbotError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail)
+        response = problem(exc.status, exc.title, exc.detail)
+        response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The catch-all: whatever escaped is logged with its request id and answered as problem JSON,
+        # never as a plain-text 500.
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem(
+            500, "Internal error", "Something went wrong on the server; the request id is in the logs."
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -90,14 +105,14 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     app.include_router(planwork.router)
 
     @app.get("/api/health")
-    def health(request: Request, pipeline: PipelineDep) -> HealthOut:
+    def health(services: ServicesDep) -> HealthOut:
         """Liveness, what is indexed, and the index's state (location, last ingest, jobs)."""
         return HealthOut(
             status="ok",
-            documents=len(pipeline.documents()),
-            chunks=pipeline.chunk_count(),
-            embedder=pipeline.embedder.name,
-            index=index_state(request.app.state),
+            documents=len(services.pipeline.documents()),
+            chunks=services.pipeline.chunk_count(),
+            embedder=services.pipeline.embedder.name,
+            index=index_state(services.settings, services.jobs),
         )
 
     @app.post("/api/ask", dependencies=read)

@@ -11,15 +11,21 @@ from fastapi import Depends, Request
 from planbot.config import Settings
 from planbot.errors import Unauthorized
 from planbot.pipeline import Pipeline
+from planbot.server.security import Guard, host_name, parse_ip
+from planbot.server.services import Services
 
 log = logging.getLogger(__name__)
-_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
+
+
+def get_services(request: Request) -> Services:
+    """The services built once in the app's lifespan."""
+    services: Services = request.app.state.services
+    return services
 
 
 def get_pipeline(request: Request) -> Pipeline:
-    """The pipeline built in the lifespan."""
-    pipeline: Pipeline = request.app.state.pipeline
-    return pipeline
+    """The question-answering pipeline."""
+    return get_services(request).pipeline
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,19 +40,25 @@ def _bearer(request: Request) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def _is_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
-    return host in {"127.0.0.1", "::1", "localhost", "testclient"} or host.startswith("127.")
+def get_guard(request: Request) -> Guard:
+    """The app's parsed trust settings (trusted proxies, allowed hosts)."""
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+def key_matches(request: Request, key: str | None) -> bool:
+    """Whether the request's bearer token is ``key`` (compared in constant time)."""
+    return bool(key) and secrets.compare_digest(_bearer(request).encode(), (key or "").encode())
 
 
 def require_write(request: Request) -> None:
-    """Writes need the API key when one is set; without one, only loopback clients may write."""
+    """Writes need the API key when one is set; without one, see Guard.check_unkeyed_write."""
     settings = get_settings(request)
     if settings.api_key:
-        if not secrets.compare_digest(_bearer(request).encode(), settings.api_key.encode()):
+        if not key_matches(request, settings.api_key):
             raise Unauthorized("This endpoint needs 'Authorization: Bearer <PLANBOT_API_KEY>'.")
-    elif not _is_loopback(request):
-        raise Unauthorized("No PLANBOT_API_KEY is configured, so writes are accepted only from this machine.")
+        return
+    get_guard(request).check_unkeyed_write(request.client.host if request.client else None, request.headers)
 
 
 def require_read(request: Request) -> None:
@@ -61,17 +73,34 @@ def require_read(request: Request) -> None:
 
 
 def warn_if_open(settings: Settings) -> bool:
-    """Log at startup when writes are protected only by the loopback rule; True if so."""
+    """Say at startup what is open to whom when there is no API key; True if there is none."""
+    where = f"{settings.host}:{settings.port}"
+    exposed = not _is_loopback_name(settings.host)
     if settings.api_key:
+        if exposed and not settings.read_key:
+            log.info("Reads and chat are open to anyone who can reach %s (no PLANBOT_READ_KEY).", where)
         return False
-    exposed = settings.host not in _LOOPBACK_HOSTS and not settings.host.startswith("127.")
+    writes = (
+        "accepted without a key from programs on this machine that connect directly (PLANBOT_LOCAL_WRITES)"
+        if settings.local_writes
+        else "refused over HTTP (use the planbot command on the server)"
+    )
     log.warning(
-        "No PLANBOT_API_KEY is set: uploads, deletes and re-index are accepted only from this machine%s. "
-        "Set one with: PLANBOT_API_KEY=$(openssl rand -hex 24)",
-        f" although the server listens on {settings.host}" if exposed else "",
+        "No PLANBOT_API_KEY is set: uploads, deletes, re-index and the feedback export are %s; "
+        "questions, chat and documents are open to anyone who can reach %s%s. "
+        "Set a key with: PLANBOT_API_KEY=$(openssl rand -hex 24)",
+        writes,
+        where,
+        " (it listens beyond this machine)" if exposed else " (this machine only)",
     )
     return True
 
 
+def _is_loopback_name(host: str) -> bool:
+    ip = parse_ip(host)
+    return host_name(host) == "localhost" or (ip is not None and ip.is_loopback)
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
 PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -10,7 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from pydantic import BaseModel
 
-from planbot.admin.jobs import existing_runner
+from planbot.admin.jobs import JobRunner
+from planbot.config import Settings
 from planbot.server.deps import require_read
 from planbot.server.schemas import Health
 from planbot.stages import begin_stages, record_stages
@@ -37,12 +38,10 @@ class HealthOut(Health):
     index: IndexState
 
 
-def index_state(app_state: Any) -> IndexState:
+def index_state(settings: Settings, runner: JobRunner) -> IndexState:
     """The index location and job counts of an app."""
-    settings = app_state.settings
-    runner = existing_runner(app_state)
-    counts = runner.counts() if runner is not None else {"running": 0, "queued": 0}
-    last = runner.last_ingest.isoformat() if runner is not None and runner.last_ingest else None
+    counts = runner.counts()
+    last = runner.last_ingest.isoformat() if runner.last_ingest else None
     return IndexState(
         path=None if settings.chroma_url else str(settings.index_dir),
         url=settings.chroma_url,
@@ -101,7 +100,8 @@ class _IndexCollector:
                 "planbot_documents", "Documents visible in the index.", len(pipeline.documents())
             )
             yield GaugeMetricFamily("planbot_chunks", "Chunks visible in the index.", pipeline.chunk_count())
-        runner = existing_runner(self._state)
+        services = getattr(self._state, "services", None)
+        runner = services.jobs if services is not None else None
         jobs = GaugeMetricFamily("planbot_jobs", "Background jobs kept, by state.", labels=["state"])
         for state, n in (runner.counts() if runner else {}).items():
             jobs.add_metric([state], n)
@@ -116,20 +116,11 @@ class _IndexCollector:
         )
 
 
-def metrics_for(app_state: Any) -> Metrics:
-    """The app's metrics, created on first use."""
-    metrics: Metrics | None = getattr(app_state, "metrics", None)
-    if metrics is None:
-        metrics = Metrics(app_state)
-        app_state.metrics = metrics
-    return metrics
-
-
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/metrics", dependencies=[Depends(require_read)], include_in_schema=False)
 def metrics(request: Request) -> Response:
     """Prometheus text format: request counts and latencies, stage timings, index and ingest figures."""
-    body = generate_latest(metrics_for(request.app.state).registry)
+    body = generate_latest(request.app.state.metrics.registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

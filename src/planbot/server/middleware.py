@@ -20,6 +20,7 @@ from planbot.admin.uploads import too_large_message
 from planbot.config import Settings
 from planbot.server import metrics as m
 from planbot.server.deps import warn_if_open
+from planbot.server.security import Guard, joined_headers
 
 log = logging.getLogger("planbot.access")
 
@@ -93,8 +94,6 @@ class RequestLog:
     def __init__(self, app: ASGIApp, state: Any) -> None:
         self.app = app
         self.state = state
-        self._in_flight = 0
-        self._started = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -105,10 +104,6 @@ class RequestLog:
         token = request_id.set(rid)
         stages = m.begin_stages()
         status = 500
-        self._in_flight += 1
-        self._started += 1
-        alone, generation = self._in_flight == 1, self._started
-        before = getattr(getattr(self.state, "pipeline", None), "last_timings", None)
         t0 = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
@@ -123,11 +118,8 @@ class RequestLog:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - t0
-            self._in_flight -= 1
-            if not stages:
-                stages.update(self._fallback_stages(before, alone and generation == self._started))
             route = getattr(scope.get("route"), "path", None) or "unmatched"
-            m.metrics_for(self.state).observe(scope["method"], route, status, seconds, stages)
+            self.state.metrics.observe(scope["method"], route, status, seconds, stages)
             log.info(
                 "%s %s %d %.1f ms",
                 scope["method"],
@@ -148,20 +140,18 @@ class RequestLog:
             )
             request_id.reset(token)
 
-    def _fallback_stages(self, before: object, alone: bool) -> dict[str, float]:
-        """Pipeline.last_timings, trusted only if it changed and no other request overlapped this one."""
-        after = getattr(getattr(self.state, "pipeline", None), "last_timings", None)
-        if not alone or after is None or after is before:
-            return {}
-        return {k: round(float(getattr(after, k)), 2) for k in m.STAGES if hasattr(after, k)}
-
 
 class RateLimit:
-    """A token bucket per client IP: ``per_minute`` requests, refilled continuously; 429 when empty."""
+    """A token bucket per client IP: ``per_minute`` requests, refilled continuously; 429 when empty.
 
-    def __init__(self, app: ASGIApp, state: Any, per_minute: int) -> None:
+    The client is the peer, or behind PLANBOT_TRUSTED_PROXIES the address they forward; a proxy that is
+    not listed (or forwards nothing) puts all its users in one bucket.
+    """
+
+    def __init__(self, app: ASGIApp, state: Any, per_minute: int, guard: Guard) -> None:
         self.app = app
         self.state = state
+        self.guard = guard
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -170,10 +160,11 @@ class RateLimit:
         if scope["type"] != "http" or self.rate <= 0 or scope["path"] in _UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
-        client = (scope.get("client") or ("unknown",))[0]
+        peer = (scope.get("client") or (None,))[0]
+        client = self.guard.client(peer, joined_headers(scope.get("headers", [])))
         wait = self._take(client, time.monotonic())
         if wait > 0:
-            m.metrics_for(self.state).rejected.labels("rate_limit").inc()
+            self.state.metrics.rejected.labels("rate_limit").inc()
             retry = max(1, math.ceil(wait))
             detail = (
                 f"More than {int(self.capacity)} requests a minute from {client}; "
@@ -263,7 +254,7 @@ class BodyLimit:
             await self._refuse(scope, receive, send, drain=not body_done)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, drain: bool = True) -> None:
-        m.metrics_for(self.state).rejected.labels("body_size").inc()
+        self.state.metrics.rejected.labels("body_size").inc()
         if drain:
             await _drain(receive)
         await _send_problem(
@@ -295,9 +286,10 @@ def _header(scope: Scope, name: str) -> str | None:
 def install(app: FastAPI, settings: Settings) -> None:
     """Add planbot's middleware and /metrics to ``app``; the request log is outermost, so it sees 413/429."""
     configure_logging(settings)
+    guard = Guard.from_settings(settings)  # a bad PLANBOT_TRUSTED_PROXIES entry stops the start here
+    app.state.guard = guard
     warn_if_open(settings)
     state = app.state
-    m.metrics_for(state)
     app.include_router(m.router)
     app.add_middleware(
         BodyLimit,
@@ -305,5 +297,5 @@ def install(app: FastAPI, settings: Settings) -> None:
         json_bytes=settings.max_body_kb * 1024,
         upload_bytes=settings.max_upload_mb << 20,
     )
-    app.add_middleware(RateLimit, state=state, per_minute=settings.rate_limit_per_minute)
+    app.add_middleware(RateLimit, state=state, per_minute=settings.rate_limit_per_minute, guard=guard)
     app.add_middleware(RequestLog, state=state)

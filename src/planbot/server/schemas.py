@@ -2,16 +2,65 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import datetime as dt
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
+from pydantic_core import PydanticCustomError
 
 from planbot.conversation.service import TurnResult
 from planbot.filters import Filters
+from planbot.planmeta import kind_of, period_label
 from planbot.records import Answer, Chunk, IndexedDocument
+from planbot.scope import in_force
+
+# JSON has no date type: a day arrives as "YYYY-MM-DD", which strict mode alone would refuse.
+Day = Annotated[dt.date, Strict(False)]
+# Ids planbot hands out (conversations, messages): hex or slug characters, nothing that needs escaping.
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-class AskRequest(BaseModel):
+class RequestModel(BaseModel):
+    """The one rule for request bodies: known fields only, exact JSON types, and text that is text.
+
+    Every string, however deeply nested (filters too), must be valid Unicode (no lone surrogates, which
+    the embedder and Chroma cannot take) and must not consist of control characters alone.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_is_text(cls, data: Any) -> Any:
+        _check_text(data, "")
+        return data
+
+
+def _check_text(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        field = where or "body"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise PydanticCustomError(
+                "invalid_unicode", "'{field}' is not valid Unicode (a lone surrogate)", {"field": field}
+            ) from None
+        controls = all(unicodedata.category(c) == "Cc" or c.isspace() for c in value)
+        if value and controls and not value.isspace():
+            raise PydanticCustomError(
+                "control_characters", "'{field}' holds only control characters", {"field": field}
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_text(key, where)
+            _check_text(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_text(item, f"{where}[{index}]")
+
+
+class AskRequest(RequestModel):
     """A question, how many passages to return, and optional filters."""
 
     question: str = Field(description="The question, in Swedish or English (at most 2,000 characters).")
@@ -29,6 +78,9 @@ class CitationOut(BaseModel):
     quote: str
     source_url: str | None
     score: float
+    period_note: str | None = Field(
+        default=None, description="Beside a plan cited outside its period, e.g. 'gällde 2021–2024'."
+    )
 
 
 class PassageOut(BaseModel):
@@ -71,6 +123,7 @@ class AnswerOut(BaseModel):
                     quote=c.quote,
                     source_url=c.chunk.source_url,
                     score=round(c.score, 4),
+                    period_note=c.period_note,
                 )
                 for c in answer.citations
             ],
@@ -110,6 +163,14 @@ class DocumentOut(BaseModel):
     source_url: str | None
     chunks: int
     metadata: dict[str, str] = Field(default_factory=dict)
+    organisation: str | None = Field(
+        default=None, description="The kommun or region, e.g. 'Region Värmland'."
+    )
+    kind: str | None = Field(default=None, description="biblioteksplan, kulturplan, lag, webbsida, ...")
+    period: str | None = Field(default=None, description="When it applies, e.g. '2021–2024'.")
+    in_force: bool = Field(default=True, description="False for a plan outside its period today.")
+    adopted: str | None = Field(default=None, description="The day it was adopted, YYYY-MM-DD.")
+    adopted_by: str | None = Field(default=None, description="Who adopted it, e.g. 'kommunfullmäktige'.")
 
     @classmethod
     def from_indexed(cls, doc: IndexedDocument) -> DocumentOut:
@@ -121,6 +182,12 @@ class DocumentOut(BaseModel):
             source_url=doc.source_url,
             chunks=doc.chunks,
             metadata=doc.metadata,
+            organisation=doc.metadata.get("organisation") or None,
+            kind=kind_of(doc.doc_type, doc.metadata),
+            period=period_label(doc.metadata),
+            in_force=in_force(doc, dt.date.today()),
+            adopted=doc.metadata.get("adopted") or None,
+            adopted_by=doc.metadata.get("adopted_by") or None,
         )
 
 

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from planbot.admin.jobs import Job, JobRunner, runner_for
+from planbot.admin.jobs import Job, JobRunner
 from planbot.admin.uploads import (
     META_FIELDS,
     choose_id,
@@ -24,6 +23,7 @@ from planbot.admin.uploads import (
     remove_stored,
     sanitise_name,
     store,
+    update_stored_metadata,
 )
 from planbot.chunking import chunk_document
 from planbot.config import Settings
@@ -31,17 +31,17 @@ from planbot.errors import DocumentError, InvalidInput
 from planbot.ingest import IngestReport
 from planbot.ingest import Progress as OnProgress
 from planbot.pipeline import Pipeline
-from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
+from planbot.planmeta import FIELDS, KINDS, annotate, check, detect
+from planbot.server.deps import PipelineDep, SettingsDep, get_services, require_read, require_write
+from planbot.server.schemas import DocumentOut
 
 router = APIRouter(tags=["admin"])
 _WRITE = [Depends(require_write)]
-# Choosing a free id and reserving it must be one step, or two uploads of plan.pdf could both get "plan".
-_RESERVE = threading.Lock()
 
 
 def get_jobs(request: Request) -> JobRunner:
     """The app's background job runner."""
-    return runner_for(request.app.state)
+    return get_services(request).jobs
 
 
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
@@ -94,6 +94,34 @@ class UploadOut(BaseModel):
     title: str
     chunks: int
     job: JobOut
+    metadata: dict[str, str] = Field(
+        default_factory=dict,
+        description="Plan fields it will carry: given, stated in the file or detected.",
+    )
+    detected: dict[str, str] = Field(
+        default_factory=dict,
+        description="What its first pages say; PATCH /api/documents/{id} edits it.",
+    )
+
+
+class MetadataPatch(BaseModel):
+    """Plan fields to change: a field sent is set (null or '' removes it), a field left out is kept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str | None = Field(default=None, max_length=200, examples=["Exempelkommun"])
+    kind: str | None = Field(default=None, max_length=40, description=", ".join(KINDS))
+    period: str | None = Field(default=None, max_length=20, examples=["2021–2024"])
+    valid_from: str | None = Field(default=None, max_length=10, examples=["2021-01-01"])
+    valid_to: str | None = Field(default=None, max_length=10, examples=["2024-12-31"])
+    adopted: str | None = Field(default=None, max_length=10, examples=["2021-03-15"])
+    adopted_by: str | None = Field(default=None, max_length=200, examples=["kommunfullmäktige"])
+
+
+class PatchedOut(DocumentOut):
+    """A document after its metadata was edited."""
+
+    note: str | None = None
 
 
 class DeletedOut(BaseModel):
@@ -139,12 +167,13 @@ def _accept(
 ) -> UploadOut:
     """Check and parse the upload now (so a bad file gets its 4xx at once), then queue the embedding."""
     meta = form_metadata(fields)
+    meta |= {k: v for k, v in check({k: meta[k] for k in FIELDS if k in meta}).items() if v}
     base, shown = sanitise_name(filename)
     parsed = parse_upload(shown, data, meta, base, settings.upload_parse_seconds)
     chunks = chunk_document(parsed.document, settings.chunk_tokens, pipeline.ingestor(False).count_tokens)
     if not chunks:
         raise DocumentError(shown, "no text to index after chunking")
-    with _RESERVE:
+    with jobs.reserve:
         doc_id = choose_id(base, content_hash(data), pipeline.documents(), jobs.pending())
         parsed = replace(parsed, document=replace(parsed.document, id=doc_id))
         store(settings.data_dir, parsed)
@@ -156,9 +185,37 @@ def _accept(
             content_hash=parsed.document.content_hash,
             on_failure=lambda: remove_stored(settings.data_dir, doc_id),
         )
+    doc = parsed.document
+    annotated = annotate(doc)
+    plan_fields = (*FIELDS, "adopted_ref")
     return UploadOut(
-        document_id=doc_id, title=parsed.document.title, chunks=len(chunks), job=JobOut.from_job(job)
+        document_id=doc_id,
+        title=doc.title,
+        chunks=len(chunks),
+        job=JobOut.from_job(job),
+        metadata={k: v for k in plan_fields if (v := annotated.metadata.get(k))},
+        detected=detect(doc.text, doc.title, doc.path, annotated.metadata.get("kind")),
     )
+
+
+@router.patch("/api/documents/{doc_id}", dependencies=_WRITE)
+def patch_metadata(
+    doc_id: str, body: MetadataPatch, pipeline: PipelineDep, settings: SettingsDep
+) -> PatchedOut:
+    """Edit a document's organisation, kind, period and adoption; it is not embedded again."""
+    sent = {k: getattr(body, k) for k in body.model_fields_set}
+    if not sent:
+        raise InvalidInput(f"Send at least one of {', '.join(MetadataPatch.model_fields)} to change.")
+    checked = check({k: v or "" for k, v in sent.items()})
+    changes = {k: (v or None) for k, v in checked.items()}
+    doc = pipeline.update_metadata(doc_id, changes)
+    note = None
+    if not update_stored_metadata(settings.data_dir, doc_id, changes):
+        note = (
+            "Changed in the index. This document is not an upload: if its file changes, what the file "
+            "or corpus/sources.toml says applies again."
+        )
+    return PatchedOut(**DocumentOut.from_indexed(doc).model_dump(), note=note)
 
 
 @router.delete("/api/documents/{doc_id}", dependencies=_WRITE)
@@ -179,7 +236,7 @@ def delete(doc_id: str, pipeline: PipelineDep, settings: SettingsDep) -> Deleted
 @router.post("/api/reindex", status_code=202, dependencies=_WRITE)
 def reindex(response: Response, pipeline: PipelineDep, settings: SettingsDep, jobs: JobsDep) -> JobOut:
     """Bring the index in line with the corpus and the kept uploads, in the background."""
-    with _RESERVE:
+    with jobs.reserve:
         # A re-index already waiting will see everything this one would: one is enough.
         job = jobs.active("reindex")
         if job is None or job.state != "queued":

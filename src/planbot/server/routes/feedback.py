@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from planbot.admin.feedback import FeedbackEntry, FeedbackStore
-from planbot.server.deps import get_settings, require_read, require_write
+from planbot.server.deps import get_services, require_read, require_write
 
 router = APIRouter(tags=["feedback"])
 
@@ -35,12 +35,8 @@ class FeedbackCreated(BaseModel):
 
 
 def get_feedback_store(request: Request) -> FeedbackStore:
-    """The app's feedback store, opened on first use."""
-    store: FeedbackStore | None = getattr(request.app.state, "feedback_store", None)
-    if store is None:
-        store = FeedbackStore(get_settings(request).data_dir)
-        request.app.state.feedback_store = store
-    return store
+    """The app's feedback store."""
+    return get_services(request).feedback
 
 
 StoreDep = Annotated[FeedbackStore, Depends(get_feedback_store)]

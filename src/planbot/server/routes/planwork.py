@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from typing import Annotated, Any, Literal
 
@@ -20,7 +19,7 @@ from planbot.planwork.requirements import load_requirements
 from planbot.planwork.support import SupportRequest, SupportResult, store_request, support
 from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
 from planbot.server.routes.web import PAGE_CSP, WEB_DIR
-from planbot.server.schemas import AnswerOut
+from planbot.server.schemas import AnswerOut, Day, RequestModel
 
 api_router = APIRouter(tags=["plans"], dependencies=[Depends(require_read)])
 page_router = APIRouter(include_in_schema=False)
@@ -30,13 +29,13 @@ _TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"
 
 
 def _strict() -> ConfigDict:
-    return ConfigDict(extra="forbid")
+    return ConfigDict(extra="forbid", strict=True)  # as RequestModel; kept so each model says so
 
 
 # -- lagkoll --------------------------------------------------------------------------------------------
 
 
-class LagkollRequest(BaseModel):
+class LagkollRequest(RequestModel):
     """Check an indexed plan; or send the plan as multipart ``file`` (it is indexed first)."""
 
     model_config = _strict()
@@ -235,7 +234,7 @@ async def _ingest_upload(request: Request, pipeline: Pipeline, settings: Any) ->
 # -- support --------------------------------------------------------------------------------------------
 
 
-class SupportIn(BaseModel):
+class SupportIn(RequestModel):
     """A project description (at most 5,000 characters), the documents to draw on, and whether to keep it."""
 
     model_config = _strict()
@@ -318,15 +317,15 @@ def support_route(body: SupportIn, pipeline: PipelineDep, settings: SettingsDep)
 # -- compare --------------------------------------------------------------------------------------------
 
 
-class CompareIn(BaseModel):
+class CompareIn(RequestModel):
     """A question and two or more documents, or a document type and a period."""
 
     model_config = _strict()
     question: str
     document_ids: list[str] | None = Field(default=None, description="Two or more document ids")
     doc_type: str | None = Field(default=None, description="Instead of ids: every document of this type")
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: Day | None = None
+    date_to: Day | None = None
     top_k: int = Field(default=3, ge=1, le=10)
 
 

@@ -40,7 +40,7 @@ DOCUMENT_CSP = "; ".join(
 )
 
 # The widget bundles these, in this order, into one script that leaks no globals onto the host page.
-WIDGET_PARTS = ("i18n.js", "core.js", "widget.js")
+WIDGET_PARTS = ("i18n.js", "api.js", "core.js", "widget.js")
 WIDGET_STYLES = ("styles.css", "widget.css")
 
 _MEDIA_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}

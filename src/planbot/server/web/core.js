@@ -1,4 +1,4 @@
-/* planbot chat: the API client, the streamed answer, citations, feedback and copying; shared by page and widget.
+/* planbot chat: the streamed answer, citations, feedback and copying; shared by page and widget (api.js talks HTTP).
    Everything from the server is data: the DOM is built with createElement and textContent only. */
 var PlanbotCore = (function () {
   "use strict";
@@ -31,89 +31,7 @@ var PlanbotCore = (function () {
     return typeof url === "string" && /^https?:\/\//i.test(url) ? url : null;
   }
 
-  function Problem(title, status, detail, network) {
-    this.title = title;
-    this.status = status;
-    this.detail = detail;
-    this.network = !!network;
-  }
-
-  async function problemFrom(res) {
-    try {
-      var body = await res.json();
-      return new Problem(body.title || res.statusText, res.status, body.detail || "", false);
-    } catch (e) {
-      return new Problem(res.statusText || "HTTP " + res.status, res.status, "", false);
-    }
-  }
-
-  function createApi(base) {
-    async function send(method, path, body, accept) {
-      var init = { method: method, headers: { Accept: accept || "application/json" } };
-      if (body !== undefined) {
-        init.headers["Content-Type"] = "application/json";
-        init.body = JSON.stringify(body);
-      }
-      try {
-        var res = await fetch(base + path, init);
-      } catch (e) {
-        throw new Problem("", 0, String(e && e.message), true);
-      }
-      if (!res.ok) throw await problemFrom(res);
-      return res;
-    }
-    return {
-      json: async function (method, path, body) {
-        var res = await send(method, path, body);
-        return res.status === 204 ? null : res.json();
-      },
-      /* POST /api/chat/stream; calls on.token(text), on.citations(answer), on.done(data). */
-      stream: async function (body, on) {
-        var res = await send("POST", "/api/chat/stream", body, "text/event-stream");
-        var reader = res.body.getReader();
-        var decoder = new TextDecoder();
-        var buffer = "";
-        var finished = false;
-        for (;;) {
-          var chunk;
-          try {
-            chunk = await reader.read();
-          } catch (e) {
-            throw new Problem("", 0, String(e && e.message), true);
-          }
-          if (chunk.done) break;
-          buffer += decoder.decode(chunk.value, { stream: true }).replace(/\r\n/g, "\n");
-          var cut;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            var event = parseEvent(buffer.slice(0, cut));
-            buffer = buffer.slice(cut + 2);
-            if (!event) continue;
-            if (event.name === "error") {
-              throw new Problem(event.data.title || "", event.data.status || 500, event.data.detail || "", false);
-            }
-            if (event.name === "done") finished = true;
-            if (on[event.name]) on[event.name](event.data);
-          }
-        }
-        if (!finished) throw new Problem("", 0, "", false);
-      },
-    };
-  }
-
-  function parseEvent(block) {
-    var name = "message";
-    var data = [];
-    block.split("\n").forEach(function (line) {
-      if (line.indexOf("event:") === 0) name = line.slice(6).trim();
-      else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
-    });
-    if (!data.length) return null;
-    try {
-      return { name: name, data: JSON.parse(data.join("\n")) };
-    } catch (e) {
-      return null;
-    }
-  }
+  var Problem = PlanbotApi.Problem;
 
   /* The passage text with the quote marked; falls back to the quote alone when it is not found verbatim. */
   function passageWithQuote(text, quote) {
@@ -165,6 +83,20 @@ var PlanbotCore = (function () {
     await navigator.clipboard.writeText(payload.text);
   }
 
+  /* A thumb drawn as SVG: emoji render as empty boxes where no emoji font is installed. */
+  function thumb(down) {
+    var ns = "http://www.w3.org/2000/svg";
+    var svg = document.createElementNS(ns, "svg");
+    [["viewBox", "0 0 24 24"], ["width", "18"], ["height", "18"], ["aria-hidden", "true"], ["focusable", "false"],
+      ["fill", "none"], ["stroke", "currentColor"], ["stroke-width", "2"], ["stroke-linecap", "round"],
+      ["stroke-linejoin", "round"], ["class", "pb-thumb"]].forEach(function (a) { svg.setAttribute(a[0], a[1]); });
+    var path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M7 10v11M3 11h4v10H3zM7 11l4-8a3 3 0 0 1 3 3v4h5a2 2 0 0 1 2 2.3l-1.4 7A2 2 0 0 1 17.6 21H7");
+    if (down) path.setAttribute("transform", "rotate(180 12 12)");
+    svg.appendChild(path);
+    return svg;
+  }
+
   function storage() {
     try { return window.localStorage; } catch (e) { return null; }
   }
@@ -172,11 +104,12 @@ var PlanbotCore = (function () {
   /* A chat in `mount`: transcript, question box, new-conversation button. opts: base, i18n, storageKey, getFilters. */
   function createChat(mount, opts) {
     var base = opts.base || "";
-    var api = createApi(base);
+    var api = PlanbotApi.createApi(base);
     var i18n = opts.i18n;
     var prefix = "pb" + ++uid + "-";
     var store = storage();
-    var state = { conversationId: store && store.getItem(opts.storageKey), turns: [], busy: false };
+    // `stream` aborts the answer in flight, so a new conversation never receives the old one's events.
+    var state = { conversationId: store && store.getItem(opts.storageKey), turns: [], busy: false, stream: null };
 
     var transcript = el("div", { className: "pb-transcript", role: "log", "aria-live": "polite", "aria-relevant": "additions text" });
     var question = el("textarea", { id: prefix + "q", className: "pb-input", rows: 2, maxlength: 2000 });
@@ -221,10 +154,13 @@ var PlanbotCore = (function () {
 
     async function ask(text) {
       var turn = { question: text, answer: null, live: "", error: null };
+      var stream = new AbortController();
+      var live = function (handler) {
+        return function (data) { if (!stream.signal.aborted) handler(data); };
+      };
       state.turns.push(turn);
-      state.busy = true;
-      sendButton.disabled = true;
-      transcript.setAttribute("aria-busy", "true");
+      state.stream = stream;
+      setBusy(true);
       renderTurn(turn);
       var body = {
         conversation_id: state.conversationId || null,
@@ -234,28 +170,36 @@ var PlanbotCore = (function () {
       };
       try {
         await api.stream(body, {
-          token: function (data) {
+          token: live(function (data) {
             turn.live += data.text || "";
             turn.liveNode.textContent = turn.live;
-          },
-          citations: function (answer) {
+          }),
+          citations: live(function (answer) {
             turn.answer = answer;
             remember(answer.conversation_id);
             renderTurn(turn);
-          },
-          done: function (data) {
+          }),
+          done: live(function (data) {
             remember(data.conversation_id);
-          },
-        });
+          }),
+        }, stream.signal);
       } catch (problem) {
+        if (stream.signal.aborted) return;
         turn.error = problem instanceof Problem ? problem : new Problem("", 0, String(problem), false);
         if (turn.answer) turn.error = null;
         renderTurn(turn);
       } finally {
-        state.busy = false;
-        sendButton.disabled = false;
-        transcript.setAttribute("aria-busy", "false");
+        if (state.stream === stream) {
+          state.stream = null;
+          setBusy(false);
+        }
       }
+    }
+
+    function setBusy(busy) {
+      state.busy = busy;
+      sendButton.disabled = busy;
+      transcript.setAttribute("aria-busy", busy ? "true" : "false");
     }
 
     function remember(id) {
@@ -265,6 +209,9 @@ var PlanbotCore = (function () {
     }
 
     function newConversation() {
+      if (state.stream) state.stream.abort();
+      state.stream = null;
+      setBusy(false);
       state.conversationId = null;
       state.turns = [];
       if (store) store.removeItem(opts.storageKey);
@@ -433,12 +380,12 @@ var PlanbotCore = (function () {
         }));
       }
       var comment = el("div", { className: "pb-comment", hidden: true });
-      [["up", "👍", "helpful"], ["down", "👎", "notHelpful"]].forEach(function (spec) {
+      [["up", "helpful"], ["down", "notHelpful"]].forEach(function (spec) {
         row.appendChild(el("button", {
           type: "button", className: "pb-rate pb-rate-" + spec[0], "aria-pressed": turn.rating === spec[0] ? "true" : "false",
-          "aria-label": i18n.t(spec[2]), title: i18n.t(spec[2]), text: spec[1],
+          "aria-label": i18n.t(spec[1]), title: i18n.t(spec[1]),
           onclick: function (ev) { rate(turn, spec[0], null, status, row, comment, ev.currentTarget); },
-        }));
+        }, [thumb(spec[0] === "down")]));
       });
       var boxId = prefix + "comment-" + ++uid;
       var text = el("textarea", { id: boxId, className: "pb-comment-text", rows: 2, maxlength: 2000 });
@@ -505,5 +452,5 @@ var PlanbotCore = (function () {
     };
   }
 
-  return { createChat: createChat, createApi: createApi, locatorAnchor: locatorAnchor, el: el };
+  return { createChat: createChat, createApi: PlanbotApi.createApi, locatorAnchor: locatorAnchor, el: el };
 })();

@@ -1,0 +1,146 @@
+"""Ranking signals of a candidate passage, their linear combination, and near-duplicate collapse."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from planbot.errors import InvalidInput
+from planbot.lexical import STOPWORDS, stems
+from planbot.records import ScoredChunk
+
+# The signals, in the order of a feature vector (eval/train_ranker.py and data/ranker.json use it).
+FEATURES = ("dense", "sentence", "lexical", "expansion", "source", "title", "fused")
+# Statutes are the source that press releases and summaries retell.
+SOURCE_TYPES = frozenset({"lag", "förordning"})
+# Words of document titles that say nothing about which document is meant.
+_TITLE_NOISE = frozenset(
+    "lag förordning om till av för med och den det ett en nya ny regeringen regeringens sverig svensk".split()
+)
+_SHINGLE = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class RankerWeights:
+    """Weights of the signals (``FEATURES``) in a passage's score, plus the model they came from."""
+
+    weights: Mapping[str, float]
+    origin: str = "hand-set"
+
+    def score(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Scores of the rows of a (candidates x FEATURES) matrix."""
+        w = np.array([self.weights.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+        return np.asarray(features @ w, dtype=np.float64)
+
+
+# Chosen on the tune split of eval/everyday.jsonl with eval/tune.py (grid search, see README).
+HAND_SET = RankerWeights(
+    {"dense": 1.0, "sentence": 1.0, "lexical": 0.08, "expansion": 0.04, "source": 0.02, "title": 0.03}
+)
+
+
+def default_weights_file() -> Path:
+    """The learned weights shipped with planbot (written by eval/train_ranker.py)."""
+    return Path(str(resources.files("planbot") / "data" / "ranker.json"))
+
+
+def load_weights(path: Path) -> RankerWeights:
+    """Weights from a JSON file ``{"weights": {feature: weight}, "origin": "..."}``."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        weights = {str(k): float(v) for k, v in data["weights"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"cannot read ranker weights from {path}: {exc}") from exc
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise InvalidInput(f"{path}: unknown ranker features {sorted(unknown)}; known: {list(FEATURES)}")
+    return RankerWeights(weights, str(data.get("origin", path.name)))
+
+
+def title_match(question_stems: set[str], title: str) -> float:
+    """Share of a title's telling stems that the question names (prefixes count: 'upphovsrättslag')."""
+    words = {s for s in stems(title) if s not in _TITLE_NOISE and len(s) > 2}
+    if not words or not question_stems:
+        return 0.0
+    hit = sum(any(q == t or (len(t) >= 5 and q.startswith(t)) for q in question_stems) for t in words)
+    return hit / len(words)
+
+
+def feature_matrix(
+    question: str,
+    candidates: Sequence[ScoredChunk],
+    sentence: Mapping[str, float],
+    expansion: Mapping[str, float],
+) -> npt.NDArray[np.float64]:
+    """One row of ``FEATURES`` per candidate; BM25 and fused scores are scaled by the best among them."""
+    top_lex = max((c.lexical or 0.0 for c in candidates), default=0.0) or 1.0
+    top_exp = max(expansion.values(), default=0.0) or 1.0
+    top_fused = max((c.score for c in candidates), default=0.0) or 1.0
+    asked = {s for s in stems(question) if s not in STOPWORDS and len(s) > 2}
+    titles: dict[str, float] = {}
+    rows = []
+    for c in candidates:
+        dense = c.dense if c.dense is not None else 0.0
+        if c.chunk.title not in titles:
+            titles[c.chunk.title] = title_match(asked, c.chunk.title)
+        rows.append(
+            [
+                dense,
+                sentence.get(c.chunk.id, dense),
+                (c.lexical or 0.0) / top_lex,
+                expansion.get(c.chunk.id, 0.0) / top_exp,
+                1.0 if c.chunk.doc_type in SOURCE_TYPES else 0.0,
+                titles[c.chunk.title],
+                c.score / top_fused,
+            ]
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
+
+
+def _shingles(text: str) -> set[str]:
+    toks = _SHINGLE.findall(text.lower())
+    return {" ".join(toks[i : i + 3]) for i in range(max(1, len(toks) - 2))}
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
+    """Whether two passages say nearly the same thing: word 3-gram containment of the shorter one."""
+    sa, sb = _shingles(a), _shingles(b)
+    if not sa or not sb:
+        return False
+    return len(sa & sb) / min(len(sa), len(sb)) >= threshold
+
+
+def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -> list[ScoredChunk]:
+    """Fold near-identical passages of other documents into the best one, naming them in ``also_in``.
+
+    A statute always stands for its group, so the source is cited rather than a page retelling it.
+    """
+    kept: list[ScoredChunk] = []
+    for cand in ranked:
+        twin = next(
+            (
+                i
+                for i, k in enumerate(kept)
+                if k.chunk.document_id != cand.chunk.document_id
+                and near_duplicate(k.chunk.text, cand.chunk.text, threshold)
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(cand)
+            continue
+        head = kept[twin]
+        if cand.chunk.doc_type in SOURCE_TYPES and head.chunk.doc_type not in SOURCE_TYPES:
+            head, cand = replace(cand, score=head.score), head
+        others = (*head.also_in, cand.chunk.document_id, *cand.also_in)
+        kept[twin] = replace(
+            head, also_in=tuple(dict.fromkeys(d for d in others if d != head.chunk.document_id))
+        )
+    return kept

