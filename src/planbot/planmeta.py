@@ -47,7 +47,7 @@ _PERIOD = re.compile(rf"(?<![\d:/])({_YEAR})\s*[-–—]\s*({_YEAR})(?![\d:/])")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ADOPTED = re.compile(
     r"(?:antagen|antogs|beslutad|fastställd|godkänd)\s+(?:av|i)\s+"
-    r"(?P<by>(?:[a-zåäö-]+)?(?:fullmäktige|styrelsen|nämnden))(?:\s+i\s+[A-ZÅÄÖ][\wåäö-]+)?"
+    r"(?P<by>(?:[a-zåäö]+-\s+och\s+)?(?:[a-zåäö-]+)?(?:fullmäktige|styrelsen|nämnden))(?:\s+i\s+[A-ZÅÄÖ][\wåäö-]+)?"
     rf"[\s,]*(?:den\s+)?(?P<date>\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}\s+(?:{'|'.join(_MONTHS)})\s+\d{{4}})"
     r"(?:[\s,]*(?P<ref>§\s*\d+))?",
     re.IGNORECASE,
@@ -61,7 +61,7 @@ _KIND_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("proposition", re.compile(r"\b(?:regeringens\s+proposition|prop\.\s*\d{4}/\d{2}:\d+)", re.I)),
     ("pressmeddelande", re.compile(r"\bpressmeddelande\b", re.I)),
     ("förordning", re.compile(r"förordning\s*\(\d{4}:\d+\)", re.I)),
-    ("lag", re.compile(r"\blag\s*\(\d{4}:\d+\)|^\w*lag\s*\(\d{4}:\d+\)", re.I | re.M)),
+    ("lag", re.compile(r"\w*lag\s*\(\d{4}:\d+\)", re.I)),
 )
 _NAME = r"[A-ZÅÄÖ][a-zåäöé-]+"
 _ORG_PATTERNS = (
@@ -160,17 +160,19 @@ def detect(text: str, title: str = "", path: str = "", kind: str | None = None) 
     year spans are rarely their validity.
     """
     head = text[:_FIRST_CHARS]
-    # Title-like lines only: a paragraph that mentions a biblioteksplan does not make one.
-    lines = [line.strip()[:120] for line in head.splitlines() if line.strip()][:4]
-    first_lines = "\n".join([title, *lines])
+    # Title-like lines only (short, not sentences): a paragraph that mentions a biblioteksplan is not one.
+    lines = [line.strip() for line in head.splitlines() if line.strip()][:5]
+    titles = [line for line in lines if len(line) <= 100 and not line.endswith((".", ":"))]
+    first_lines = "\n".join([title, *titles])
     found: dict[str, str] = {}
-    for name, cue in _KIND_CUES:
-        if cue.search(first_lines):
-            found["kind"] = name
-            break
-    else:
-        if path.lower().endswith((".html", ".htm")):
-            found["kind"] = "webbsida"
+    # The cue said first wins, so "Pressmeddelande ... kulturplaner" is a press release.
+    cues = [
+        (m.start(), i, name) for i, (name, cue) in enumerate(_KIND_CUES) if (m := cue.search(first_lines))
+    ]
+    if cues:
+        found["kind"] = min(cues)[2]
+    elif path.lower().endswith((".html", ".htm")):
+        found["kind"] = "webbsida"
     if (kind or found.get("kind")) in PLAN_KINDS:
         period = _detect_period(first_lines, head)
         if period is not None:
@@ -188,6 +190,10 @@ def detect(text: str, title: str = "", path: str = "", kind: str | None = None) 
         if (kind or found.get("kind")) in state
         else _detect_organisation(title, head, found.get("adopted_by", ""))
     )
+    if org is None and found.get("adopted_by", "").startswith("region"):
+        # "Regional biblioteksplan för Värmland", adopted by regionfullmäktige: Region Värmland's.
+        if m := re.search(rf"\b(?:för|i)\s+({_NAME})", first_lines):
+            org = f"Region {m[1]}"
     if org is not None:
         found["organisation"] = org
     return found

@@ -56,7 +56,8 @@ QUESTION = "Hur ser läsfrämjande för äldre ut, läser biblioteket högt på 
 def plans(settings: Settings) -> Settings:
     (settings.corpus_dir / "exempel-biblioteksplan-2021.md").write_text(OLD_PLAN, encoding="utf-8")
     (settings.corpus_dir / "exempel-biblioteksplan-2025.md").write_text(NEW_PLAN, encoding="utf-8")
-    return settings
+    # The fake embedder's similarities are not e5's: answer from the best passage rather than refuse.
+    return settings.model_copy(update={"refuse_min_sentence": 0.0, "refuse_min_coverage": 0.0})
 
 
 @pytest.fixture
@@ -156,7 +157,9 @@ def test_patch_changes_what_is_shown_and_filtered_without_embedding_again(
     listed = {d["id"]: d for d in client.get("/api/documents").json()}
     assert listed["exempel-biblioteksplan-2021"]["organisation"] == "Karlstads kommun"
     assert fake_embedder.texts == embedded
-    filtered = _ask(client, "läsfrämjande äldre", filters={"organisation": ["Karlstads kommun"]})
+    filtered = _ask(
+        client, "läsfrämjande äldre", filters={"organisation": ["Karlstads kommun"], "date_to": "2022-01-01"}
+    )
     assert {p["document_id"] for p in filtered["passages"]} == {"exempel-biblioteksplan-2021"}
     named = _ask(client, "Vad står det i Karlstads biblioteksplan om läsfrämjande för äldre på äldreboenden?")
     assert _cited(named) == {"exempel-biblioteksplan-2021"}

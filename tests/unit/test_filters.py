@@ -1,0 +1,59 @@
+"""Search filters: document-level metadata (organisation, kind, period) resolved to document ids."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from planbot.filters import Filters
+from planbot.records import IndexedDocument
+
+
+def _doc(doc_id: str, doc_type: str, **meta: str) -> IndexedDocument:
+    return IndexedDocument(doc_id, doc_id, doc_type, None, f"{doc_id}.md", "h", 1, meta)
+
+
+DOCS = {
+    d.id: d
+    for d in (
+        _doc("lag", "lag", in_force="2014-01-01"),
+        _doc("bp", "biblioteksplan", organisation="Exempelkommun", kind="biblioteksplan", period="2021–2024"),
+        _doc("kp", "dokument", organisation="Region Värmland", kind="kulturplan", period="2022-2025"),
+        _doc("webb", "webbsida", organisation="Region Värmland"),
+    )
+}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (Filters(organisation=["Region Värmland"]), {"kp", "webb"}),
+        (Filters(organisation=["värmland"]), {"kp", "webb"}),
+        (Filters(organisation="Exempelkommun"), {"bp"}),
+        (Filters(kind=["kulturplan", "lag"]), {"kp", "lag"}),
+        (Filters(kind=["biblioteksplan"], organisation=["Region Värmland"]), set()),
+        (Filters(doc_type=["webbsida"]), {"webb"}),
+        (Filters(date_from="2025-01-01"), {"kp", "lag"}),
+        (Filters(date_to="2021-06-01", kind=["biblioteksplan"]), {"bp"}),
+    ],
+)
+def test_document_metadata_filters_pick_documents(filters: Filters, expected: set[str]) -> None:
+    assert filters.document_ids(DOCS) == expected
+
+
+def test_resolve_intersects_with_what_a_scope_allows_and_can_be_empty() -> None:
+    assert Filters(organisation=["Region Värmland"]).resolve(DOCS, {"kp", "lag"}).document_id == ["kp"]
+    assert Filters().resolve(DOCS, {"lag"}).document_id == ["lag"]
+    assert Filters(kind=["roman"]).resolve(DOCS).document_id == []
+
+
+def test_only_document_and_period_filters_name_documents() -> None:
+    assert Filters(document_id=["bp"]).names_documents()
+    assert Filters(date_from="2020-01-01").names_documents()
+    assert not Filters(kind=["lag"], organisation=["Exempelkommun"]).names_documents()
+    assert not Filters(kind=["lag"]).is_empty()
+
+
+def test_unknown_filter_fields_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        Filters.model_validate({"kommun": "Karlstad"})

@@ -1,0 +1,123 @@
+"""Which plan applies: laws and plans in force by default; a named plan, period or earlier plan otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from planbot.filters import Filters
+from planbot.records import Answer, Chunk, Citation, IndexedDocument, ScoredChunk
+from planbot.scope import decide, find_target, mentioning, place_in_time, scope_for
+
+TODAY = dt.date(2026, 5, 1)
+
+
+def _doc(doc_id: str, doc_type: str, **meta: str) -> IndexedDocument:
+    return IndexedDocument(doc_id, doc_id, doc_type, None, f"{doc_id}.md", "h" + doc_id, 3, meta)
+
+
+DOCS = {
+    d.id: d
+    for d in (
+        _doc("lag", "lag", kind="lag", valid_from="2014-01-01"),
+        _doc("webb", "webbsida", organisation="Region Värmland"),
+        _doc("bp-2021", "biblioteksplan", organisation="Exempelkommun", period="2021–2024"),
+        _doc("bp-2025", "biblioteksplan", organisation="Exempelkommun", period="2025–2028"),
+        _doc("bp-2017", "biblioteksplan", organisation="Exempelkommun", period="2017–2020"),
+        _doc("kp", "dokument", kind="kulturplan", organisation="Region Värmland", period="2022–2025"),
+        _doc("bp-2029", "biblioteksplan", organisation="Exempelkommun", period="2029–2032"),
+    )
+}
+
+
+def _allowed(question: str) -> set[str]:
+    scope = decide(question, DOCS, TODAY)
+    return set(DOCS) if scope.allowed is None else set(scope.allowed)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Vad säger biblioteksplanen om läsfrämjande?", {"lag", "webb", "bp-2025"}),
+        ("Vad ska en biblioteksplan innehålla?", {"lag", "webb", "bp-2025"}),
+        ("Vad stod det i biblioteksplanen 2021–2024 om läsfrämjande?", {"bp-2021"}),
+        ("Vad står i biblioteksplanen för 2017-2020?", {"bp-2017"}),
+        ("Vad stod det i den förra biblioteksplanen om läsfrämjande?", {"bp-2021"}),
+        ("Vad sa de tidigare biblioteksplanerna om läsfrämjande?", set(DOCS)),
+        ("Hur arbetade biblioteken med läsfrämjande 2022?", {"lag", "webb", "bp-2021", "kp"}),
+        ("Vad står det i Exempelkommuns biblioteksplan om barn?", {"bp-2025"}),
+        ("Vad ska regionbiblioteket i Värmland göra enligt kulturplanen?", {"kp"}),
+        ("Vad säger Region Värmlands kulturplan 2022-2025?", {"kp"}),
+        ("Vad står i biblioteksplanen för Exempelkommun om skolan?", {"bp-2025"}),
+        ("Vilka är bibliotekshuvudmän enligt bibliotekslagen (2013:801)?", {"lag", "webb", "bp-2025"}),
+    ],
+)
+def test_the_documents_a_question_is_answered_from(question: str, expected: set[str]) -> None:
+    assert _allowed(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "missing"),
+    [
+        ("Vad står det i Karlstads biblioteksplan om läsfrämjande?", "Karlstads biblioteksplan"),
+        ("Vilka prioriteringar finns i skolbiblioteksplanen?", "i skolbiblioteksplanen"),
+        ("Vad stod i biblioteksplanen 2009–2012?", "biblioteksplanen 2009–2012"),
+        ("What does Karlstad's library plan say about reading?", "Karlstad's library plan"),
+    ],
+)
+def test_a_named_plan_that_is_not_indexed_is_reported_missing(question: str, missing: str) -> None:
+    scope = decide(question, DOCS, TODAY)
+    assert scope.missing == missing
+    assert scope.allowed == frozenset({"lag", "webb"})
+
+
+def test_the_missing_plan_may_be_quoted_only_from_passages_that_mention_it() -> None:
+    scope = decide("Vad står det i Karlstads biblioteksplan om läsfrämjande?", DOCS, TODAY)
+    said = _scored("webb", "Karlstads biblioteksplan lyfter läsfrämjande.")
+    other = _scored("webb", "Läsfrämjande är viktigt i hela länet.")
+    assert mentioning([said, other], scope.mentions) == [said]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Måste kommunen ha en biblioteksplan?", "Vem antar biblioteksplanen?", "Vad säger lagen om planer?"],
+)
+def test_plans_spoken_of_in_general_name_no_plan(question: str) -> None:
+    assert find_target(question, {}) is None
+
+
+def test_filters_that_choose_documents_or_a_period_turn_the_scope_off() -> None:
+    assert (
+        scope_for("Vad står i biblioteksplanen?", DOCS, Filters(document_id=["bp-2017"]), TODAY).allowed
+        is None
+    )
+    assert scope_for("läsfrämjande", DOCS, Filters(doc_type=["lag"]), TODAY).allowed is not None
+
+
+def _scored(doc_id: str, text: str) -> ScoredChunk:
+    chunk = Chunk(f"{doc_id}#1", doc_id, 1, text, "Läsfrämjande", doc_id)
+    return ScoredChunk(chunk, 1.0)
+
+
+def _answer(doc_id: str, refused: bool = False) -> Answer:
+    passage = _scored(doc_id, "Biblioteket läser högt.")
+    citations = () if refused else (Citation(1, passage.chunk, "Biblioteket läser högt.", 1.0),)
+    return Answer("q", "Jag hittar inget svar på det i dokumenten." if refused else "x [1]", refused, "sv",
+                  citations, (passage,))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("doc_id", "note"), [("bp-2021", "gällde 2021–2024"), ("bp-2025", None), ("bp-2029", "gäller 2029–2032")]
+)
+def test_a_citation_of_a_plan_outside_its_period_says_when_it_applied(doc_id: str, note: str | None) -> None:
+    answered = place_in_time(_answer(doc_id), decide("x", DOCS, TODAY), DOCS, TODAY)
+    assert answered.citations[0].period_note == note
+
+
+def test_a_refusal_about_a_missing_plan_names_it() -> None:
+    scope = decide("Vad står det i Karlstads biblioteksplan om läsfrämjande?", DOCS, TODAY)
+    refused = place_in_time(_answer("webb", refused=True), scope, DOCS, TODAY)
+    assert refused.text.startswith("Karlstads biblioteksplan finns inte bland dokumenten")
+    answered = place_in_time(_answer("webb"), scope, DOCS, TODAY)
+    assert answered.note is not None and answered.note.startswith("Karlstads biblioteksplan finns inte")
