@@ -1,0 +1,117 @@
+"""The index on disk: BM25 segments written at ingest, opened by every process, added to incrementally."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from planbot.chunking import chunk_document
+from planbot.config import Settings
+from planbot.embedding import count_tokens_estimate
+from planbot.lexical import LexicalSegment
+from planbot.loaders import load_document
+from planbot.pipeline import Pipeline
+from planbot.records import Document
+from planbot.segments import read_manifest
+
+from ..support import CORPUS, FakeEmbedder
+
+LAW = "bibliotekslag-2013-801"
+REGION = "region-varmland-biblioteksverksamhetens-uppdrag"
+
+
+def _doc(name: str, *, text: str | None = None) -> Document:
+    doc = load_document(CORPUS / name, CORPUS)
+    if text is None:
+        return doc
+    return replace(doc, text=text, content_hash=hashlib.sha256(text.encode()).hexdigest())
+
+
+@pytest.fixture
+def pipeline(settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
+    pipe = Pipeline(settings, embedder=fake_embedder)
+    pipe.ingest(progress=False)
+    return pipe
+
+
+def _no_bm25_builds(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> LexicalSegment:
+        raise AssertionError("BM25 was rebuilt")
+
+    monkeypatch.setattr(LexicalSegment, "build", classmethod(lambda cls, tokenised: refuse()))
+
+
+def test_another_process_opens_the_stored_bm25_without_rebuilding(
+    pipeline: Pipeline, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_bm25_builds(monkeypatch)
+    other = Pipeline(settings, embedder=FakeEmbedder())
+    assert other.chunk_count() == pipeline.chunk_count() > 0
+    hits = other.retriever.lexical_ranking("bibliotekshuvudmän", 3)
+    assert hits and hits[0][0].document_id == LAW
+
+
+def test_adding_a_document_writes_one_segment_and_reopens_only_it(
+    settings: Settings, fake_embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    pipe = Pipeline(settings, embedder=fake_embedder)
+    pipe.ingest_documents([_doc(f"{LAW}.md")])
+    root = pipe.index.segment_root
+    [first] = read_manifest(root)
+    before = (root / first / "rows.json").stat().st_mtime_ns
+    opened = pipe.retriever.chunks.segments[0]
+    pipe.ingest_documents([_doc(f"{REGION}.md")])
+    names = read_manifest(root)
+    assert names[0] == first and len(names) == 2
+    assert (root / first / "rows.json").stat().st_mtime_ns == before  # the old segment is not rewritten
+    assert pipe.retriever.chunks.segments[0] is opened  # nor reloaded
+    assert {c.document_id for c in pipe.retriever.chunks} == {LAW, REGION}
+    assert pipe.retriever.lexical_ranking("regionala biblioteksverksamheten", 1)[0][0].document_id == REGION
+
+
+def test_a_replaced_version_leaves_search_at_once_and_the_store_at_a_merge(pipeline: Pipeline) -> None:
+    old = pipeline.retriever.documents[LAW].content_hash
+    new = _doc(f"{LAW}.md", text=_doc(f"{LAW}.md").text.replace("kommunerna", "zebrakommunerna"))
+    pipeline.ingest_documents([new])
+    assert pipeline.retriever.lexical_ranking("zebrakommunerna", 3)[0][0].document_id == LAW
+    chunk_ids = [c.id for c in pipeline.retriever.chunks]
+    assert len(chunk_ids) == len(set(chunk_ids)) == pipeline.index.chunk_count()
+    live = {d.id: d.content_hash for d in pipeline.retriever.documents.values()}
+    # Replacing the larger document left over a third of the rows dead, so that ingest merged.
+    [merged] = pipeline.retriever.store.segments()
+    assert {h for _, h in merged.documents} == set(live.values()) and old not in live.values()
+    assert not pipeline.retriever.store.merge_if_due(live)
+
+
+def test_an_index_without_segments_gets_them_once(pipeline: Pipeline, settings: Settings) -> None:
+    expected = [c.id for c in pipeline.retriever.chunks]
+    shutil.rmtree(pipeline.index.segment_root)
+    again = Pipeline(settings, embedder=FakeEmbedder())
+    assert sorted(c.id for c in again.retriever.chunks) == sorted(expected)
+    assert len(read_manifest(pipeline.index.segment_root)) == 1
+
+
+def test_a_segment_of_unpublished_documents_stays_invisible(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    pipe = Pipeline(settings, embedder=fake_embedder)
+    pipe.ingest_documents([_doc(f"{LAW}.md")])
+    # An ingest killed after writing its segment but before publishing: the rows are dead.
+    doc = _doc(f"{REGION}.md")
+    ingestor = pipe.ingestor(progress=False)
+    ingestor.store.add([(doc.id, doc.content_hash, chunk_document(doc, 350, count_tokens_estimate))], set())
+    pipe.retriever.refresh()
+    assert {c.document_id for c in pipe.retriever.chunks} == {LAW}
+    assert pipe.retriever.lexical_ranking("bibliotekshuvudmän", 50)
+    assert all(c.document_id == LAW for c, _ in pipe.retriever.lexical_ranking("regionala", 50))
+
+
+def test_neighbours_stay_within_the_document(pipeline: Pipeline) -> None:
+    chunks = [c for c in pipeline.retriever.chunks if c.document_id == LAW]
+    around = pipeline.retriever.neighbours(chunks[1])
+    assert [c.ordinal for c in around] == [chunks[0].ordinal, chunks[2].ordinal]
+    assert all(c.document_id == LAW for c in pipeline.retriever.neighbours(chunks[-1]))
