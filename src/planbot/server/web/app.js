@@ -58,6 +58,14 @@
     ]);
   }
 
+  /* The document's metadata line: kind, organisation, period (marked when it is not in force). */
+  function docLine(d) {
+    var parts = [i18n.docType(d.kind || d.doc_type)];
+    if (d.organisation) parts.push(d.organisation);
+    if (d.period) parts.push(d.in_force === false ? (lang === "en" ? "in force " : "gällde ") + d.period : d.period);
+    return parts.join(", ");
+  }
+
   function renderFilters() {
     var chosenTypes = checked(typeBox);
     var chosenDocs = checked(docList);
@@ -71,7 +79,7 @@
     });
     docs.filter(function (d) { return !chosenTypes.length || chosenTypes.indexOf(d.doc_type) >= 0; })
       .forEach(function (d) {
-        docList.appendChild(checkbox("document_id", d.id, d.title + " (" + i18n.docType(d.doc_type) + ")", chosenDocs.indexOf(d.id) >= 0));
+        docList.appendChild(checkbox("document_id", d.id, d.title + " (" + docLine(d) + ")", chosenDocs.indexOf(d.id) >= 0));
       });
     countSelected();
   }

@@ -334,7 +334,7 @@ var PlanbotCore = (function () {
       var close = el("button", { type: "button", className: "pb-close", text: i18n.t("close") });
       var panel = el("section", { className: "pb-passage", id: id, tabindex: "-1", "aria-label": i18n.t("citation", { n: c.n, title: c.title, locator: c.locator }) }, [
         el("h3", { className: "pb-passage-title", text: "[" + c.n + "] " + c.title }),
-        el("p", { className: "pb-locator", text: c.locator }),
+        el("p", { className: "pb-locator", text: c.period_note ? c.locator + " · " + c.period_note : c.locator }),
         passageWithQuote(passage ? passage.text : "", c.quote),
         el("p", { className: "pb-links" }, [
           el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: i18n.t("showInDocument") }),
@@ -359,6 +359,7 @@ var PlanbotCore = (function () {
         list.appendChild(el("li", { value: c.n }, [
           el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: c.title }),
           ", " + c.locator,
+          c.period_note ? el("span", { className: "pb-period-note", text: " (" + c.period_note + ")" }) : null,
         ]));
       });
       return el("div", { className: "pb-sources-box" }, [el("p", { className: "pb-sources-title", text: i18n.t("sources") }), list]);
