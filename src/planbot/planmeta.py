@@ -190,10 +190,10 @@ def detect(text: str, title: str = "", path: str = "", kind: str | None = None) 
         if (kind or found.get("kind")) in state
         else _detect_organisation(title, head, found.get("adopted_by", ""))
     )
-    if org is None and found.get("adopted_by", "").startswith("region"):
-        # "Regional biblioteksplan för Värmland", adopted by regionfullmäktige: Region Värmland's.
-        if m := re.search(rf"\b(?:för|i)\s+({_NAME})", first_lines):
-            org = f"Region {m[1]}"
+    # "Regional biblioteksplan för Värmland", adopted by regionfullmäktige: Region Värmland's.
+    by_region = found.get("adopted_by", "").startswith("region")
+    if org is None and by_region and (m := re.search(rf"\b(?:för|i)\s+({_NAME})", first_lines)):
+        org = f"Region {m[1]}"
     if org is not None:
         found["organisation"] = org
     return found

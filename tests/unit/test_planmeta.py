@@ -42,10 +42,11 @@ def test_a_plan_cover_gives_kind_period_organisation_and_adoption() -> None:
           "adopted": "2021-03-15", "adopted_by": "regionfullmäktige"}),
         ("Kulturplan för Region Värmland 2022–2025\n\nRegion Värmlands kulturplan beskriver",
          {"kind": "kulturplan", "period": "2022–2025", "organisation": "Region Värmland"}),
-        ("Skolbiblioteksplan 2024–2027\n\nKarlstads kommun\n\nFastställd av barn- och ungdomsnämnden 2024-01-10",
+        ("Skolbiblioteksplan 2024–2027\n\nKarlstads kommun\n\n"
+         "Fastställd av barn- och ungdomsnämnden 2024-01-10",
          {"kind": "skolbiblioteksplan", "period": "2024–2027", "organisation": "Karlstads kommun",
           "adopted": "2024-01-10", "adopted_by": "barn- och ungdomsnämnden"}),
-        ("# Bibliotekslag (2013:801)\n\n1 § Denna lag gäller 2014-2020 för Gotlands kommun.", {"kind": "lag"}),
+        ("# Bibliotekslag (2013:801)\n\n1 § Lagen gäller 2014-2020 för Gotlands kommun.", {"kind": "lag"}),
         ("# Regeringens proposition 2012/13:147\n\nNy bibliotekslag", {"kind": "proposition"}),
         ("Pressmeddelande 4 april 2023\n\nKulturplaner 2024–2027 ska ses över.", {"kind": "pressmeddelande"}),
         ("# Stärkta skolbibliotek\n\nVarje kommun ska ha en biblioteksplan för 2020–2023.", {}),
