@@ -305,6 +305,14 @@ class ChromaIndex:
 
     # -- reading --------------------------------------------------------------------------------
 
+    def know_sentence_counts(self, counts: dict[str, int]) -> None:
+        """Each chunk's number of sentence vectors (from the segments), so they are fetched by id."""
+        self._sentence_counts = counts
+
+    def sentence_counts(self) -> dict[str, int]:
+        """What this index learnt about sentence counts from the chunks it read."""
+        return self._sentence_counts
+
     @_chroma
     def chunk_count(self) -> int:
         """Number of stored chunks (including any not yet swept)."""
@@ -330,10 +338,10 @@ class ChromaIndex:
             where={"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]},
             include=["metadatas", "documents"],
         )
-        chunks = [
-            chunk_from_metadata(text or "", meta, cid)
-            for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True)
-        ]
+        chunks = []
+        for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True):
+            chunks.append(chunk_from_metadata(text or "", meta, cid))
+            self._sentence_counts[chunks[-1].id] = int(meta.get("sentences", -1))
         return sorted(chunks, key=lambda c: c.ordinal)
 
     @_chroma
@@ -357,6 +365,24 @@ class ChromaIndex:
             if _is_live(meta, live):
                 out.append((chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist)))
         return out[:n]
+
+    @_chroma
+    def chunks_containing(
+        self, texts: Sequence[str], where: dict[str, Any] | None, limit: int, live: dict[str, IndexedDocument]
+    ) -> list[Chunk]:
+        """Visible chunks whose text contains any of ``texts`` (Chroma's full-text filter, unranked)."""
+        clauses: list[dict[str, Any]] = [{"$contains": t} for t in texts]
+        res = self._chunks.get(
+            where=where or None,
+            where_document=clauses[0] if len(clauses) == 1 else {"$or": clauses},
+            limit=limit,
+            include=["metadatas", "documents"],
+        )
+        return [
+            chunk_from_metadata(text or "", meta, cid)
+            for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True)
+            if _is_live(meta, live)
+        ]
 
     @_chroma
     def chunk_vectors(self, chunks: Iterable[Chunk], live: dict[str, IndexedDocument]) -> dict[str, Vectors]:

@@ -160,22 +160,23 @@ class Ingestor:
                 self._store(doc, chunks, bar, report)
                 pending.append((doc, chunks))
                 if sum(len(c) for _, c in pending) >= _SEGMENT_CHUNKS:
-                    self._publish(pending)
+                    self.publish(pending)
                     pending = []
                 if self.on_progress is not None:
                     self.on_progress(report.chunks_embedded + report.sentences_embedded, total)
-            self._publish(pending)
+            self.publish(pending)
         if report.changed or todo:
             self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
         report.seconds = time.perf_counter() - started
         return report
 
-    def _publish(self, stored: list[tuple[Document, list[Chunk]]]) -> None:
+    def publish(self, stored: list[tuple[Document, list[Chunk]]]) -> None:
         """Write the BM25 segment of stored documents, then make them visible (its rows live from then)."""
         if not stored:
             return
         vocabulary = LexicalIndex(segments=[s.lexical for s in self.store.segments()]).vocabulary
-        self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary)
+        counts = {c.id: len(sentence_units(c)) for _, cs in stored for c in cs}
+        self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary, counts)
         for doc, chunks in stored:
             self.index.publish(doc, len(chunks))
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -15,7 +16,7 @@ import numpy as np
 from planbot.embedding import Embedder
 from planbot.filters import Filters, document_period
 from planbot.index import ChromaIndex
-from planbot.lexical import Compounds, LexicalIndex
+from planbot.lexical import Compounds, LexicalIndex, stems
 from planbot.records import Chunk, IndexedDocument, ScoredChunk, Vectors
 from planbot.segments import ChunkTable, SegmentStore
 
@@ -32,6 +33,39 @@ class LexicalBackend(Protocol):
     def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
         """The ``n`` best chunks for ``question`` by a lexical score, best first (positive scores only)."""
         ...
+
+
+class ChromaFullText:
+    """A lexical backend on Chroma's own full-text filter, for processes without the BM25 segments.
+
+    Chroma finds the chunks containing a question's word stems (substring match, so compounds match
+    too) but does not rank them; they are ranked here by the stems' rarity among the hits.
+    """
+
+    def __init__(
+        self, index: ChromaIndex, documents: Callable[[], dict[str, IndexedDocument]], per_term: int = 200
+    ):
+        self.index = index
+        self.documents = documents
+        self.per_term = per_term
+
+    def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
+        """Chunks containing the question's rarest-looking stems, scored by IDF over the hits."""
+        terms = sorted({t for t in stems(question) if len(t) >= 4}, key=len, reverse=True)[:6]
+        where = filters.to_where() if filters else None
+        live = self.documents()
+        hits: dict[str, tuple[Chunk, float]] = {}
+        for term in terms:
+            found = self.index.chunks_containing([term, term.capitalize()], where, self.per_term, live)
+            # Fewer hits means a rarer word; a term hitting the cap is common and weighs least.
+            weight = math.log(1 + self.per_term / (len(found) + 0.5))
+            for chunk in found:
+                tf = chunk.text.lower().count(term)
+                gain = weight * tf * 2.2 / (tf + 1.2)
+                prev = hits.get(chunk.id)
+                hits[chunk.id] = (chunk, gain + (prev[1] if prev else 0.0))
+        ranked = sorted(hits.values(), key=lambda h: -h[1])
+        return ranked[:n]
 
 
 @dataclass(frozen=True)
@@ -98,6 +132,7 @@ class Retriever:
         self._periods = {d.id: document_period(d.metadata) for d in documents.values()}
         self._doc_of = table.document_of()
         self._doc_ids = table.document_ids()
+        self.index.know_sentence_counts(table.sentences)
 
     def _cover(
         self,
@@ -120,7 +155,8 @@ class Retriever:
         vocabulary = LexicalIndex(
             compounds=self.compounds, segments=[s.lexical for s in table.segments]
         ).vocabulary
-        self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary)
+        counts = self.index.sentence_counts()
+        self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary, counts)
         return ChunkTable(self.store.segments(), live)
 
     def refresh_if_stale(self, every_s: float) -> bool:

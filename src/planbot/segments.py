@@ -18,7 +18,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ class Segment:
         self.documents: list[tuple[str, str]] = [(d, h) for d, h in rows["documents"]]
         self.doc_index = np.asarray(rows["doc"], dtype=np.int32)
         self.ids: list[str] = rows["ids"]
+        self.sentences: list[int] = rows.get("sentences") or [-1] * len(self.ids)
         self.offsets = np.load(path / "offsets.npy", mmap_mode="r")
         with (path / "chunks.jsonl").open("rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -89,8 +90,12 @@ def write_segment(
     documents: Sequence[tuple[str, str, Sequence[Chunk]]],
     vocabulary: Container[str],
     compounds: Compounds = "split",
+    sentences: Mapping[str, int] | None = None,
 ) -> str:
-    """Write a segment of ``(document id, content hash, chunks)`` under ``root``; returns its name."""
+    """Write a segment of ``(document id, content hash, chunks)`` under ``root``; returns its name.
+
+    ``sentences`` gives each chunk's number of sentence vectors, so they are fetched by id later.
+    """
     name = f"s-{time.time_ns():x}-{uuid.uuid4().hex[:6]}"
     tmp = root / f".{name}.tmp"
     tmp.mkdir(parents=True)
@@ -101,7 +106,12 @@ def write_segment(
         for c in chunks:
             offsets.append(offsets[-1] + fh.write(chunk_to_json(c)))
     np.save(tmp / "offsets.npy", np.asarray(offsets, dtype=np.int64))
-    rows = {"documents": [[d, h] for d, h, _ in documents], "doc": doc_rows, "ids": [c.id for c in chunks]}
+    rows = {
+        "documents": [[d, h] for d, h, _ in documents],
+        "doc": doc_rows,
+        "ids": [c.id for c in chunks],
+        "sentences": [(sentences or {}).get(c.id, -1) for c in chunks],
+    }
     (tmp / "rows.json").write_text(json.dumps(rows, ensure_ascii=False))
     tokens = LexicalIndex.tokenise([embedding_text(c) for c in chunks], vocabulary, compounds)
     LexicalSegment.build(tokens).save(tmp / "bm25")
@@ -166,10 +176,15 @@ class SegmentStore:
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
-    def add(self, documents: Sequence[tuple[str, str, Sequence[Chunk]]], vocabulary: Container[str]) -> str:
+    def add(
+        self,
+        documents: Sequence[tuple[str, str, Sequence[Chunk]]],
+        vocabulary: Container[str],
+        sentences: Mapping[str, int] | None = None,
+    ) -> str:
         """Write one segment for ``documents`` and publish it after the existing ones."""
         self.root.mkdir(parents=True, exist_ok=True)
-        name = write_segment(self.root, documents, vocabulary, self.compounds)
+        name = write_segment(self.root, documents, vocabulary, self.compounds, sentences)
         with self._locked():
             write_manifest(self.root, [*read_manifest(self.root), name])
         return name
@@ -192,6 +207,7 @@ class SegmentStore:
 
     def _rewrite(self, chosen: list[Segment], segs: list[Segment], live: dict[str, str]) -> None:
         docs: dict[tuple[str, str], list[Chunk]] = {}
+        counts: dict[str, int] = {}
         claimed: set[str] = set()
         for seg in segs:
             mask = seg.live_rows(live, claimed)
@@ -200,10 +216,10 @@ class SegmentStore:
             for row in np.flatnonzero(mask):
                 d, h = seg.documents[seg.doc_index[row]]
                 docs.setdefault((d, h), []).append(seg.chunk(int(row)))
+                counts[seg.ids[row]] = seg.sentences[row]
         vocabulary = LexicalIndex(compounds=self.compounds, segments=[s.lexical for s in segs]).vocabulary
-        name = write_segment(
-            self.root, [(d, h, cs) for (d, h), cs in docs.items()], vocabulary, self.compounds
-        )
+        merged = [(d, h, cs) for (d, h), cs in docs.items()]
+        name = write_segment(self.root, merged, vocabulary, self.compounds, counts)
         gone = {s.name for s in chosen}
         with self._locked():
             current = read_manifest(self.root)
@@ -233,9 +249,11 @@ class ChunkTable(Sequence[Chunk]):
         self._starts = starts
         self.rows = np.flatnonzero(self.alive)  # position in this table -> global row
         self.by_id: dict[str, int] = {}
+        self.sentences: dict[str, int] = {}  # chunk id -> sentence vectors stored (-1: unknown)
         for seg, lo, mask in zip(self.segments, starts, masks, strict=False):
             for i in np.flatnonzero(mask):
                 self.by_id[seg.ids[i]] = int(lo + i)
+                self.sentences[seg.ids[i]] = seg.sentences[i]
 
     def __len__(self) -> int:
         return len(self.rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.embedding import Embedder, count_tokens_estimate
 from planbot.index import ChromaIndex
-from planbot.ingest import sentence_units
+from planbot.ingest import Ingestor, sentence_units
 from planbot.loaders import load_corpus
 from planbot.records import Chunk, Document, Vectors
 
@@ -107,15 +108,36 @@ def _synthetic_document(n: int, count: int, pool: Pool, rng: np.random.Generator
 
 
 def build_index(index_dir: Path, embedder: Embedder, pool: Pool, chunks: int, seed: int = 1) -> int:
-    """Fill a fresh index at ``index_dir`` with ``chunks`` synthetic chunks; returns sentences stored."""
+    """Fill a fresh index at ``index_dir`` with ``chunks`` synthetic chunks, as ingest stores them."""
     index = ChromaIndex(str(index_dir), "planbot", embedder.name, embedder.dimension)
+    ingestor = Ingestor(index, embedder, progress=False)
     rng = np.random.default_rng(seed)
     sentences = 0
+    pending: list[tuple[Document, list[Chunk]]] = []
     for n, lo in enumerate(range(0, chunks, _DOC_CHUNKS)):
         doc, cs, vs, spans, svs = _synthetic_document(n, min(_DOC_CHUNKS, chunks - lo), pool, rng)
-        index.add_document(doc, cs, vs, spans, svs)
+        index.add_document(doc, cs, vs, spans, svs, publish=False)
+        pending.append((doc, cs))
         sentences += len(spans)
+        if len(pending) * _DOC_CHUNKS >= 20_000:
+            ingestor.publish(pending)
+            pending = []
+    ingestor.publish(pending)
     return sentences
+
+
+def cached_index(root: Path, embedder: Embedder, pool: Pool, chunks: int) -> tuple[Path, float]:
+    """A synthetic index of ``chunks`` kept under ``root`` (built once); also its build seconds (0: kept)."""
+    index_dir = root / f"scale-{chunks}"
+    done = index_dir / "complete.json"
+    if done.exists():
+        return index_dir, 0.0
+    shutil.rmtree(index_dir, ignore_errors=True)
+    started = time.perf_counter()
+    sentences = build_index(index_dir, embedder, pool, chunks)
+    seconds = time.perf_counter() - started
+    done.write_text(json.dumps({"chunks": chunks, "sentences": sentences, "build_s": seconds}))
+    return index_dir, seconds
 
 
 def scale_point(

@@ -1,0 +1,87 @@
+"""The lexical side on a real `chroma run` server's full-text filter, through the LexicalBackend interface."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from planbot.config import Settings
+from planbot.filters import Filters
+from planbot.pipeline import Pipeline
+from planbot.retrieval import ChromaFullText, LexicalBackend
+from planbot_dev.loadtest import stop_process
+
+from ..support import FakeEmbedder
+from .test_chroma_server import start_chroma
+
+LAW = "bibliotekslag-2013-801"
+REGION = "region-varmland-biblioteksverksamhetens-uppdrag"
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real Chroma server for this module."""
+    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-fulltext"))
+    try:
+        yield url
+    finally:
+        stop_process(proc, 10)
+
+
+@pytest.fixture(scope="module")
+def pipeline(chroma: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    """The two-document corpus on the server; the lexical side asks the server, not local segments."""
+    from ..support import CORPUS
+
+    root = tmp_path_factory.mktemp("fulltext")
+    (root / "corpus").mkdir()
+    for name in (LAW, REGION):
+        (root / "corpus" / f"{name}.md").write_bytes((CORPUS / f"{name}.md").read_bytes())
+    settings = Settings(
+        corpus_dir=root / "corpus", index_dir=root / "index", data_dir=root / "data", chroma_url=chroma
+    )
+    pipe = Pipeline(settings, embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    return pipe
+
+
+def _backend(pipe: Pipeline) -> ChromaFullText:
+    return ChromaFullText(pipe.index, lambda: pipe.retriever.documents)
+
+
+def test_chroma_full_text_is_a_lexical_backend(pipeline: Pipeline) -> None:
+    assert isinstance(_backend(pipeline), LexicalBackend)
+
+
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [("Vilka är bibliotekshuvudmän?", LAW), ("regional biblioteksverksamhet i Värmland", REGION)],
+)
+def test_the_server_finds_the_passage_with_the_words(pipeline: Pipeline, question: str, document: str) -> None:
+    hits = _backend(pipeline).search(question, 5, None)
+    assert hits and hits[0][0].document_id == document
+    assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+
+
+def test_filters_reach_the_server(pipeline: Pipeline) -> None:
+    hits = _backend(pipeline).search("bibliotekshuvudmän kommunerna", 10, Filters(document_id=[REGION]))
+    assert all(c.document_id == REGION for c, _ in hits)
+
+
+def test_the_retriever_fuses_the_servers_lexical_ranking(pipeline: Pipeline) -> None:
+    retriever = pipeline.retriever
+    saved = retriever.lexical_backend
+    retriever.lexical_backend = _backend(pipeline)
+    try:
+        question = "Vilka är bibliotekshuvudmän?"
+        fused = retriever.retrieve(question, retriever.embed_query(question), 10)
+    finally:
+        retriever.lexical_backend = saved
+    assert any(c.lexical for c in fused)
+    assert LAW in {c.chunk.document_id for c in fused[:3]}
+
+
+def test_nothing_is_found_for_words_no_document_has(pipeline: Pipeline, tmp_path: Path) -> None:
+    assert _backend(pipeline).search("zebrafink kvantdator", 5, None) == []
