@@ -202,11 +202,11 @@ class ChromaIndex:
 
     @_chroma
     def stamp(self, documents: dict[str, IndexedDocument] | None = None) -> str:
-        """A digest of which document versions are published (changes whenever any process ingests)."""
+        """A digest of which document versions are published, with their metadata (ingest or PATCH)."""
         import hashlib
 
         docs = self.documents() if documents is None else documents
-        pairs = sorted(f"{d.id}:{d.content_hash}" for d in docs.values())
+        pairs = sorted(f"{d.id}:{d.content_hash}:{sorted(d.metadata.items())}" for d in docs.values())
         return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
     @_chroma

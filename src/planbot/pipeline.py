@@ -94,8 +94,8 @@ class Pipeline:
             if doc_id not in self.retriever.documents:
                 raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
             self.index.update_metadata(doc_id, changes)
-            # Filters and scope read the document list, so the chunks and BM25 need no rebuild.
-            self.retriever.documents = self.index.documents()
+            # Filters and scope read the document list; the chunks' vectors and BM25 segments stay.
+            self.retriever.refresh()
             return self.retriever.documents[doc_id]
 
     def delete_document(self, doc_id: str) -> None:
