@@ -14,7 +14,7 @@ import httpx
 import numpy as np
 
 from planbot.config import Settings
-from planbot_dev.loadtest import QUESTIONS, free_port, run_load, serve, single_client
+from planbot_dev.loadtest import QUESTIONS, eval_questions, free_port, run_load, serve, single_client
 
 
 def _pcts(latencies: list[float]) -> str:
@@ -36,29 +36,44 @@ def _echo(line: str) -> None:
     click.echo(line)
 
 
-def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
-    """Ingest throughput vs raw embedder throughput, re-ingest time and in-process ask latency."""
-    from planbot.pipeline import Pipeline
+def embed_floor(settings: Settings) -> tuple[int, float]:
+    """The floor for ingest: one embedder pass over the corpus's chunk texts (chunks, seconds)."""
+    from planbot.chunking import chunk_document
+    from planbot.embedding import count_tokens_estimate, create_embedder
+    from planbot.loaders import load_corpus
     from planbot.records import embedding_text
 
+    embedder = create_embedder(settings)
+    counter = getattr(embedder, "count_tokens", None)
+    docs, _ = load_corpus(settings.corpus_dir)
+    texts = [
+        embedding_text(c)
+        for d in docs
+        for c in chunk_document(
+            d, settings.chunk_tokens, counter if callable(counter) else count_tokens_estimate
+        )
+    ]
+    t0 = time.perf_counter()
+    embedder.embed(texts)
+    return len(texts), time.perf_counter() - t0
+
+
+def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
+    """Ingest throughput vs the raw embedder's on the same chunk texts, re-ingest time, ask latency."""
+    from planbot.pipeline import Pipeline
+
+    floor_chunks, floor_s = embed_floor(settings)
     pipeline = Pipeline(settings)
     report = pipeline.ingest(progress=False)
     texts = report.chunks_embedded + report.sentences_embedded
+    rate, raw = report.chunks_embedded / report.seconds, floor_chunks / floor_s
     _echo(
         f"ingest: {report.chunks_embedded} chunks + {report.sentences_embedded} sentences "
-        f"in {report.seconds:.1f} s"
-        f" = {report.chunks_embedded / report.seconds:.2f} chunks/s, {texts / report.seconds:.1f} texts/s"
+        f"in {report.seconds:.1f} s = {rate:.2f} chunks/s, {texts / report.seconds:.1f} texts/s"
     )
-    sample = [embedding_text(c) for c in pipeline.retriever.chunks[:48]]
-    t0 = time.perf_counter()
-    for lo in range(0, len(sample), settings.embed_batch_size):
-        pipeline.embedder.embed(sample[lo : lo + settings.embed_batch_size])
-    raw = len(sample) / (time.perf_counter() - t0)
     _echo(
-        f"embedder raw: {raw:.2f} chunk texts/s "
-        f"({pipeline.embedder.name}, batch {settings.embed_batch_size});"
-        f" ingest reaches {report.chunks_embedded / report.seconds / raw:.0%} of it in chunks/s"
-        " (each chunk also embeds its sentences)"
+        f"floor: one embed pass over the same {floor_chunks} chunk texts in {floor_s:.1f} s = {raw:.2f} "
+        f"chunks/s ({pipeline.embedder.name}); ingest reaches {rate / raw:.0%} of it (goal >= 80 %)"
     )
     again = pipeline.ingest(progress=False)
     _echo(
@@ -71,6 +86,35 @@ def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
         pipeline.ask(QUESTIONS[n % len(QUESTIONS)])
         latencies.append(1e3 * (time.perf_counter() - t0))
     _echo(f"ask in-process ({pipeline.chunk_count()} chunks): {_pcts(latencies)}")
+
+
+def bench_national(settings: Settings, size: int, pool_size: int, root: Path, pdf: Path, asks: int) -> None:
+    """A large index kept under ``root``: a new process's start-up, memory and asks; adding a plan PDF."""
+    from planbot.embedding import create_embedder
+    from planbot.loaders import load_document
+    from planbot_dev import benchscale
+
+    embedder = create_embedder(settings)
+    index_dir, built_s = benchscale.cached_index(
+        root,
+        embedder,
+        lambda: benchscale.sentence_pool(settings, embedder, pool_size, root / "pool")[0],
+        size,
+    )
+    how = f"built in {built_s:.0f} s" if built_s else "kept from an earlier run"
+    _echo(f"national: {size} synthetic chunks in {index_dir} ({how})")
+    questions = eval_questions(Path("eval/questions.jsonl"))[: asks + 1]
+    _echo("  " + benchscale.startup(index_dir, questions).line())
+    doc = load_document(pdf, pdf.parent)
+    _echo(f"  plan PDF {pdf.name}: {len(doc.text)} characters")
+    with tempfile.TemporaryDirectory(prefix="planbot-empty-") as empty:
+        _echo(
+            "  into an empty index: " + benchscale.add_document(settings, embedder, Path(empty), doc).line()
+        )
+    _echo(
+        f"  into the {size}-chunk index: "
+        + benchscale.add_document(settings, embedder, index_dir, doc).line()
+    )
 
 
 def bench_http(settings: Settings, asks: int, load_seconds: float | None, workdir: Path) -> None:
@@ -93,7 +137,10 @@ def bench_http(settings: Settings, asks: int, load_seconds: float | None, workdi
         _echo(f"ask over HTTP, one client: {_pcts(phase.latencies_ms)}")
         if load_seconds:
             for line in run_load(server.url, clients=50, seconds=load_seconds).lines():
-                _echo("load: " + line)
+                _echo("load (8 questions, repeated): " + line)
+            distinct = eval_questions(Path("eval/questions.jsonl"))
+            for line in run_load(server.url, clients=50, seconds=load_seconds, questions=distinct).lines():
+                _echo(f"load ({len(distinct)} distinct questions): " + line)
         rss = server.peak_rss_mb()
     if rss is not None:
         _echo(f"peak RSS of the server: {rss:.0f} MB")
@@ -128,6 +175,17 @@ def bench_scale(settings: Settings, sizes: list[int], pool_size: int, asks: int,
 @click.option("--load-seconds", type=click.FloatRange(1, 3600), default=60.0, show_default=True)
 @click.option("--skip-scale", is_flag=True, help="Leave out the scale curve.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=Path("bench/.cache"), show_default=True)
+@click.option("--national", "national", type=int, default=0, help="Also a kept index of this many chunks.")
+@click.option(
+    "--bench-dir", type=click.Path(path_type=Path), default=Path("/tmp/planbot-bench"), show_default=True
+)
+@click.option(
+    "--pdf",
+    type=click.Path(path_type=Path, exists=True),
+    default=Path("tests/fixtures/pdf/biblioteksplan-60-sidor.pdf"),
+    show_default=True,
+)
+@click.option("--skip-corpus", is_flag=True, help="Leave out the corpus ingest, ask and HTTP figures.")
 def bench(
     quick: bool,
     sizes: str,
@@ -137,6 +195,10 @@ def bench(
     load_seconds: float,
     skip_scale: bool,
     cache_dir: Path,
+    national: int,
+    bench_dir: Path,
+    pdf: Path,
+    skip_corpus: bool,
 ) -> None:
     """Measure planbot on this machine (2 cores in the README figures); prints the figures."""
     try:
@@ -158,8 +220,11 @@ def bench(
             }
         )
         _echo(f"planbot bench on {len(list(corpus.rglob('*.md')))} corpus documents (temporary index)")
-        bench_ingest_and_ask(settings, asks)
-        bench_http(settings, asks, load_seconds if load else None, work)
+        if not skip_corpus:
+            bench_ingest_and_ask(settings, asks)
+            bench_http(settings, asks, load_seconds if load else None, work)
+        if national:
+            bench_national(settings, national, pool_size, bench_dir, pdf, asks)
         if not skip_scale:
             bench_scale(settings, chosen, pool_size, asks, cache_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,13 +129,16 @@ def build_index(index_dir: Path, embedder: Embedder, pool: Pool, chunks: int, se
     return sentences
 
 
-def cached_index(root: Path, embedder: Embedder, pool: Pool, chunks: int) -> tuple[Path, float]:
+def cached_index(
+    root: Path, embedder: Embedder, pool: Pool | Callable[[], Pool], chunks: int
+) -> tuple[Path, float]:
     """A synthetic index of ``chunks`` kept under ``root`` (built once); also its build seconds (0: kept)."""
     index_dir = root / f"scale-{chunks}"
     done = index_dir / "complete.json"
     if done.exists():
         return index_dir, 0.0
     shutil.rmtree(index_dir, ignore_errors=True)
+    pool = pool() if callable(pool) else pool
     started = time.perf_counter()
     sentences = build_index(index_dir, embedder, pool, chunks)
     seconds = time.perf_counter() - started
@@ -163,3 +169,128 @@ def scale_point(
             pipeline.ask(question)
             latencies.append(1e3 * (time.perf_counter() - t0))
     return ScalePoint(chunks, sentences, load_s, open_s, latencies)
+
+
+# Run in a fresh process so that its start-up time and memory are what a new API process would see.
+_PROBE = """
+import json, resource, sys, time
+started = time.perf_counter()
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+settings = Settings(index_dir=sys.argv[1], chroma_url=None)
+pipeline = Pipeline(settings)
+ready = time.perf_counter() - started
+questions = json.loads(sys.argv[2])
+pipeline.ask(questions[0])
+first = time.perf_counter() - started
+latencies = []
+for q in questions[1:]:
+    t0 = time.perf_counter()
+    pipeline.ask(q)
+    latencies.append(1e3 * (time.perf_counter() - t0))
+pss = 0
+with open("/proc/self/smaps_rollup") as fh:
+    for line in fh:
+        if line.startswith("Pss:"):
+            pss = int(line.split()[1]) // 1024
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({"ready_s": ready, "first_answer_s": first, "latencies_ms": latencies,
+                  "chunks": pipeline.chunk_count(), "peak_rss_mb": rss, "pss_mb": pss}))
+"""
+
+
+@dataclass(frozen=True)
+class Startup:
+    """A new process opening a large index: time to ready, first answer, asks, memory."""
+
+    chunks: int
+    ready_s: float
+    first_answer_s: float
+    latencies_ms: list[float]
+    peak_rss_mb: int
+    pss_mb: int
+
+    def line(self) -> str:
+        """One line for a person."""
+        p50, p95 = np.percentile(self.latencies_ms, [50, 95])
+        return (
+            f"new process on {self.chunks} chunks: ready in {self.ready_s:.1f} s (goal <= 5 s), "
+            f"first answer {self.first_answer_s:.1f} s, peak RSS {self.peak_rss_mb} MB (goal <= 1024), "
+            f"PSS {self.pss_mb} MB; "
+            f"ask p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(self.latencies_ms)} distinct questions"
+        )
+
+
+def startup(index_dir: Path, questions: list[str]) -> Startup:
+    """Open ``index_dir`` in a fresh Python process with the real embedder and ask ``questions``."""
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(index_dir), json.dumps(questions)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return Startup(
+        data["chunks"],
+        data["ready_s"],
+        data["first_answer_s"],
+        data["latencies_ms"],
+        data["peak_rss_mb"],
+        data["pss_mb"],
+    )
+
+
+@dataclass(frozen=True)
+class Addition:
+    """One document added to an index: embedding time and everything else."""
+
+    chunks_before: int
+    chunks_added: int
+    total_s: float
+    embed_s: float
+
+    def line(self) -> str:
+        """One line for a person."""
+        return (
+            f"add {self.chunks_added} chunks to {self.chunks_before}: searchable after {self.total_s:.1f} s "
+            f"(embedding {self.embed_s:.1f} s, the rest {self.total_s - self.embed_s:.2f} s)"
+        )
+
+
+class _Timed:
+    """Wraps an embedder and adds up the seconds spent in it."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.dimension = inner.dimension
+        self.seconds = 0.0
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed(texts, query=query)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def count_tokens(self, text: str) -> int:
+        counter = getattr(self.inner, "count_tokens", None)
+        return int(counter(text)) if callable(counter) else count_tokens_estimate(text)
+
+
+def add_document(settings: Settings, embedder: Embedder, index_dir: Path, doc: Document) -> Addition:
+    """Ingest ``doc`` into the index at ``index_dir`` and time it until it is searchable; then remove it."""
+    from planbot.pipeline import Pipeline
+
+    timed = _Timed(embedder)
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": index_dir, "chroma_url": None}), timed)
+    before = pipeline.chunk_count()
+    timed.seconds = 0.0
+    t0 = time.perf_counter()
+    report = pipeline.ingest_documents([doc])
+    total = time.perf_counter() - t0
+    found = pipeline.retriever.lexical_ranking(doc.title, 50)
+    if not any(c.document_id == doc.id for c, _ in found):
+        raise RuntimeError(f"{doc.id} was not searchable after its ingest")
+    pipeline.delete_document(doc.id)
+    return Addition(before, report.chunks_embedded, total, timed.seconds)

@@ -183,12 +183,25 @@ async def single_client(base_url: str, requests: int, questions: Sequence[str] =
     return phase
 
 
-def run_load(base_url: str, clients: int = 50, seconds: float = 60.0) -> LoadReport:
+def run_load(
+    base_url: str, clients: int = 50, seconds: float = 60.0, questions: Sequence[str] = QUESTIONS
+) -> LoadReport:
     """One client; then ``clients`` for ``seconds``; then half that capacity for ``seconds``."""
-    single = asyncio.run(single_client(base_url, 2 * len(QUESTIONS)))
-    capacity = asyncio.run(closed_loop(base_url, clients, seconds))
-    half = asyncio.run(open_loop(base_url, max(capacity.rps / 2, 0.5), seconds))
+    single = asyncio.run(single_client(base_url, max(16, min(2 * len(questions), 40)), questions))
+    capacity = asyncio.run(closed_loop(base_url, clients, seconds, questions))
+    half = asyncio.run(open_loop(base_url, max(capacity.rps / 2, 0.5), seconds, questions))
     return LoadReport(single, capacity, half)
+
+
+def eval_questions(path: Path) -> list[str]:
+    """The distinct questions of an eval file (JSON lines with a ``question``), for load without repeats."""
+    import json
+
+    seen: dict[str, None] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            seen.setdefault(str(json.loads(line)["question"]))
+    return list(seen)
 
 
 @dataclass

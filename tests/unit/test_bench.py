@@ -7,9 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from planbot.config import Settings
-from planbot_dev.benchscale import scale_point, sentence_pool
+from planbot.loaders import load_document
+from planbot.pipeline import Pipeline
+from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
+from planbot_dev.loadtest import eval_questions
 
-from ..support import FakeEmbedder
+from ..support import CORPUS, FakeEmbedder
 
 
 def test_the_sentence_pool_is_embedded_once_then_read_from_the_cache(
@@ -35,3 +38,34 @@ def test_a_synthetic_index_holds_the_requested_chunks_and_answers_asks(
     assert 3 * 600 <= point.sentences <= 6 * 600
     assert len(point.latencies_ms) == 3
     assert "600 chunks" in point.line()
+
+
+def test_a_kept_index_is_built_once_then_reused(settings: Settings, tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    pool, _ = sentence_pool(settings, embedder, 60, tmp_path / "cache")
+    index_dir, built_s = cached_index(tmp_path / "kept", embedder, pool, 600)
+    assert built_s > 0
+
+    def no_pool() -> Pool:
+        raise AssertionError("the pool is needed only to build")
+
+    assert cached_index(tmp_path / "kept", embedder, no_pool, 600) == (index_dir, 0.0)
+    assert Pipeline(settings.model_copy(update={"index_dir": index_dir}), embedder).chunk_count() == 600
+
+
+def test_adding_a_plan_is_timed_until_searchable_and_then_removed(settings: Settings, tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    pool, _ = sentence_pool(settings, embedder, 60, tmp_path / "cache")
+    index_dir, _ = cached_index(tmp_path / "kept", embedder, pool, 600)
+    doc = load_document(CORPUS / "bibliotekslag-2013-801.md", CORPUS)
+    added = add_document(settings, embedder, index_dir, doc)
+    assert added.chunks_before == 600 and added.chunks_added > 5
+    assert 0 < added.embed_s <= added.total_s
+    assert "searchable after" in added.line()
+    assert Pipeline(settings.model_copy(update={"index_dir": index_dir}), embedder).chunk_count() == 600
+
+
+def test_load_questions_come_from_an_eval_file_without_repeats(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"question": "a?"}\n{"question": "b?"}\n\n{"question": "a?"}\n', encoding="utf-8")
+    assert eval_questions(path) == ["a?", "b?"]
