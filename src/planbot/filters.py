@@ -11,7 +11,7 @@ from collections.abc import Mapping, Set
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from planbot.records import IndexedDocument
 
@@ -29,6 +29,7 @@ class Filters(BaseModel):
     date_to: date | None = Field(default=None, description="documents valid or published on or before")
     organisation: list[str] | None = Field(default=None, description="e.g. ['Region Värmland']")
     kind: list[str] | None = Field(default=None, description="e.g. ['biblioteksplan', 'lag']")
+    _ids: frozenset[str] | None = PrivateAttr(default=None)
 
     @field_validator("doc_type", "document_id", "organisation", "kind", mode="before")
     @classmethod
@@ -42,6 +43,12 @@ class Filters(BaseModel):
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError("date_from must not be after date_to")
         return self
+
+    def _id_set(self) -> frozenset[str]:
+        """The document ids as a set (a scope can list thousands, checked once per document)."""
+        if self._ids is None:
+            self._ids = frozenset(self.document_id or ())
+        return self._ids
 
     def is_empty(self) -> bool:
         """True when nothing is restricted."""
@@ -104,7 +111,7 @@ class Filters(BaseModel):
         """Whether a chunk with these attributes passes the filters (the lexical side's check)."""
         if self.doc_type and doc_type not in self.doc_type:
             return False
-        if self.document_id and document_id not in self.document_id:
+        if self.document_id and document_id not in self._id_set():
             return False
         if self.date_from or self.date_to:
             if period is None:
