@@ -49,7 +49,7 @@ _NOT_ORGS = frozenset(
 )
 _PERIOD_NOTE: dict[Language, tuple[str, str]] = {
     "sv": ("gällde {period}", "gäller {period}"),
-    "en": ("in force {period}", "in force from {period}"),
+    "en": ("in force {period}", "applies {period}"),
 }
 _MISSING: dict[Language, str] = {
     "sv": "{name} finns inte bland dokumenten, så jag kan inte svara utifrån den.",
@@ -128,7 +128,11 @@ def find_target(question: str, organisations: Mapping[str, str]) -> Target | Non
             kind = _kind(word)
             if kind is None and not (org or years):
                 continue  # "i planen" alone names no particular plan
-            return Target(m.group(0).strip(), kind, key or None, years)
+            # "enligt kulturplanen" is reported as "kulturplanen": the plan, not the preposition.
+            text = m.group(0) if pattern is not _SOURCE else word
+            if pattern is _SOURCE and years:
+                text = f"{word} {years[0]}–{years[1]}" if years[1] != years[0] else f"{word} {years[0]}"
+            return Target(text.strip(), kind, key or None, years)
     return None
 
 
