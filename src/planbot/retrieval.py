@@ -68,6 +68,14 @@ class ChromaFullText:
         return ranked[:n]
 
 
+@dataclass(eq=False)
+class _Pending:
+    """A question waiting for its query vector."""
+
+    question: str
+    vector: Vectors | None = None
+
+
 @dataclass(frozen=True)
 class FusionWeights:
     """Weights of reciprocal rank fusion; chosen with `planbot eval --sweep` (see README)."""
@@ -110,6 +118,7 @@ class Retriever:
         self._cache_lock = threading.Lock()
         # The embedder already uses every core; concurrent calls would only thrash its threads.
         self._embed_lock = threading.Lock()
+        self._waiting: list[_Pending] = []
         self._store_stamp = ""
         self.refresh()
 
@@ -176,8 +185,21 @@ class Retriever:
             if cached is not None:
                 self._queries.move_to_end(question)
                 return cached
+        wanted = _Pending(question)
+        with self._cache_lock:
+            self._waiting.append(wanted)
         with self._embed_lock:
-            vector: Vectors = self.embedder.embed([question], query=True)[0]
+            # Whoever holds the embedder embeds every question queued meanwhile in one call.
+            if wanted.vector is None:
+                with self._cache_lock:
+                    batch, self._waiting = self._waiting, []
+                if wanted not in batch:  # taken by a call that failed: embed it now
+                    batch.append(wanted)
+                vectors = self.embedder.embed([p.question for p in batch], query=True)
+                for pending, row in zip(batch, vectors, strict=True):
+                    pending.vector = row
+        vector = wanted.vector
+        assert vector is not None
         with self._cache_lock:
             self._queries[question] = vector
             while len(self._queries) > _QUERY_CACHE:

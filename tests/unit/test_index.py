@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planbot.chunking import chunk_document
@@ -15,7 +18,7 @@ from planbot.embedding import count_tokens_estimate
 from planbot.lexical import LexicalSegment
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import Document
+from planbot.records import Document, Vectors
 from planbot.segments import read_manifest
 
 from ..support import CORPUS, FakeEmbedder
@@ -115,3 +118,30 @@ def test_neighbours_stay_within_the_document(pipeline: Pipeline) -> None:
     around = pipeline.retriever.neighbours(chunks[1])
     assert [c.ordinal for c in around] == [chunks[0].ordinal, chunks[2].ordinal]
     assert all(c.document_id == LAW for c in pipeline.retriever.neighbours(chunks[-1]))
+
+
+class _SlowEmbedder(FakeEmbedder):
+    """Takes a while per call, as a real model does, so concurrent questions queue up."""
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        time.sleep(0.05)
+        return super().embed(texts, query=query)
+
+
+def test_concurrent_questions_share_embedder_calls_and_get_their_own_vectors(pipeline: Pipeline) -> None:
+    slow = _SlowEmbedder()
+    pipeline.retriever.embedder = slow
+    questions = [f"Fråga nummer {n} om bibliotek {n * 7}" for n in range(12)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        vectors = list(pool.map(pipeline.retriever.embed_query, questions))
+    assert slow.calls < len(questions)
+    expected = FakeEmbedder().embed(questions, query=True)
+    assert np.allclose(np.vstack(vectors), expected)
+
+
+def test_a_repeated_question_is_not_embedded_again(pipeline: Pipeline) -> None:
+    counting = FakeEmbedder()
+    pipeline.retriever.embedder = counting
+    first = pipeline.retriever.embed_query("Vilka är bibliotekshuvudmän?")
+    again = pipeline.retriever.embed_query("Vilka är bibliotekshuvudmän?")
+    assert counting.calls == 1 and np.array_equal(first, again)
