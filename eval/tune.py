@@ -1,173 +1,163 @@
-"""Choose fusion, reranking and refusal parameters from the eval set (run: .venv/bin/python eval/tune.py).
+"""Choose the ranking settings on the TUNE split only (run: .venv/bin/python eval/tune.py).
 
-Caches each question's candidates and their features once, then grid-searches the scoring
-parameters offline, so the choice is measured on the shipped questions rather than guessed.
+Never reads split=test lines of eval/everyday.jsonl (eval/FROZEN.md). Tunes on the everyday tune
+split and the older eval/questions.jsonl, each reported separately:
+
+1. retrieval-side expansion: thesaurus on/off, dictionary on/off, expansion weight in BM25;
+2. the reranker's hand-set weights (grid search over the cached signals);
+3. near-duplicate collapse on/off.
+
+Query vectors are embedded once (the Retriever caches them); everything else is cheap to redo.
+Use PLANBOT_INDEX_DIR / PLANBOT_DATA_DIR to point at your own index.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import sys
-from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from planbot.config import Settings
-from planbot.answer import content_stems
-from planbot_dev.evaluate import holds_gold, load_questions
+from planbot.expansion import create_expander
 from planbot.pipeline import Pipeline
+from planbot.records import ScoredChunk
+from planbot.rerank import ExpandedLexical, SentenceWindowReranker
+from planbot.signals import FEATURES, HAND_SET, RankerWeights, collapse_duplicates
+from planbot_dev.evaluate import Question, holds_gold, load_questions
+
+SETS = {
+    "everyday-tune": (Path("eval/everyday.jsonl"), "tune"),
+    "questions": (Path("eval/questions.jsonl"), "all"),
+}
 
 
-def features(pipeline: Pipeline, questions: list, depth: int = 30) -> list[dict]:
-    """Per question: candidate chunks with dense/lexical ranks and scores and best-sentence similarity."""
-    out = []
-    r = pipeline.retriever
-    for q in questions:
-        qv = r.embed_query(q.question)
-        dense = r.dense(qv, depth, q.filters)
-        lexical = r.lexical_ranking(q.question, depth, q.filters)
-        cands: dict[str, dict] = {}
-        for rank, (c, s) in enumerate(dense, 1):
-            cands.setdefault(c.id, {"chunk": c})["dense_rank"] = rank
-            cands[c.id]["dense"] = s
-        for rank, (c, s) in enumerate(lexical, 1):
-            cands.setdefault(c.id, {"chunk": c})["lex_rank"] = rank
-            cands[c.id]["lex"] = s
-        missing = [cands[k]["chunk"] for k in cands if "dense" not in cands[k]]
-        for cid, v in r.index.chunk_vectors(missing, r.documents).items():
-            cands[cid]["dense"] = float(v @ qv)
-        best: dict[str, float] = defaultdict(float)
-        best_lex: dict[str, float] = defaultdict(float)
-        q_stems = content_stems(q.question)
-        for sv in r.index.sentence_vectors(list(cands), r.documents):
-            best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ qv))
-            text = cands[sv.chunk_id]["chunk"].text[sv.start : sv.end]
-            share = len(q_stems & content_stems(text)) / max(1, len(q_stems))
-            best_lex[sv.chunk_id] = max(best_lex[sv.chunk_id], float(sv.vector @ qv) + 0.05 * share)
-        titles = {d.id: d.title for d in r.documents.values()}
-        tv = dict(zip(titles, pipeline.embedder.embed(list(titles.values())), strict=True))
-        rows = []
-        for cid, f in cands.items():
-            rows.append(
-                {
-                    "id": cid,
-                    "gold": holds_gold(f["chunk"].text, q.gold) if q.gold else False,
-                    "dense": f.get("dense", 0.0),
-                    "dense_rank": f.get("dense_rank", 99),
-                    "lex": f.get("lex", 0.0),
-                    "lex_rank": f.get("lex_rank", 99),
-                    "sent": best.get(cid, f.get("dense", 0.0)),
-                    "sentlex": best_lex.get(cid, f.get("dense", 0.0)),
-                    "title": float(tv[f["chunk"].document_id] @ qv),
-                }
-            )
-        out.append({"id": q.id, "refuse": q.refuse, "kind": q.kind, "rows": rows, "question": q.question})
+@dataclass
+class Cached:
+    """One question's reranker head: candidates, their signals, and which hold the gold."""
+
+    question: Question
+    head: list[ScoredChunk]
+    features: np.ndarray
+    gold: np.ndarray
+
+
+def tuning_questions() -> dict[str, list[Question]]:
+    """Answerable questions of the tuning sets (test lines are never loaded)."""
+    out = {}
+    for name, (path, split) in SETS.items():
+        qs = load_questions(path, split)
+        assert all(q.split != "test" for q in qs), "the test split must never be tuned on"
+        out[name] = [q for q in qs if q.gold and not q.refuse]
     return out
 
 
-def score_rows(rows: list[dict], p: dict) -> list[dict]:
-    """Rank candidates with parameters ``p`` (the same formula as Retriever + SentenceWindowReranker)."""
-    fused = []
-    for row in rows:
-        rrf = p["wd"] / (p["k"] + row["dense_rank"]) if row["dense_rank"] < 99 else 0.0
-        rrf += p["wl"] / (p["k"] + row["lex_rank"]) if row["lex_rank"] < 99 else 0.0
-        fused.append((rrf, row))
-    fused.sort(key=lambda t: -t[0])
-    top_lex = max((r["lex"] for r in rows), default=0.0) or 1.0
-    scored = []
-    for rank, (_, row) in enumerate(fused, 1):
-        if rank <= p["depth"]:
-            s = p["ws"] * row["sent"] + p["wp"] * row["dense"] + p["wf"] / rank**0.5
-            s += p.get("wsl", 0.0) * row.get("sentlex", 0.0)
-            s += p.get("wx", 0.0) * row["lex"] / top_lex + p.get("wt", 0.0) * row.get("title", 0.0)
-        else:
-            s = -rank
-        scored.append((s, row))
-    scored.sort(key=lambda t: -t[0])
-    return [row for _, row in scored]
+def configure(pipeline: Pipeline, thesaurus: bool, dictionary: bool, weight: float) -> SentenceWindowReranker:
+    """Point the retriever's lexical side at an expander with these settings; return a reranker over it."""
+    expander = create_expander(pipeline.settings.glossary_file, thesaurus=thesaurus, dictionary=dictionary)
+    backend = pipeline.retriever.lexical_backend
+    inner = backend.inner if isinstance(backend, ExpandedLexical) else (backend or pipeline.retriever)
+    pipeline.retriever.lexical_backend = ExpandedLexical(inner, expander, weight=weight)
+    return SentenceWindowReranker(pipeline.retriever, expander=expander)
 
 
-def metrics(data: list[dict], p: dict) -> dict:
-    """top-1, top-5 and MRR@10 over answerable questions."""
-    t1 = t5 = mrr = 0.0
-    n = 0
-    for q in data:
-        if q["refuse"]:
+def cache(pipeline: Pipeline, reranker: SentenceWindowReranker, questions: list[Question]) -> list[Cached]:
+    """Signals of every question's candidate head under the current retrieval settings."""
+    out = []
+    r = pipeline.retriever
+    for q in questions:
+        vector = r.embed_query(q.question)
+        cands = r.retrieve(q.question, vector, pipeline.settings.candidates, q.filters)[: reranker.depth]
+        head, feats = reranker.signals(q.question, vector, cands)
+        gold = np.array([holds_gold(c.chunk.text, q.gold) for c in head], dtype=bool)
+        out.append(Cached(q, head, feats, gold))
+    return out
+
+
+def ranks(data: list[Cached], weights: RankerWeights, collapse: bool = True) -> list[int | None]:
+    """1-based rank of the first gold passage per question (None: not in the head)."""
+    out = []
+    for item in data:
+        scores = weights.score(item.features)
+        order = np.argsort(-scores, kind="stable")
+        if not collapse:
+            hit = np.flatnonzero(item.gold[order])
+            out.append(int(hit[0]) + 1 if hit.size else None)
             continue
-        n += 1
-        ranked = score_rows(q["rows"], p)
-        hit = next((i for i, r in enumerate(ranked[:10], 1) if r["gold"]), None)
-        t1 += hit == 1
-        t5 += hit is not None and hit <= 5
-        mrr += 1 / hit if hit else 0
-    return {"top1": t1 / n, "top5": t5 / n, "mrr": mrr / n}
+        ranked = collapse_duplicates([item.head[i] for i in order])
+        out.append(
+            next((i for i, c in enumerate(ranked, 1) if holds_gold(c.chunk.text, item.question.gold)), None)
+        )
+    return out
 
 
-def compounds_effect(pipeline: Pipeline, questions: list) -> None:
-    """BM25 alone with and without compound splitting: does splitting help in Swedish?"""
-    from planbot.lexical import LexicalIndex
-    from planbot.records import embedding_text
+def metrics(hits: list[int | None]) -> dict[str, float]:
+    """top-1, top-5, MRR@10."""
+    n = max(1, len(hits))
+    return {
+        "top1": round(sum(h == 1 for h in hits) / n, 3),
+        "top5": round(sum(h is not None and h <= 5 for h in hits) / n, 3),
+        "mrr": round(sum(1 / h for h in hits if h is not None and h <= 10) / n, 3),
+    }
 
-    chunks = pipeline.retriever.chunks
-    texts = [embedding_text(c) for c in chunks]
-    for mode in ("none", "split"):
-        index = LexicalIndex(texts, mode)  # type: ignore[arg-type]
-        t1 = t5 = n = 0
-        for q in questions:
-            if q.refuse:
-                continue
-            n += 1
-            order = np.argsort(-index.scores(q.question))[:5]
-            hits = [holds_gold(chunks[i].text, q.gold) for i in order]
-            t1 += hits[0]
-            t5 += any(hits)
-        print(f"BM25 only, compounds={mode}: top-1 {t1 / n:.3f}, top-5 {t5 / n:.3f}")
+
+def objective(m: dict[str, float]) -> float:
+    return m["top1"] + m["mrr"] + 0.5 * m["top5"]
+
+
+def grid() -> list[RankerWeights]:
+    """Hand-set weight candidates around the shipped ones."""
+    axes = {
+        "dense": [1.0],
+        "sentence": [0.5, 1.0, 2.0],
+        "lexical": [0.0, 0.04, 0.08, 0.16],
+        "expansion": [0.0, 0.02, 0.04, 0.08],
+        "source": [0.0, 0.01, 0.02, 0.04],
+        "title": [0.0, 0.03, 0.06],
+        "fused": [0.0, 0.05],
+    }
+    return [RankerWeights(dict(zip(axes, v, strict=True))) for v in itertools.product(*axes.values())]
 
 
 def main() -> None:
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    path = Path(args[0] if args else "eval/questions.jsonl")
-    cache = Path("bench/.cache/tune-features.json")
-    questions = load_questions(path)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=False)
-    compounds_effect(pipeline, questions)
-    if cache.exists() and "--cached" in sys.argv:
-        data = json.loads(cache.read_text())
-    else:
-        data = features(pipeline, questions)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(data, default=str))
-    grid = {
-        "wd": [1.0],
-        "wl": [0.0, 0.3, 0.6, 1.0],
-        "k": [5, 20, 60],
-        "depth": [10, 20, 30],
-        "ws": [0.0, 1.0, 2.0],
-        "wp": [0.0, 1.0],
-        "wf": [0.0],
-        "wx": [0.0, 0.04, 0.08, 0.12],
-        "wsl": [0.0, 0.5, 1.0],
-    }
+    sets = tuning_questions()
+    print({k: len(v) for k, v in sets.items()}, "answerable tuning questions")
+    best_retrieval = None
+    for thesaurus, dictionary, weight in itertools.product(
+        [False, True], [False, True], [0.0, 0.25, 0.5, 1.0]
+    ):
+        reranker = configure(pipeline, thesaurus, dictionary, weight)
+        data = {k: cache(pipeline, reranker, qs) for k, qs in sets.items()}
+        ms = {k: metrics(ranks(d, HAND_SET)) for k, d in data.items()}
+        score = sum(objective(m) for m in ms.values())
+        print(f"thesaurus={thesaurus!s:5} dictionary={dictionary!s:5} weight={weight:4}", json.dumps(ms))
+        if best_retrieval is None or score > best_retrieval[0]:
+            best_retrieval = (score, thesaurus, dictionary, weight)
+    assert best_retrieval is not None
+    _, thesaurus, dictionary, weight = best_retrieval
+    print(f"chosen retrieval: thesaurus={thesaurus} dictionary={dictionary} weight={weight}")
+    choice = Path("bench/.cache/tune-choice.json")
+    choice.parent.mkdir(parents=True, exist_ok=True)
+    choice.write_text(json.dumps({"thesaurus": thesaurus, "dictionary": dictionary, "weight": weight}))
+    reranker = configure(pipeline, thesaurus, dictionary, weight)
+    data = {k: cache(pipeline, reranker, qs) for k, qs in sets.items()}
     results = []
-    for values in itertools.product(*grid.values()):
-        p = dict(zip(grid, values, strict=True))
-        if p["ws"] == 0 and p["wp"] == 0 and p["wf"] == 0:
-            continue
-        m = metrics(data, p)
-        results.append((m["mrr"] + m["top1"], m, p))
+    for w in grid():
+        ms = {k: metrics(ranks(d, w, collapse=False)) for k, d in data.items()}
+        results.append((sum(objective(m) for m in ms.values()), ms, w))
     results.sort(key=lambda t: -t[0])
-    for _, m, p in results[:15]:
-        print(json.dumps(m), json.dumps(p))
-    print(
-        "fusion only (wl=0.6,k=20):",
-        metrics(data, {"wd": 1, "wl": 0.6, "k": 20, "depth": 0, "ws": 0, "wp": 0, "wf": 0}),
-    )
-    print("dense only:", metrics(data, {"wd": 1, "wl": 0.0, "k": 20, "depth": 0, "ws": 0, "wp": 0, "wf": 0}))
+    for _, ms, w in results[:10]:
+        print(json.dumps(ms), json.dumps(dict(w.weights)))
+    best = results[0][2]
+    for collapse in (False, True):
+        print(f"collapse={collapse}", {k: metrics(ranks(d, best, collapse)) for k, d in data.items()})
+    print("shipped HAND_SET:", {k: metrics(ranks(d, HAND_SET)) for k, d in data.items()})
+    print("features:", FEATURES)
 
 
 if __name__ == "__main__":
-    np.set_printoptions(precision=3)
     main()

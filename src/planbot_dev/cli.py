@@ -16,15 +16,24 @@ from planbot.config import Settings
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 @click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
 @click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Only the lines of this split (eval/FROZEN.md: never tune on test).",
+)
 @with_filters
-def evaluate(file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, **filters: Any) -> None:
-    """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl)."""
+def evaluate(
+    file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, split: str, **filters: Any
+) -> None:
+    """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl), by kind."""
     from planbot.loaders import load_corpus
     from planbot.pipeline import Pipeline
     from planbot_dev import evaluate as ev
 
     path = file or Path("eval/questions.jsonl")
-    questions = ev.load_questions(path)
+    questions = ev.load_questions(path, split)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=None)
     chosen = parse_filters(**filters)
@@ -44,8 +53,12 @@ def evaluate(file: Path | None, as_json: bool, no_baseline: bool, per_question: 
     if per_question:
         click.echo(ev.per_question(questions, results))
         click.echo("")
-    click.echo(f"{path}: {len(questions)} questions")
+    click.echo(f"{path} (split {split}): {len(questions)} questions")
     click.echo(ev.report(summaries))
+    click.echo("\nby kind")
+    click.echo(ev.by_group(questions, results, lambda q: q.kind or "-"))
+    click.echo("\nby language")
+    click.echo(ev.by_group(questions, results, lambda q: q.lang or "-"))
 
 
 @click.command(name="eval-chat")

@@ -42,15 +42,20 @@ class Question:
     lang: str = "sv"
     kind: str = ""
     filters: Filters | None = None
+    split: str = ""
+    # The gold document and the documents that hold the gold strings too (eval/FROZEN.md, ``also``).
+    documents: tuple[str, ...] = ()
 
 
-def load_questions(path: Path) -> list[Question]:
-    """Questions from a JSON-lines file in the eval format."""
+def load_questions(path: Path, split: str = "all") -> list[Question]:
+    """Questions from a JSON-lines file in the eval format; ``split`` tune|test keeps only those lines."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         row = json.loads(line)
+        if split != "all" and row.get("split", "tune") != split:
+            continue
         out.append(
             Question(
                 id=str(row["id"]),
@@ -60,6 +65,9 @@ def load_questions(path: Path) -> list[Question]:
                 lang=str(row.get("lang", "")),
                 kind=str(row.get("kind", "refuse" if row.get("expect") == "refuse" else "")),
                 filters=Filters(**row["filters"]) if row.get("filters") else None,
+                split=str(row.get("split", "")),
+                documents=tuple([row["document"]] if row.get("document") else [])
+                + tuple(row.get("also") or ()),
             )
         )
     return out
@@ -199,6 +207,26 @@ def report(summaries: Sequence[Summary]) -> str:
         lines.append(line)
     s = summaries[0]
     lines.append(f"questions: {s.answerable} answerable, {s.unanswerable} unanswerable")
+    return "\n".join(lines)
+
+
+def by_group(
+    questions: Sequence[Question], results: dict[str, list[Result]], key: Callable[[Question], str]
+) -> str:
+    """Top-1, top-5 and MRR@10 (answerable groups) or refusals (unanswerable) per group of questions."""
+    groups = sorted({key(q) for q in questions})
+    lines = [f"{'':26}{'n':>4}" + "".join(f"{s + ' top1/top5/mrr':>26}" for s in results)]
+    for group in groups:
+        idx = [i for i, q in enumerate(questions) if key(q) == group]
+        qs = [questions[i] for i in idx]
+        cells = []
+        for rs in results.values():
+            s = summarise("", qs, [rs[i] for i in idx])
+            if s.answerable:
+                cells.append(f"{s.top1:.2f} / {s.top5:.2f} / {s.mrr10:.2f}")
+            else:
+                cells.append(f"refused {s.refusal_accuracy or 0.0:.2f}")
+        lines.append(f"{group[:26]:26}{len(qs):>4}" + "".join(f"{c:>26}" for c in cells))
     return "\n".join(lines)
 
 

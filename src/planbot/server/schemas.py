@@ -81,6 +81,11 @@ class CitationOut(BaseModel):
     period_note: str | None = Field(
         default=None, description="Beside a plan cited outside its period, e.g. 'gällde 2021–2024'."
     )
+    also_in: list[str] = Field(
+        default_factory=list,
+        description="Other documents holding a near-identical passage (folded into this).",
+    )
+    also_note: str | None = Field(default=None, description="'Samma uppgift finns också i ...' for a reader.")
 
 
 class PassageOut(BaseModel):
@@ -93,6 +98,16 @@ class PassageOut(BaseModel):
     text: str
     score: float
     context: str | None = None
+    also_in: list[str] = Field(default_factory=list)
+    also_note: str | None = None
+
+
+def also_note(also_in: tuple[str, ...], language: str) -> str | None:
+    """'Samma uppgift finns också i a, b.' (or in English) when near-duplicates were folded together."""
+    if not also_in:
+        return None
+    lead = "The same is also in" if language == "en" else "Samma uppgift finns också i"
+    return f"{lead} {', '.join(also_in)}."
 
 
 class AnswerOut(BaseModel):
@@ -110,6 +125,7 @@ class AnswerOut(BaseModel):
     @classmethod
     def from_answer(cls, answer: Answer) -> AnswerOut:
         """Our Answer record in its JSON shape."""
+        folded = {p.chunk.id: p.also_in for p in answer.passages}
         return cls(
             answer=answer.text,
             refused=answer.refused,
@@ -124,6 +140,8 @@ class AnswerOut(BaseModel):
                     source_url=c.chunk.source_url,
                     score=round(c.score, 4),
                     period_note=c.period_note,
+                    also_in=list(folded.get(c.chunk.id, ())),
+                    also_note=also_note(folded.get(c.chunk.id, ()), answer.language),
                 )
                 for c in answer.citations
             ],
@@ -136,6 +154,8 @@ class AnswerOut(BaseModel):
                     text=p.chunk.text,
                     score=round(p.score, 4),
                     context=p.context,
+                    also_in=list(p.also_in),
+                    also_note=also_note(p.also_in, answer.language),
                 )
                 for i, p in enumerate(answer.passages, start=1)
             ],
