@@ -148,6 +148,8 @@ def render_document(doc: IndexedDocument, chunks: list[Chunk]) -> str:
 
 
 _SHOWN_METADATA = {"publisher", "issued", "in_force", "published", "period", "valid_from", "valid_to", "sfs"}
+# Plan metadata (planbot.planmeta).
+_SHOWN_METADATA |= {"organisation", "kind", "adopted", "adopted_by"}
 
 _DOCUMENT_PAGE = """<!doctype html>
 <html lang="sv">
