@@ -117,28 +117,32 @@ def find_target(question: str, organisations: Mapping[str, str]) -> Target | Non
             groups = m.groupdict()
             word = groups.get("kind") or groups.get("kind2") or ""
             org = groups.get("org")
-            if org and org.split()[0].lower() in _NOT_ORGS:
+            core = organisation_key(org) if org else ""
+            if not core or core.split()[0] in _NOT_ORGS:
                 org = None
             if pattern is not _SOURCE and pattern is not _KIND_YEAR and not org:
                 continue
             if pattern is _SOURCE and not _definite(m.group(0), word):
                 continue  # "i en biblioteksplan" speaks of plans in general
             years = _years(m.group(0)) or _years_after(question, m.end())
-            key = organisation_key(org) if org else _known_organisation(question, organisations)
+            key = core if org else _known_organisation(question, organisations)
             kind = _kind(word)
             if kind is None and not (org or years):
                 continue  # "i planen" alone names no particular plan
             # "enligt kulturplanen" is reported as "kulturplanen": the plan, not the preposition.
-            text = m.group(0) if pattern is not _SOURCE else word
-            if pattern is _SOURCE and years:
-                text = f"{word} {years[0]}–{years[1]}" if years[1] != years[0] else f"{word} {years[0]}"
-            return Target(text.strip(), kind, key or None, years)
+            text = (m.group(0) if pattern is not _SOURCE else word).strip()
+            if years and not _years(text):
+                text += f" {years[0]}–{years[1]}" if years[1] != years[0] else f" {years[0]}"
+            return Target(text, kind, key or None, years)
     return None
 
 
 def _definite(text: str, word: str) -> bool:
     """Whether a plan word is definite ('biblioteksplanen', 'the library plan'), so it names one plan."""
-    return word.lower().endswith("en") or bool(re.search(r"\bthe\b", text, re.IGNORECASE))
+    if word.lower().endswith("en") or re.search(r"\b(?:the|our)\b", text, re.IGNORECASE):
+        return True
+    # "i kommunens biblioteksplan", "enligt vår kulturplan": a possessive makes it one plan too.
+    return bool(re.search(r"\b(?:\w+ens|vår|vårt|er|ert)\s+\S+$", text, re.IGNORECASE))
 
 
 def _years_after(question: str, end: int) -> tuple[int, int] | None:
