@@ -50,7 +50,10 @@ class Pipeline:
             lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),
             lambda question, texts: self.retriever.lexical.coverage(question, texts),
             RefusalRule(
-                settings.refuse_min_sentence, settings.refuse_min_coverage, settings.refuse_coverage_below
+                settings.refuse_min_sentence,
+                settings.refuse_min_coverage,
+                settings.refuse_coverage_below,
+                settings.refuse_min_sentence_english,
             ),
         )
         self._write_lock = threading.Lock()

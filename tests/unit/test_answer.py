@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from planbot.answer import REFUSAL, ExtractiveAnswerer, RefusalRule, detect_language, verify_citations
+from planbot.answer.kinds import AnswerKind, answer_kind, holds
 from planbot.records import Chunk, Citation, ScoredChunk, SentenceVector
 
 LAW = (
@@ -135,3 +136,104 @@ def test_refuses_in_the_question_language_with_no_citations() -> None:
 def test_refuses_when_no_passage_matches() -> None:
     answer = _answerer({}).answer("Hur bokar jag en tvättstuga?", QUERY, [])
     assert answer.refused and answer.text == REFUSAL["sv"]
+
+
+# -- answer kinds: a how-many/when/who question needs a sentence stating such a fact --------------------
+
+FEES = (
+    "Första stycket hindrar inte att folkbiblioteken tar ut\n\n"
+    "1. ersättning för kostnader för porto, fotokopiering och andra liknande tjänster, och\n\n"
+    "2. avgift för de fall låntagare inte inom avtalad tid lämnar tillbaka det som de har lånat.\n\n"
+    "Biblioteken ska vara tillgängliga för alla."
+)
+REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 miljoner kronor per år från 2026."
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hur många år ska en regional kulturplan gälla?", "count"),
+        ("How many members sit on the board?", "count"),
+        ("Vad skulle skolbiblioteksreformen kosta per år?", "amount"),
+        ("How much money was proposed for reading lists?", "amount"),
+        ("Hur stor del av grundbeloppet får en författare?", "number"),
+        ("När skulle KB lämna slutrapporten?", "date"),
+        ("KB fick skjuta upp delredovisningen, till när då?", "date"),
+        ("When is the Arts Council due to report?", "date"),
+        ("Vem är riksbibliotekarie på KB?", "person"),
+        ("Who is the director general of the agency?", "person"),
+        # Not asking for such a fact:
+        ("Vem ansvarar för skolbiblioteken?", None),
+        ("Vem har ansvaret nu när landstingen är borta?", None),
+        ("När måste regionen betala tillbaka bidraget?", None),
+        ("Enligt förordningen, vem beslutar hur mycket statsbidrag en region får?", None),
+    ],
+)
+def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: str | None) -> None:
+    assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "sentence", "question", "answers"),
+    [
+        ("amount", "Den beräknas kosta 433 miljoner kronor per år.", "Vad kostar reformen?", True),
+        ("amount", "Ersättningen minskas med 80 procent.", "How large is the amount in kronor?", False),
+        ("count", "Planen ska avse tre år.", "Hur många år ska planen gälla?", True),
+        ("count", "Från och med 1 juli 2025 ska skolbibliotek vara bemannade.", "Hur många timmar?", False),
+        ("count", "Satsningen är 40 miljoner årligen.", "Hur många lån gjordes?", False),
+        ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),
+        ("date", "En slutredovisning ska lämnas senast den 1 mars 2019.", "När ska KB redovisa?", True),
+        ("date", "Kungliga biblioteket ska redovisa uppdraget.", "När ska KB redovisa?", False),
+        ("person", "Särskilde utredaren Mats Svegfors var på plats.", "Vem var utredare?", True),
+        ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
+    ],
+)
+def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(
+    kind: AnswerKind, sentence: str, question: str, answers: bool
+) -> None:
+    assert holds(kind, sentence, question) is answers
+
+
+def test_a_how_much_question_takes_the_sentence_with_the_amount_or_is_refused_in_its_language() -> None:
+    chunk = _chunk("c1", REFORM, doc="reform")
+    topical, costly = (0, REFORM.index("Den")), (REFORM.index("Den"), len(REFORM))
+    answerer = _answerer({("c1", *topical): 0.93, ("c1", *costly): 0.90})
+    answer = answerer.answer("Vad skulle reformen kosta per år?", QUERY, [_passage(chunk)])
+    assert not answer.refused and "433 miljoner kronor" in answer.text
+    assert "viktig" not in answer.text
+
+    only_topical = _answerer({("c1", *topical): 0.93})
+    for question, language in [("Hur mycket kostar reformen?", "sv"), ("How much does it cost?", "en")]:
+        refused = only_topical.answer(question, QUERY, [_passage(chunk)])
+        assert refused.refused and refused.text == REFUSAL[language] and refused.citations == ()  # type: ignore[index]
+
+
+def test_an_unfinished_lead_in_brings_its_whole_list_each_item_cited() -> None:
+    chunk = _chunk("c1", FEES)
+    lead = _unit(chunk, "Första stycket hindrar inte att folkbiblioteken tar ut")
+    first_item = _unit(chunk, "tjänster, och", "Första")
+    answer = _answerer({("c1", *lead): 0.91, ("c1", *first_item): 0.90}).answer(
+        "Vad får vi ta betalt för på folkbiblioteket?", QUERY, [_passage(chunk)]
+    )
+    lines = answer.text.splitlines()
+    assert lines[0].startswith("Första stycket") and len(lines) == 3
+    assert lines[1].startswith("1. ersättning") and lines[2].startswith("2. avgift")
+    assert all(line.endswith("[1]") for line in lines)
+    assert "2. avgift" in answer.citations[0].quote and "tillgängliga" not in answer.text
+
+
+def test_one_item_that_answers_alone_stays_alone() -> None:
+    chunk = _chunk("c1", LAW)
+    item = _unit(chunk, "1. För folkbibliotek ansvarar kommunerna.", "Bibliotekshuvudmän")
+    other = _unit(chunk, "enskilda huvudmän.", "Bibliotekshuvudmän")
+    answer = _answerer({("c1", *item): 0.93, ("c1", *other): 0.80}).answer(
+        "Vilka ansvarar för folkbiblioteken?", QUERY, [_passage(chunk)]
+    )
+    assert "folkbibliotek ansvarar" in answer.text and "skolbibliotek" not in answer.text
+
+
+@pytest.mark.parametrize(("language", "refused"), [("en", False), ("sv", True)])
+def test_english_questions_have_their_own_similarity_floor(language: str, refused: bool) -> None:
+    rule = RefusalRule(min_sentence=0.80, min_sentence_english=0.76)
+    passage = _passage(_chunk("c1", LAW), sentence=0.78)
+    assert rule.should_refuse("q", language, [passage], lambda q, t: 1.0) is refused  # type: ignore[arg-type]

@@ -1,0 +1,309 @@
+"""Extractive answers: the sentences of the best passages that answer, each cited; or a refusal."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from planbot.answer.kinds import AnswerKind, answer_kind, holds
+from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
+from planbot.chunking import split_sentences
+from planbot.lexical import STOPWORDS, stems, words
+from planbot.records import Answer, Citation, Language, ScoredChunk, SentenceVector, Vectors
+
+REFUSAL: dict[Language, str] = {
+    "sv": "Jag hittar inget svar på det i dokumenten.",
+    "en": "I can't find that in the documents.",
+}
+
+_SV_HINTS = frozenset(
+    "och att det som är inte för med har vad vilka vilken vem hur varför får ska kan finns när enligt "
+    "om gäller säger eller måste på en ett de den vid till av hos ska sig".split()
+)
+_EN_HINTS = frozenset(
+    "the what which who how why is are does do can must should of for and about according "
+    "library libraries law act say says did was were has have when where to on an be in".split()
+)
+
+
+def detect_language(text: str) -> Language:
+    """Swedish or English, from letters and common words (questions are short, so keep it simple)."""
+    toks = words(text)
+    # Names like "Läsa för livet" put Swedish letters in English questions: count words first.
+    sv = sum(t in _SV_HINTS for t in toks)
+    en = sum(t in _EN_HINTS for t in toks)
+    if en == sv:
+        return "sv" if re.search(r"[åäö]", text.lower()) or not en else "en"
+    return "en" if en > sv else "sv"
+
+
+def content_stems(text: str) -> set[str]:
+    """The question's meaningful stems (stopwords and one-letter tokens dropped)."""
+    return {s for s in stems(text) if len(s) > 1 and s not in STOPWORDS}
+
+
+Coverage = Callable[[str, list[str]], float]
+
+
+@dataclass(frozen=True)
+class RefusalRule:
+    """When to refuse before any sentence is picked; defaults chosen on the tune split of eval/everyday.jsonl.
+
+    The best sentence's similarity alone cannot separate answerable from unanswerable questions
+    (their ranges overlap), so a Swedish question that is not close in meaning must also find most
+    of its rare words in the top passages. Since questions asking for a number, amount, date or name
+    are also checked for such a fact (kinds.py), the word-coverage test applies only just above the
+    similarity floor: above 0.82 it refused correct passages whose words are not the law's words.
+    """
+
+    min_sentence: float = 0.80
+    min_coverage: float = 0.45
+    coverage_below: float = 0.82
+    # e5 puts an English question further from its Swedish answer than a Swedish one.
+    min_sentence_english: float = 0.76
+
+    def should_refuse(
+        self, question: str, language: Language, passages: Sequence[ScoredChunk], coverage: Coverage
+    ) -> bool:
+        """Apply the rule to the ranked passages."""
+        if not passages:
+            return True
+        best = passages[0]
+        similarity = best.sentence if best.sentence is not None else (best.dense or 0.0)
+        if similarity < (self.min_sentence_english if language == "en" else self.min_sentence):
+            return True
+        # English questions over Swedish text share no words with it: similarity is all there is.
+        if language == "sv" and similarity < self.coverage_below:
+            texts = [f"{p.chunk.title} {p.chunk.text}" for p in passages[:3]]
+            return coverage(question, texts) < self.min_coverage
+        return False
+
+
+@dataclass(frozen=True)
+class _Pick:
+    rank: int  # index into the passages
+    start: int
+    end: int
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Builds an answer from the passages' own sentences, in their original wording."""
+
+    def __init__(
+        self,
+        sentences: Callable[[list[str]], list[SentenceVector]],
+        coverage: Coverage,
+        rule: RefusalRule | None = None,
+        *,
+        max_sentences: int = 3,
+        passages_considered: int = 2,
+        sentence_margin: float = 0.03,
+        passage_margin: float = 0.01,
+        fact_passages: int = 3,
+        fact_margin: float = 0.06,
+    ) -> None:
+        self._sentences = sentences
+        self._coverage = coverage
+        self.rule = rule or RefusalRule()
+        self.passage_margin = passage_margin
+        self.max_sentences = max_sentences
+        self.passages_considered = passages_considered
+        self.sentence_margin = sentence_margin
+        self.fact_passages = fact_passages
+        self.fact_margin = fact_margin
+
+    def answer(self, question: str, query_vector: Vectors, passages: Sequence[ScoredChunk]) -> Answer:
+        """Answer ``question`` from ``passages`` (best first), or refuse."""
+        language = detect_language(question)
+        refusal = Answer(question, REFUSAL[language], True, language, (), tuple(passages))
+        if self.rule.should_refuse(question, language, passages, self._coverage):
+            return refusal
+        scored = self._score(question, query_vector, passages, self._considered(passages))
+        picks = self._choose(scored)
+        kind = answer_kind(question)
+        if kind is not None:
+            # A how-many/when/who question is answered only by a sentence stating such a fact.
+            factual = self._with_fact(kind, question, query_vector, passages, picks, scored)
+            if factual is None:
+                return refusal
+            picks = factual
+        else:
+            picks = self._whole_lists(passages, picks, scored, is_list_question(question))
+        citations, parts = build_citations(passages, picks)
+        if not citations:
+            return refusal
+        return Answer(question, _join(parts), False, language, tuple(citations), tuple(passages))
+
+    def _considered(self, passages: Sequence[ScoredChunk]) -> list[int]:
+        """Ranks of the passages whose sentences may answer."""
+        top = list(range(min(self.passages_considered, len(passages))))
+        # A second passage may add sentences only when it continues the best one's document
+        # (9 § after 8 §): citations of other documents lowered precision on the eval set.
+        return top[:1] + [
+            i
+            for i in top[1:]
+            if passages[i].score >= passages[0].score - self.passage_margin
+            and passages[i].chunk.document_id == passages[0].chunk.document_id
+        ]
+
+    def _score(
+        self, question: str, qv: Vectors, passages: Sequence[ScoredChunk], ranks: Sequence[int]
+    ) -> list[_Pick]:
+        rank_of = {passages[i].chunk.id: i for i in ranks}
+        q_stems = content_stems(question)
+        scored: list[_Pick] = []
+        for sv in self._sentences(list(rank_of)):
+            if sv.chunk_id not in rank_of:
+                continue
+            text = passages[rank_of[sv.chunk_id]].chunk.text[sv.start : sv.end]
+            lexical = len(q_stems & content_stems(text)) / max(1, len(q_stems))
+            score = float(sv.vector @ qv) + 0.05 * lexical
+            scored.append(_Pick(rank_of[sv.chunk_id], sv.start, sv.end, score))
+        if not scored and ranks:
+            first = passages[ranks[0]].chunk.text
+            return [_Pick(ranks[0], 0, len(first), 0.0)]
+        return _prefer_lead_ins(scored)
+
+    def _choose(self, scored: Sequence[_Pick]) -> list[_Pick]:
+        ordered = sorted(scored, key=lambda p: -p.score)
+        if not ordered:
+            return []
+        ceiling = ordered[0].score
+        chosen: list[_Pick] = []
+        for pick in ordered:
+            if pick.score < ceiling - self.sentence_margin or len(chosen) >= self.max_sentences:
+                break
+            if any(_overlaps(pick, c) for c in chosen):
+                continue
+            chosen.append(pick)
+        return sorted(chosen, key=lambda p: (p.rank, p.start))
+
+    def _with_fact(
+        self,
+        kind: AnswerKind,
+        question: str,
+        qv: Vectors,
+        passages: Sequence[ScoredChunk],
+        picks: list[_Pick],
+        scored: list[_Pick],
+    ) -> list[_Pick] | None:
+        """The picks if one states a fact of ``kind``; else the best nearby sentence that does; else None."""
+
+        def text(p: _Pick) -> str:
+            return passages[p.rank].chunk.text[p.start : p.end]
+
+        if any(holds(kind, text(p), question) for p in picks):
+            return [p for p in picks if holds(kind, text(p), question)]
+        ranks = list(range(min(self.fact_passages, len(passages))))
+        wider = self._score(question, qv, passages, ranks)
+        if not wider:
+            return None
+        ceiling = max(p.score for p in [*wider, *scored])
+        stating = [
+            p for p in wider if p.score >= ceiling - self.fact_margin and holds(kind, text(p), question)
+        ]
+        return [max(stating, key=lambda p: p.score)] if stating else None
+
+    def _whole_lists(
+        self, passages: Sequence[ScoredChunk], picks: list[_Pick], scored: list[_Pick], asks_list: bool
+    ) -> list[_Pick]:
+        """The whole enumeration a pick belongs to, every item of it, when the pick cannot stand alone.
+
+        That is when its lead-in is unfinished ("... utgörs av:", "... erbjuda litteratur på") or,
+        for a question asking for several things, when several items answer; one item that answers
+        alone ("För skolbibliotek ansvarar ...") stays alone.
+        """
+        lists = []
+        for best in sorted(picks, key=lambda p: -p.score):
+            spans = list_around(passages[best.rank], best.rank, best.start, best.end)
+            if spans is not None:
+                lead = passages[best.rank].chunk.text[spans[0].start : spans[0].end].rstrip()
+                lists.append((best, spans, lead))
+        # An unfinished lead-in first: the list is its own continuation.
+        for best, spans, lead in lists:
+            if not is_item(lead) and not lead.endswith((".", "!", "?")):
+                return [_Pick(s.rank, s.start, s.end, best.score) for s in spans]
+        for best, spans, _lead in lists if asks_list else []:
+            items = {s.end for s in spans if is_item(passages[s.rank].chunk.text[s.start : s.end])}
+            answering = {
+                p.end
+                for p in scored
+                if p.rank == best.rank and p.score >= best.score - 2 * self.sentence_margin and p.end in items
+            }
+            if len(answering) >= 2:
+                return [_Pick(s.rank, s.start, s.end, best.score) for s in spans]
+        if not asks_list or not picks:
+            return picks
+        # An enumeration over adjacent sections (4 §, 5 §, ...) that open with the same words.
+        best = max(picks, key=lambda p: p.score)
+        sentence = passages[best.rank].chunk.text[best.start : best.end]
+        chain = sections_in_sequence(passages, best.rank, sentence.strip())
+        if not chain:
+            return picks
+        out = []
+        for rank in chain:
+            body = passages[rank].chunk.text
+            first = split_sentences(body)[0] if body.strip() else (0, 0)
+            out.append(_Pick(rank, first[0], first[1], best.score))
+        return out
+
+
+def _join(parts: Sequence[str]) -> str:
+    """The answer's sentences in one text; list items each on a line of their own."""
+    out = ""
+    for part in parts:
+        out += ("\n" if out and is_item(part) else " " if out else "") + part
+    return out
+
+
+def _prefer_lead_ins(picks: list[_Pick], tolerance: float = 0.02) -> list[_Pick]:
+    """Drop a list item (stored with its lead-in) when the lead-in alone answers about as well."""
+    shortest: dict[tuple[int, int], _Pick] = {}
+    for p in picks:
+        key = (p.rank, p.start)
+        if key not in shortest or p.end < shortest[key].end:
+            shortest[key] = p
+    return [
+        p
+        for p in picks
+        if p is shortest[(p.rank, p.start)] or p.score > shortest[(p.rank, p.start)].score + tolerance
+    ]
+
+
+def _overlaps(a: _Pick, b: _Pick) -> bool:
+    return a.rank == b.rank and a.start < b.end and b.start < a.end
+
+
+def build_citations(
+    passages: Sequence[ScoredChunk], picks: Sequence[_Pick]
+) -> tuple[list[Citation], list[str]]:
+    """Number the cited passages in order of use and write each picked sentence with its marker."""
+    numbers: dict[int, int] = {}
+    spans: dict[int, list[tuple[int, int]]] = {}
+    parts: list[str] = []
+    for pick in picks:
+        n = numbers.setdefault(pick.rank, len(numbers) + 1)
+        spans.setdefault(pick.rank, []).append((pick.start, pick.end))
+        text = passages[pick.rank].chunk.text[pick.start : pick.end].strip()
+        parts.append(f"{' '.join(text.split())} [{n}]")
+    citations = []
+    for rank, n in numbers.items():
+        passage = passages[rank]
+        start = min(s for s, _ in spans[rank])
+        end = max(e for _, e in spans[rank])
+        quote = passage.chunk.text[start:end].strip()
+        ordered = sorted(spans[rank])
+        gap = max((b[0] - a[1] for a, b in itertools.pairwise(ordered)), default=0)
+        if len(quote) > 600 and gap > 200:  # two distant sentences: quote the first, it is the best-placed
+            s0, e0 = spans[rank][0]
+            quote = passage.chunk.text[s0:e0].strip()
+        citations.append(Citation(n, passage.chunk, quote, passage.score))
+    return verify_citations(citations), parts
+
+
+def verify_citations(citations: Sequence[Citation]) -> list[Citation]:
+    """Keep only citations whose quote occurs verbatim in their passage."""
+    return [c for c in citations if c.quote and c.quote in c.chunk.text]

@@ -1,0 +1,180 @@
+"""What a question asks for (a number, an amount, a date, a person's name) and whether a sentence holds it.
+
+A question asking "how many", "how much", "when" or "who is the director" is answered only by a
+sentence that holds such a fact; a topical sentence without one means the documents do not answer.
+The cue lists below are the place to extend (both languages); keep each pattern a whole phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+AnswerKind = Literal["amount", "count", "number", "date", "person"]
+
+_MONEY = r"(?:kr|kronor|kronorna|sek|euro|miljon|miljoner|miljard|miljarder|procent|%)"
+# Checked in this order: the first kind whose cue matches wins.
+_CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
+    (
+        "amount",
+        re.compile(
+            r"\b(?:vad kostar|vad kostade|vad ska .{1,60} kosta|vad skulle .{1,60} kosta"
+            r"|hur mycket (?:pengar|kostar|kostade|betala|satsa|bidrag|anslag|stöd|mer)"
+            r"|hur (?:stort|högt|stor) (?:belopp|bidrag|anslag|avgift|ersättning|summa)"
+            r"|hur många kronor|med hur mycket|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala)"
+            r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
+            r"|how large is the .{0,40}amount"
+            r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor))",
+        ),
+    ),
+    (
+        # How many of something: a sum of money is not a count ("hur många lån" is not "216 miljoner kronor").
+        "count",
+        re.compile(r"\b(?:hur många|hur stort antal|antalet|how many)\b"),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(?:hur mycket|hur stor (?:del|andel)|hur stort antal|hur länge|hur lång tid"
+            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
+            r"|what share|what percentage|how often)\b"
+        ),
+    ),
+    (
+        "date",
+        re.compile(
+            r"\b(?:vilket år|vilket datum|vilken dag|vilken månad|från när|till när|senast när|sedan när"
+            r"|what year|which year|what date|by when|since when)\b"
+            # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
+            r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
+            r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
+            r"|can|must|may|should|do we|does a)\b)"
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
+            r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
+            r"|vem (?:fick|vann|leder|heter|var utredare)|vad heter|vilka personer|vilken person"
+            r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
+            r"|who (?:won|received|got|leads|heads|chairs)|what is the name)"
+        ),
+    ),
+)
+
+_NUMBER_WORDS = frozenset(
+    """
+    två tre fyra fem sex sju åtta nio tio elva tolv tretton fjorton femton sexton sjutton arton nitton
+    tjugo trettio fyrtio femtio sextio sjuttio åttio nittio hundra tusen hälften dubbelt
+    tredje fjärde femte sjätte sjunde åttonde nionde tionde tjugonde trettionde fyrtionde
+    femtionde sextionde sjuttionde åttionde nittionde hundrade miljon miljoner miljard miljarder procent
+    two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty sixty seventy
+    eighty ninety hundred thousand million billion half twice percent
+    """.split()
+)
+_MONTHS = (
+    r"januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    r"|january|february|march|may|june|july|august|october"
+)
+# Numbers that are references, not facts: "4 §", "2 kap.", "(2013:801)", "SOU 2021:3", "prop. 2012/13:147".
+_REFERENCE = re.compile(
+    r"\d+\s*(?:[a-z]\s*)?§|\d+\s*kap\b|\d{4}:\d+|\d{4}/\d{2}:\d+|\b(?:sfs|sou|ds|prop\.?)\s*\d+",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+_DIGITS = re.compile(r"\d+(?:[ ,.]\d+)*")
+_WORD = re.compile(r"[^\W\d_]+")
+_MONEY_RE = re.compile(rf"\b{_MONEY}(?!\w)|%", re.IGNORECASE)
+_MONTH_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
+# Two capitalised words in a row ("Mats Svegfors"), the shape of a person's name.
+_NAME = re.compile(r"\b[A-ZÅÄÖÉ][a-zåäöéü]+(?:[- ][A-ZÅÄÖÉ][a-zåäöéü]+)+\b")
+
+
+# An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
+# ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
+_OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
+
+
+def answer_kind(question: str) -> AnswerKind | None:
+    """The kind of fact ``question`` asks for, or None when it asks for no particular kind."""
+    lowered = " ".join(question.lower().split())
+    found = [(m.start(), kind) for kind, cue in _CUES if (m := cue.search(lowered))]
+    if not found:
+        return None
+    start, kind = min(found, key=lambda f: f[0])
+    other = _OTHER_QUESTION.search(lowered)
+    return None if other is not None and other.start() < start else kind
+
+
+_DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
+_SUM = re.compile(
+    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|million|billion)(?:\s*(?:kr|kronor))?|kr|kronor|sek|euro)\b",
+    re.IGNORECASE,
+)
+# "hur många timmar ...": a count of that thing ("tre år" for "hur många år").
+_COUNTED = re.compile(r"\bhur många ([^\W\d_]{2,})")
+_CURRENCY = re.compile(r"\b(?:kr|kronor|sek|euro)\b", re.IGNORECASE)
+# Words of organisations, not people: "Region Värmland" is no answer to "who is the director".
+_ORGANISATION = frozenset(
+    "region regionen regeringen statens kungliga kungl myndigheten sveriges svensk svenska svenskt "
+    "kommun rådet nordiska riksdagen kulturrådet läsrådet skolverket läsrörelsen".split()
+)
+
+
+# "1. ersättning ...", "2. avgift ...": the number of a list item, not a fact.
+_ENUMERATOR = re.compile(r"(?<![\d.,])\b\d{1,2}[.)]\s+(?=[a-zåäö])")
+
+
+def _facts(text: str) -> str:
+    """``text`` with reference numbers and list numbering blanked out."""
+    return _ENUMERATOR.sub(" ", _REFERENCE.sub(" ", text))
+
+
+def _is_person(name: str, question: str) -> bool:
+    """Whether a capitalised run looks like a person's name the question does not already hold."""
+    parts = re.split(r"[- ]", name.lower())
+    asked = {w[:5] for w in _WORD.findall(question.lower())}
+    return not any(p in _ORGANISATION or p[:5] in asked for p in parts)
+
+
+def _numbers(text: str, *, years: bool) -> set[str]:
+    found = {m.group().replace(" ", "") for m in _DIGITS.finditer(_facts(text))}
+    if not years:
+        found = {n for n in found if not _YEAR.fullmatch(n)}
+    return found | {w for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS}
+
+
+def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
+    """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
+    if kind == "person":
+        return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
+    text = _facts(sentence)
+    if kind != "date":
+        text = _DAY.sub(" ", text)  # "1 juli" is a date, not a quantity
+    if kind == "count":
+        text = _SUM.sub(" ", text)
+    new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
+    if kind == "amount":
+        # "i kronor" asks for a sum of money; a percentage does not answer it.
+        unit = _CURRENCY if _CURRENCY.search(question) else _MONEY_RE
+        return bool(new_numbers) and bool(unit.search(text))
+    if kind == "count" and (counted := _COUNTED.search(question.lower())):
+        # Swedish text counts in the question's own noun: a number followed (closely) by it.
+        noun = counted.group(1)[:4]
+        after = re.finditer(r"(\d[\d ]*|[^\W\d_]+)\s+(?:\w+\s+)?([^\W\d_]+)", text.lower())
+        return any(
+            (m.group(1).replace(" ", "") in new_numbers or m.group(1) in _NUMBER_WORDS)
+            and m.group(2).startswith(noun)
+            for m in after
+        )
+    if kind in ("count", "number"):
+        return bool(new_numbers)
+    # A date: a year, a month, or (for "how long") a stated length of time.
+    return bool(
+        set(_YEAR.findall(text)) - set(_YEAR.findall(question))
+        or _MONTH_RE.search(text)
+        or (
+            new_numbers and re.search(r"\b(?:år|månad|månader|dag|dagar|vecka|veckor|years?|months?)\b", text)
+        )
+    )
