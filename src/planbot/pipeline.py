@@ -165,6 +165,10 @@ class Pipeline:
         record_stages(answer=1e3 * (time.perf_counter() - t0))
         return answer
 
+    def note_periods(self, answer: Answer) -> Answer:
+        """The answer with "gällde 2021–2024" beside citations of expired plans (for generated answers)."""
+        return place_in_time(answer, Scope(None), self.documents(), dt.date.today())
+
     def _with_context(self, passage: ScoredChunk) -> ScoredChunk:
         """Attach the neighbouring sections' text so a reader sees what surrounds a cited passage."""
         around = self.retriever.neighbours(passage.chunk)
