@@ -145,7 +145,7 @@ def test_the_document_list_shows_the_plan_metadata(client: TestClient) -> None:
 
 
 def test_patch_changes_what_is_shown_and_filtered_without_embedding_again(
-    client: TestClient, fake_embedder: FakeEmbedder
+    client: TestClient, pipeline: Pipeline, fake_embedder: FakeEmbedder
 ) -> None:
     embedded = fake_embedder.texts
     res = client.patch(
@@ -157,6 +157,8 @@ def test_patch_changes_what_is_shown_and_filtered_without_embedding_again(
     listed = {d["id"]: d for d in client.get("/api/documents").json()}
     assert listed["exempel-biblioteksplan-2021"]["organisation"] == "Karlstads kommun"
     assert fake_embedder.texts == embedded
+    pipeline.ingest(progress=False)  # the unchanged file does not undo the edit
+    assert pipeline.documents()["exempel-biblioteksplan-2021"].metadata["organisation"] == "Karlstads kommun"
     filtered = _ask(
         client, "läsfrämjande äldre", filters={"organisation": ["Karlstads kommun"], "date_to": "2022-01-01"}
     )
