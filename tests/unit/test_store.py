@@ -39,13 +39,15 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / "data" / "planbot.sqlite3"
 
 
-CHUNK = Chunk("bv#0", "bv", 0, "Bibliotek Värmland är ett samarbete.", "Inledning", "Region Värmland")
+CHUNK = Chunk(
+    "bv#0", "bv", 0, "Bibliotek Värmland är ett samarbete.", "s. 4, Inledning", "Region Värmland", page=4
+)
 ANSWER = Answer(
     "Vad är Bibliotek Värmland?",
     "Ett samarbete [1]",
     False,
     "sv",
-    (Citation(1, CHUNK, "Bibliotek Värmland är ett samarbete.", 0.9),),
+    (Citation(1, CHUNK, "Bibliotek Värmland är ett samarbete.", 0.9, period_note="gällde 2021–2024"),),
     (ScoredChunk(CHUNK, 0.9, dense=0.8, context="Inledning"),),
 )
 

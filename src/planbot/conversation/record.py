@@ -41,7 +41,14 @@ def answer_to_record(answer: Answer) -> dict[str, Any]:
         "mode": answer.mode,
         "note": answer.note,
         "citations": [
-            {"n": c.n, "chunk": _chunk(c.chunk), "quote": c.quote, "score": c.score} for c in answer.citations
+            {
+                "n": c.n,
+                "chunk": _chunk(c.chunk),
+                "quote": c.quote,
+                "score": c.score,
+                "period_note": c.period_note,
+            }
+            for c in answer.citations
         ],
         "passages": [
             {
@@ -70,7 +77,9 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
         refused=bool(record["refused"]),
         language="en" if record.get("language") == "en" else "sv",
         citations=tuple(
-            Citation(int(c["n"]), _read_chunk(c["chunk"]), str(c["quote"]), float(c["score"]))
+            Citation(
+                int(c["n"]), _read_chunk(c["chunk"]), str(c["quote"]), float(c["score"]), c.get("period_note")
+            )
             for c in record["citations"]
         ),
         passages=tuple(
