@@ -1,0 +1,42 @@
+"""Word coverage for the refusal rule: the IDF-weighted share of a question's words the passages contain."""
+
+from __future__ import annotations
+
+import pytest
+
+from planbot.lexical import LexicalIndex
+
+TEXTS = [
+    "Biblioteket lånar ut böcker till alla.",
+    "Biblioteket har öppet på lördagar.",
+    "Biblioteket ordnar sagostund för barn.",
+    "Kommunen ska ha en plan för biblioteket.",
+]
+INDEX = LexicalIndex(TEXTS)
+
+
+def test_all_words_present_is_full_coverage_and_none_is_zero() -> None:
+    assert INDEX.coverage("sagostund för barn", ["Biblioteket ordnar sagostund för barn."]) == pytest.approx(
+        1.0
+    )
+    assert INDEX.coverage("sagostund för barn", ["Biblioteket har öppet på lördagar."]) == 0.0
+
+
+@pytest.mark.parametrize("question", ["", "och för att", "?"])
+def test_a_question_without_content_words_covers_nothing(question: str) -> None:
+    assert INDEX.coverage(question, TEXTS) == 0.0
+
+
+def test_a_rare_word_weighs_more_than_a_common_one() -> None:
+    question = "biblioteket sagostund"
+    common_only = INDEX.coverage(question, ["Biblioteket har öppet på lördagar."])
+    rare_only = INDEX.coverage(question, ["En sagostund i parken."])
+    assert 0.0 < common_only < 0.5 < rare_only < 1.0
+
+
+def test_words_are_compared_by_stem_and_compounds_by_their_parts() -> None:
+    assert INDEX.coverage("sagostunden", ["Det blir sagostunder."]) == pytest.approx(1.0)
+    assert INDEX.coverage("biblioteksplan", ["Kommunen ska ha en plan för biblioteket."]) == pytest.approx(
+        1.0
+    )
+    assert INDEX.coverage("biblioteksplan", ["Kommunen har en plan."]) < 1.0
