@@ -64,15 +64,22 @@ def evaluate(
 @click.command(name="eval-chat")
 @click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
-@click.option("--totals-only", is_flag=True, help="Only the two counts.")
-def eval_chat(file: Path | None, as_json: bool, totals_only: bool) -> None:
-    """Follow-ups in FILE (default eval/conversations.jsonl): gold in the top 5 with and without rewriting."""
+@click.option("--totals-only", is_flag=True, help="Only the figures, no line per conversation.")
+@click.option(
+    "--split",
+    type=click.Choice(["tune", "test", "all"]),
+    default="all",
+    show_default=True,
+    help="Only the conversations of this split (eval/FROZEN.md).",
+)
+def eval_chat(file: Path | None, as_json: bool, totals_only: bool, split: str) -> None:
+    """Follow-ups in FILE (default eval/conversations.jsonl): gold in the top 5, refusals, by kind."""
     from planbot.conversation.service import build_service
     from planbot.pipeline import Pipeline
     from planbot_dev import evaluate_chat as ev
 
     path = file or Path("eval/conversations.jsonl")
-    conversations = ev.load_conversations(path)
+    conversations = ev.load_conversations(path, split)
     service = build_service(Pipeline(Settings()))
     service.pipeline.ingest(progress=None)
     # The rewriter `planbot chat` uses: the configured chat model condenses, else the offline method.
@@ -80,5 +87,5 @@ def eval_chat(file: Path | None, as_json: bool, totals_only: bool) -> None:
     if as_json:
         click.echo(ev.as_json(results))
         return
-    click.echo(f"{path}: {len(conversations)} conversations")
+    click.echo(f"{path}: {len(conversations)} conversations (split {split})")
     click.echo(ev.report(results, per_conversation=not totals_only))

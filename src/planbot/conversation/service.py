@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer import content_stems, detect_language
+from planbot.answer import REFUSAL, content_stems, detect_language
 from planbot.conversation.generation import ChatModel, GroundedGenerator, Token, complete, create_chat_model
 from planbot.conversation.store import ConversationStore, Turn, store_for
 from planbot.errors import PlanbotError
@@ -33,6 +33,22 @@ ANAPHORIC_PHRASES = (
     "what about",
     "how about",
     "in that case",
+)
+# Phrases that announce a new topic: nothing of the earlier questions may be carried into it.
+TOPIC_SHIFTS = (
+    *("helt annat", "annan fråga", "ny fråga", "annat ämne", "byta ämne", "byter ämne", "en annan sak"),
+    *("något annat", "nåt annat", "annan sak", "apropå ingenting"),
+    *("something else", "another question", "different question", "new question", "unrelated question"),
+    *("change of subject", "changing the subject", "different topic", "another topic", "on another note"),
+)
+# A topic-shift phrase in an opening clause ("Nåt helt annat: ...") is dropped from the query.
+_OPENING_CLAUSE = re.compile(r"^[^:.;!?–]{0,60}[:.;!?–]\s*")
+# An ellipsis replaces one thing of the earlier question ("Och en översättare?" after "... en
+# författare ..."): an earlier word ending like a new word is that thing, so it is not carried.
+SHARED_ENDING = 4
+# Small words the stopword list lets through that carry no topic.
+FILLER = frozenset(
+    {"en", "då", "nu", "ju", "okej", "ok", "has", "have", "had", "been", "asked", "get", "got"}
 )
 # A follow-up that opens with "och"/"and" continues the last question even without a pronoun.
 CONTINUATIONS = frozenset({"och", "samt", "men", "and", "but", "also"})
@@ -60,16 +76,39 @@ def is_follow_up(message: str) -> bool:
     return (bool(toks) and toks[0] in CONTINUATIONS) or len(content_stems(message)) <= SHORT_QUESTION
 
 
+def shifts_topic(message: str) -> bool:
+    """Whether the message announces a new topic ("Nåt helt annat: ...", "Another question: ...")."""
+    lowered = " ".join(words(message))
+    return any(phrase in lowered for phrase in TOPIC_SHIFTS)
+
+
+def without_topic_shift(message: str) -> str:
+    """The message without an opening clause that only announces the new topic."""
+    match = _OPENING_CLAUSE.match(message)
+    if match and shifts_topic(match.group()) and message[match.end() :].strip():
+        return message[match.end() :].strip()
+    return message
+
+
+def _same_ending(a: str, b: str, size: int = SHARED_ENDING) -> bool:
+    """Whether two different words end alike (författare/översättare, folk-/skolbiblioteken)."""
+    return a != b and min(len(a), len(b)) > size and a[-size:] == b[-size:]
+
+
 def key_terms(earlier: str, message: str) -> list[str]:
-    """The earlier question's content words (as written) that the message does not already contain."""
+    """The earlier question's content words (as written) that the message neither contains nor replaces."""
     have = content_stems(message)
+    new_words = [w for w in words(message) if w not in STOPWORDS and w not in FILLER]
+    elliptic = len(have) <= SHORT_QUESTION
     out: list[str] = []
     seen: set[str] = set()
     for word in words(earlier):
         stem = stems(word)
-        if word in STOPWORDS or not stem or len(stem[0]) < 2 or stem[0] in STOPWORDS:
+        if word in STOPWORDS or word in FILLER or not stem or len(stem[0]) < 2 or stem[0] in STOPWORDS:
             continue
         if stem[0] in have or stem[0] in seen:
+            continue
+        if elliptic and any(_same_ending(word, w) for w in new_words):
             continue
         seen.add(stem[0])
         out.append(word)
@@ -85,7 +124,13 @@ class Rewriter:
 
     def rewrite(self, message: str, earlier: Sequence[str]) -> str | None:
         """The query to search for ``message`` given the earlier queries (oldest first); None to keep it."""
-        if not earlier or not is_follow_up(message):
+        if not earlier:
+            return None
+        if shifts_topic(message):
+            # A new topic is searched on its own, without the words that only announce it.
+            cleaned = without_topic_shift(message)
+            return cleaned if cleaned != message else None
+        if not is_follow_up(message):
             return None
         if self.model is not None:
             try:
@@ -134,6 +179,14 @@ class TurnResult:
     answer: Answer
 
 
+def in_language_of(message: str, answer: Answer) -> Answer:
+    """A refusal in the language of the user's own message (the query may carry Swedish terms)."""
+    language = detect_language(message)
+    if not answer.refused or answer.language == language:
+        return answer
+    return replace(answer, text=REFUSAL[language], language=language)
+
+
 def words_of(text: str) -> Iterator[str]:
     """Word-sized pieces of ``text`` (each with its trailing space) that join back to it."""
     yield from re.findall(r"\s*\S+\s*", text)
@@ -163,7 +216,9 @@ class ChatService:
         """Answer tokens as they come, then the stored TurnResult (whose answer is the verified one)."""
         earlier = [t.standalone or t.content for t in prepared.history if t.role == "user"]
         standalone = self.rewriter.rewrite(prepared.message, earlier)
-        extractive = self.pipeline.ask(standalone or prepared.message, top_k, filters)
+        extractive = in_language_of(
+            prepared.message, self.pipeline.ask(standalone or prepared.message, top_k, filters)
+        )
         final = extractive
         if self.generator is None:
             for piece in words_of(extractive.text):

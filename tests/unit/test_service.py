@@ -1,0 +1,88 @@
+"""The offline follow-up rewriter: topic shifts, ellipsis, English follow-ups."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from planbot.answer import REFUSAL
+from planbot.conversation.service import (
+    Rewriter,
+    in_language_of,
+    key_terms,
+    shifts_topic,
+    without_topic_shift,
+)
+from planbot.records import Answer
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "expected"),
+    [
+        (
+            "Vad kostar reformen med bemannade skolbibliotek från 2026?",
+            "Nåt helt annat: får vi kopiera artiklar åt låntagare som beställer dem?",
+            "får vi kopiera artiklar åt låntagare som beställer dem?",
+        ),
+        (
+            "Vad ska en regional kulturplan innehålla?",
+            "Ny fråga: får låntagare kopiera några sidor ur en bok?",
+            "får låntagare kopiera några sidor ur en bok?",
+        ),
+        ("Who funds regional libraries?", "Another question: can we lend out DVDs?", "can we lend out DVDs?"),
+    ],
+)
+def test_a_topic_shift_carries_nothing_of_the_earlier_question(
+    earlier: str, message: str, expected: str
+) -> None:
+    assert shifts_topic(message)
+    assert Rewriter().rewrite(message, [earlier]) == expected
+
+
+def test_a_topic_shift_without_an_opening_clause_is_searched_as_asked() -> None:
+    message = "Nu en helt annan fråga om upphovsrätt och kopiering"
+    assert without_topic_shift(message) == message
+    assert Rewriter().rewrite(message, ["Vem ansvarar för skolbiblioteken?"]) is None
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "carried", "dropped"),
+    [
+        # The ellipsis names the new thing; the earlier thing it replaces is not carried.
+        ("Hur mycket får en författare per hemlån i biblioteksersättning?", "Och en översättare?",
+         "biblioteksersättning", "författare"),
+        ("Vad säger lagen om folkbiblioteken och läsfrämjande?", "Och för skolbiblioteken?",
+         "läsfrämjande", "folkbiblioteken"),
+        ("Hur länge gäller upphovsrätten för en bok?", "Och för ett foto?", "upphovsrätten", "hur"),
+    ],
+)  # fmt: skip
+def test_an_ellipsis_carries_the_topic_but_not_the_thing_it_replaces(
+    earlier: str, message: str, carried: str, dropped: str
+) -> None:
+    query = Rewriter().rewrite(message, [earlier])
+    assert query is not None and query.startswith(message)
+    assert carried in query and dropped not in query.removeprefix(message)
+
+
+def test_an_english_follow_up_to_a_swedish_question_gets_the_swedish_terms() -> None:
+    query = Rewriter().rewrite(
+        "Who checks how those plans are actually used?", ["Måste kommunen ha en biblioteksplan?"]
+    )
+    assert query is not None and "biblioteksplan" in query and "kommunen" in query
+    assert " en " not in query.removeprefix("Who checks how those plans are actually used?")
+
+
+def test_question_words_and_filler_are_never_carried() -> None:
+    assert key_terms("Okej, vem bestämmer grundbeloppet då?", "Hur många kronor är det?") == [
+        "bestämmer",
+        "grundbeloppet",
+    ]
+
+
+def test_a_refused_follow_up_is_refused_in_the_language_of_the_message() -> None:
+    refused = Answer("q (kommunen biblioteksplan)", REFUSAL["sv"], True, "sv", (), ())
+    english = in_language_of("And how much did it cost?", refused)
+    assert english.refused and english.text == REFUSAL["en"] and english.language == "en"
+    answered = replace(refused, refused=False, text="Kommuner ska anta biblioteksplaner. [1]")
+    assert in_language_of("And who checks them?", answered) is answered
