@@ -162,6 +162,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("When is the Arts Council due to report?", "date"),
         ("Vem är riksbibliotekarie på KB?", "person"),
         ("Who is the director general of the agency?", "person"),
+        ("Vad kom KB fram till i slutredovisningen?", "outcome"),
+        ("Which platform did it end up choosing?", "outcome"),
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
@@ -186,6 +188,8 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("date", "Kungliga biblioteket ska redovisa uppdraget.", "När ska KB redovisa?", False),
         ("person", "Särskilde utredaren Mats Svegfors var på plats.", "Vem var utredare?", True),
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
+        ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),
+        ("outcome", "KB föreslår en gemensam standard för e-boklån.", "Vad kom KB fram till?", True),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(
@@ -237,3 +241,13 @@ def test_english_questions_have_their_own_similarity_floor(language: str, refuse
     rule = RefusalRule(min_sentence=0.80, min_sentence_english=0.76)
     passage = _passage(_chunk("c1", LAW), sentence=0.78)
     assert rule.should_refuse("q", language, [passage], lambda q, t: 1.0) is refused  # type: ignore[arg-type]
+
+
+def test_a_question_about_what_came_of_an_assignment_is_refused_when_only_the_assignment_is_there() -> None:
+    text = "Regeringen ger KB i uppdrag att ta fram en standard för e-boklån. Standarden ska vara öppen."
+    chunk = _chunk("c1", text, doc="uppdrag")
+    answerer = _answerer(
+        {("c1", 0, text.index(" Standarden")): 0.93, ("c1", text.index("Standarden"), len(text)): 0.80}
+    )
+    answer = answerer.answer("Vilken standard har KB bestämt sig för?", QUERY, [_passage(chunk)])
+    assert answer.refused and answer.citations == ()

@@ -197,6 +197,8 @@ class ExtractiveAnswerer:
 
         if any(holds(kind, text(p), question) for p in picks):
             return [p for p in picks if holds(kind, text(p), question)]
+        if kind == "outcome":
+            return None  # the best sentences only describe the assignment: what came of it is not there
         ranks = list(range(min(self.fact_passages, len(passages))))
         wider = self._score(question, qv, passages, ranks)
         if not wider:

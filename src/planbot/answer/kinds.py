@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-AnswerKind = Literal["amount", "count", "number", "date", "person"]
+AnswerKind = Literal["amount", "count", "number", "date", "person", "outcome"]
 
 _MONEY = r"(?:kr|kronor|kronorna|sek|euro|miljon|miljoner|miljard|miljarder|procent|%)"
 # Checked in this order: the first kind whose cue matches wins.
@@ -91,6 +91,19 @@ _MONTH_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 _NAME = re.compile(r"\b[A-ZÅÄÖÉ][a-zåäöéü]+(?:[- ][A-ZÅÄÖÉ][a-zåäöéü]+)+\b")
 
 
+# What a report, an assignment or a decision came to. The documents often hold only the assignment
+# ("Regeringen ger KB i uppdrag att ..."), which does not say what came of it.
+_OUTCOME = re.compile(
+    r"\b(?:kom\w* .{0,30}fram till|bestämt sig|beslutat sig|bestämde sig|valde|har valt|vad blev"
+    r"|blev resultatet"
+    r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
+)
+_ASSIGNMENT = re.compile(
+    r"\b(?:i uppdrag|uppdraget|ska (?:\w+ ){0,4}(?:redovisa|lämna|ta fram|föreslå|analysera|arbeta|utreda)"
+    r"|föreslås|asked to|tasked with)\b",
+    re.IGNORECASE,
+)
+
 # An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
 # ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
 _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
@@ -99,6 +112,8 @@ _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact ``question`` asks for, or None when it asks for no particular kind."""
     lowered = " ".join(question.lower().split())
+    if _OUTCOME.search(lowered):
+        return "outcome"
     found = [(m.start(), kind) for kind, cue in _CUES if (m := cue.search(lowered))]
     if not found:
         return None
@@ -147,6 +162,8 @@ def _numbers(text: str, *, years: bool) -> set[str]:
 
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
+    if kind == "outcome":
+        return not _ASSIGNMENT.search(sentence)
     if kind == "person":
         return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
     text = _facts(sentence)
