@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,7 +61,25 @@ def configure(pipeline: Pipeline, thesaurus: bool, dictionary: bool, weight: flo
     backend = pipeline.retriever.lexical_backend
     inner = backend.inner if isinstance(backend, ExpandedLexical) else (backend or pipeline.retriever)
     pipeline.retriever.lexical_backend = ExpandedLexical(inner, expander, weight=weight)
-    return SentenceWindowReranker(pipeline.retriever, expander=expander)
+    reranker = SentenceWindowReranker(pipeline.retriever, expander=expander)
+    reranker.all_signals = True
+    return reranker
+
+
+VECTORS = Path("bench/.cache/tune-query-vectors.npz")
+_vectors: dict[str, np.ndarray] = {}
+
+
+def query_vector(pipeline: Pipeline, question: str) -> np.ndarray:
+    """The question's vector, kept on disk between runs (embedding is the slow part on 2 busy cores)."""
+    if not _vectors and VECTORS.exists():
+        with np.load(VECTORS) as saved:
+            _vectors.update(zip(saved["questions"].tolist(), saved["vectors"], strict=True))
+    if question not in _vectors:
+        _vectors[question] = pipeline.retriever.embed_query(question)
+        VECTORS.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(VECTORS, questions=np.array(list(_vectors)), vectors=np.stack(list(_vectors.values())))
+    return _vectors[question]
 
 
 def cache(pipeline: Pipeline, reranker: SentenceWindowReranker, questions: list[Question]) -> list[Cached]:
@@ -68,7 +87,7 @@ def cache(pipeline: Pipeline, reranker: SentenceWindowReranker, questions: list[
     out = []
     r = pipeline.retriever
     for q in questions:
-        vector = r.embed_query(q.question)
+        vector = query_vector(pipeline, q.question)
         cands = r.retrieve(q.question, vector, pipeline.settings.candidates, q.filters)[: reranker.depth]
         head, feats = reranker.signals(q.question, vector, cands)
         gold = np.array([holds_gold(c.chunk.text, q.gold) for c in head], dtype=bool)
@@ -117,6 +136,7 @@ def grid() -> list[RankerWeights]:
         "source": [0.0, 0.01, 0.02, 0.04],
         "title": [0.0, 0.03, 0.06],
         "fused": [0.0, 0.05],
+        "wording": [0.0, 0.5, 1.0],
     }
     return [RankerWeights(dict(zip(axes, v, strict=True))) for v in itertools.product(*axes.values())]
 
@@ -127,9 +147,12 @@ def main() -> None:
     sets = tuning_questions()
     print({k: len(v) for k, v in sets.items()}, "answerable tuning questions")
     best_retrieval = None
-    for thesaurus, dictionary, weight in itertools.product(
-        [False, True], [False, True], [0.0, 0.25, 0.5, 1.0]
-    ):
+    choice = Path("bench/.cache/tune-choice.json")
+    sweep = [] if "--fixed" in sys.argv else [False, True]
+    if not sweep:
+        fixed = json.loads(choice.read_text())
+        best_retrieval = (0.0, fixed["thesaurus"], fixed["dictionary"], fixed["weight"])
+    for thesaurus, dictionary, weight in itertools.product(sweep, sweep, [0.0, 0.25, 0.5]):
         reranker = configure(pipeline, thesaurus, dictionary, weight)
         data = {k: cache(pipeline, reranker, qs) for k, qs in sets.items()}
         ms = {k: metrics(ranks(d, HAND_SET)) for k, d in data.items()}
@@ -140,7 +163,6 @@ def main() -> None:
     assert best_retrieval is not None
     _, thesaurus, dictionary, weight = best_retrieval
     print(f"chosen retrieval: thesaurus={thesaurus} dictionary={dictionary} weight={weight}")
-    choice = Path("bench/.cache/tune-choice.json")
     choice.parent.mkdir(parents=True, exist_ok=True)
     choice.write_text(json.dumps({"thesaurus": thesaurus, "dictionary": dictionary, "weight": weight}))
     reranker = configure(pipeline, thesaurus, dictionary, weight)
@@ -157,6 +179,11 @@ def main() -> None:
         print(f"collapse={collapse}", {k: metrics(ranks(d, best, collapse)) for k, d in data.items()})
     print("shipped HAND_SET:", {k: metrics(ranks(d, HAND_SET)) for k, d in data.items()})
     print("features:", FEATURES)
+    for name, d in data.items():
+        for item, hit in zip(d, ranks(d, best), strict=True):
+            if hit != 1:
+                top = collapse_duplicates([item.head[i] for i in np.argsort(-best.score(item.features))])[0]
+                print(f"miss {name} {item.question.id} {item.question.kind:12} rank={hit} top={top.chunk.id}")
 
 
 if __name__ == "__main__":

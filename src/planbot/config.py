@@ -104,10 +104,10 @@ class Settings(BaseSettings):
     # Query expansion (lexical side only, see src/planbot/expansion.py): the glossary of desk words ->
     # statutory wording (None: the shipped src/planbot/data/glossary.toml; an administrator's copy
     # can extend it), and Debian's Swedish thesaurus (mythes-sv) and English-Swedish dictionary
-    # (dict-freedict-eng-swe), used when installed.
+    # (dict-freedict-eng-swe) when installed: off, as on the tune split they lowered top-1 (eval/tune.py).
     glossary_file: Path | None = None
-    thesaurus: bool = True
-    dictionary: bool = True
+    thesaurus: bool = False
+    dictionary: bool = False
     # Ranker weights (JSON, written by eval/train_ranker.py); None: the hand-set weights in signals.py.
     ranker_file: Path | None = None
 
