@@ -8,8 +8,8 @@ are centred per question (a per-question shift never changes an order, but it le
 learn what lifts a passage above its rivals). 5-fold cross-validation by question compares:
   - logistic regression trained on four folds, scored on the fifth;
   - the grid's best hand-set weights chosen on the same four folds.
-With --write and only if logistic regression wins on the held-out folds, src/planbot/data/ranker.json
-gets its weights (trained on all tuning rows); set PLANBOT_RANKER_FILE to it to use them.
+With --write and only if logistic regression (C fixed at 1) wins on the held-out folds,
+src/planbot/data/ranker.json gets its weights (trained on all tuning rows); PLANBOT_RANKER_FILE uses them.
 """
 
 from __future__ import annotations
@@ -68,11 +68,13 @@ def main() -> None:
     report = {name: metrics(hits) for name, hits in held.items()}
     for name, m in report.items():
         print(f"{name:18} held-out folds: {json.dumps(m)}")
-    best_lr = max((n for n in report if n.startswith("logistic C=")), key=lambda n: objective(report[n]))
-    wins = objective(report[best_lr]) > objective(report["hand-set grid"])
-    print(f"best logistic: {best_lr}; beats hand-set weights on held-out folds: {wins}")
+    # C is fixed in advance (1.0): picking the best C by these same held-out folds would flatter it.
+    # (First run, 250 questions: logistic C=1 top-1 0.657 / top-5 0.918 / MRR 0.766 against hand-set
+    # 0.657 / 0.927 / 0.771; C=0.1 reached 0.669 top-1, within noise and chosen after the fact. Not shipped.)
+    wins = objective(report["logistic"]) > objective(report["hand-set grid"])
+    print(f"logistic (C=1) beats hand-set weights on held-out folds: {wins}")
     if "--write" in sys.argv and wins:
-        c = float(best_lr.split("=")[1])
+        c = 1.0
         weights = fit(items, c)
         OUT.write_text(
             json.dumps(
