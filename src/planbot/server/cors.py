@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from planbot.config import Settings
 from planbot.errors import InvalidInput
+from planbot.server.owner import HEADER as OWNER_HEADER
 
 _ORIGIN = re.compile(r"https?://[^/\s?#]+")
 
@@ -30,12 +31,15 @@ def allowed_origins(settings: Settings) -> list[str]:
 
 def install(app: FastAPI, settings: Settings) -> None:
     """Allow the configured origins to call the API; with none configured, no other site may."""
+    origins = allowed_origins(settings)
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=allowed_origins(settings),
+        allow_origins=origins,
         allow_methods=["GET", "POST", "DELETE"],
-        allow_headers=["Content-Type", "Authorization", "Accept"],
-        # The widget sends no cookies; a key, if any, travels in the Authorization header.
-        allow_credentials=False,
+        allow_headers=["Content-Type", "Authorization", "Accept", OWNER_HEADER],
+        expose_headers=[OWNER_HEADER],
+        # The widget on a listed site sends its owner cookie; with "*" every site could read a
+        # visitor's conversations through it, so "*" gets no credentials.
+        allow_credentials="*" not in origins,
         max_age=600,
     )

@@ -46,9 +46,10 @@ def caller(request: Request, guard: Guard, *, issue: bool = False) -> Owner | No
 
 
 def remember(response: Response, owner: Owner, request: Request, settings: Settings, guard: Guard) -> None:
-    """Set a newly issued token as an HttpOnly cookie, kept as long as conversations are."""
+    """Hand out a newly issued token: an HttpOnly cookie (kept as long as conversations are) and a header."""
     if owner.issued is None:
         return
+    response.headers[HEADER] = owner.issued
     peer = request.client.host if request.client else None
     forwarded_https = guard.from_trusted_proxy(peer) and request.headers.get("x-forwarded-proto") == "https"
     response.set_cookie(

@@ -43,16 +43,6 @@ class ChatRequest(RequestModel):
     top_k: int = Field(default=5, ge=1, le=50, description="How many passages to return (1-50).")
 
 
-class ChatReplyOut(ChatAnswerOut):
-    """A chat reply; ``owner_token`` only when this reply started the caller's first conversation."""
-
-    owner_token: str | None = Field(
-        default=None,
-        description="Send it back as the X-Planbot-Owner header to continue, read or delete your "
-        "conversations (browsers get it as an HttpOnly cookie instead).",
-    )
-
-
 class ConversationSummary(BaseModel):
     """A conversation in the list; ``turns`` counts user and assistant messages."""
 
@@ -107,13 +97,17 @@ _NOT_YOURS = (
 
 
 @router.post("/api/chat")
-def chat(body: ChatRequest, request: Request, response: Response, service: ChatDep) -> ChatReplyOut:
-    """Answer a message in a conversation; follow-ups are rewritten into a standalone search first."""
+def chat(body: ChatRequest, request: Request, response: Response, service: ChatDep) -> ChatAnswerOut:
+    """Answer a message in a conversation; follow-ups are rewritten into a standalone search first.
+
+    A caller without an owner token gets one: an HttpOnly cookie, and the X-Planbot-Owner response header
+    for clients that are not browsers (send it back as the X-Planbot-Owner request header).
+    """
     owner = _begin(request, body, service)
     turn = service.ask(body.conversation_id, body.message, body.top_k, body.filters)
     service.store.claim(turn.conversation_id, owner.key)
     remember(response, owner, request, get_settings(request), get_guard(request))
-    return ChatReplyOut.from_turn(turn).model_copy(update={"owner_token": owner.issued})
+    return ChatAnswerOut.from_turn(turn)
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
@@ -126,8 +120,7 @@ def _events(service: ChatService, prepared: Prepared, body: ChatRequest, owner: 
             if isinstance(event, TurnResult):
                 service.store.claim(event.conversation_id, owner.key)
                 yield _event("citations", ChatAnswerOut.from_turn(event).model_dump(mode="json"))
-                done = {"conversation_id": event.conversation_id}
-                yield _event("done", done | ({"owner_token": owner.issued} if owner.issued else {}))
+                yield _event("done", {"conversation_id": event.conversation_id})
             else:
                 yield _event("token", {"text": event.text})
     except PlanbotError as exc:

@@ -7,21 +7,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from planbot.admin.feedback import FeedbackEntry, FeedbackStore
-from planbot.server.deps import get_services, require_read, require_write
+from planbot.errors import NotFound
+from planbot.server.deps import get_guard, get_services, require_read, require_write
+from planbot.server.owner import caller
+from planbot.server.schemas import ID_PATTERN, RequestModel
 
 router = APIRouter(tags=["feedback"])
 
 
-class FeedbackIn(BaseModel):
-    """A reader's verdict on one answer; a later verdict on the same ``message_id`` replaces it."""
+class FeedbackIn(RequestModel):
+    """A reader's verdict on one answer; their later verdict on the same ``message_id`` replaces it."""
 
-    model_config = ConfigDict(extra="forbid")
-
-    message_id: str | None = Field(default=None, max_length=200)
-    conversation_id: str | None = Field(default=None, max_length=200)
+    message_id: str | None = Field(default=None, pattern=ID_PATTERN)
+    conversation_id: str | None = Field(default=None, pattern=ID_PATTERN)
     question: str = Field(min_length=1, max_length=10_000)
     answer: str = Field(max_length=100_000)
     rating: Literal["up", "down"]
@@ -43,10 +44,27 @@ StoreDep = Annotated[FeedbackStore, Depends(get_feedback_store)]
 
 
 @router.post("/api/feedback", status_code=201, dependencies=[Depends(require_read)])
-def add_feedback(body: FeedbackIn, store: StoreDep) -> FeedbackCreated:
-    """Store 👍 or 👎, with an optional comment (at most 2,000 characters), on an answer."""
+def add_feedback(body: FeedbackIn, request: Request, store: StoreDep) -> FeedbackCreated:
+    """Store 👍 or 👎, with an optional comment (at most 2,000 characters), on an answer.
+
+    Feedback naming a chat message is given, and changed, only by that conversation's owner; without a
+    message id it is a new entry that replaces nothing.
+    """
     comment = (body.comment or "").strip() or None
-    entry = FeedbackEntry(**body.model_dump(exclude={"comment"}), comment=comment)
+    conversation_id = None
+    if body.message_id is not None:
+        guard = get_guard(request)
+        guard.check_same_origin(request.headers, allow_cors=True)
+        owner = caller(request, guard)
+        found = get_services(request).chat.store.message_owner(body.message_id)
+        if found is None or owner is None or found[1] != owner.key:
+            raise NotFound(
+                f"No answer {body.message_id!r} in a conversation of yours; feedback on a chat answer needs "
+                "the owner token of its conversation (cookie or X-Planbot-Owner header)."
+            )
+        conversation_id = found[0]
+    fields = body.model_dump(exclude={"comment", "conversation_id"})
+    entry = FeedbackEntry(**fields, conversation_id=conversation_id, comment=comment)
     return FeedbackCreated(id=store.add(entry))
 
 
