@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -59,7 +58,9 @@ def test_chroma_full_text_is_a_lexical_backend(pipeline: Pipeline) -> None:
     ("question", "document"),
     [("Vilka är bibliotekshuvudmän?", LAW), ("regional biblioteksverksamhet i Värmland", REGION)],
 )
-def test_the_server_finds_the_passage_with_the_words(pipeline: Pipeline, question: str, document: str) -> None:
+def test_the_server_finds_the_passage_with_the_words(
+    pipeline: Pipeline, question: str, document: str
+) -> None:
     hits = _backend(pipeline).search(question, 5, None)
     assert hits and hits[0][0].document_id == document
     assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
@@ -83,5 +84,5 @@ def test_the_retriever_fuses_the_servers_lexical_ranking(pipeline: Pipeline) -> 
     assert LAW in {c.chunk.document_id for c in fused[:3]}
 
 
-def test_nothing_is_found_for_words_no_document_has(pipeline: Pipeline, tmp_path: Path) -> None:
+def test_nothing_is_found_for_words_no_document_has(pipeline: Pipeline) -> None:
     assert _backend(pipeline).search("zebrafink kvantdator", 5, None) == []
