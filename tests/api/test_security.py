@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader, PdfWriter
 
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
@@ -115,3 +118,136 @@ def test_a_passage_with_html_and_script_comes_back_as_plain_text(make_client: Cl
     assert (
         "<script>alert('x')</script>" in passage["text"] and "<img src=x onerror=alert(1)>" in passage["text"]
     )
+
+
+# -- issue 14: unkeyed writes, owners, strict input ---------------------------------------------------------
+
+
+def test_without_a_key_or_local_writes_the_http_api_is_read_only(make_client: ClientFactory) -> None:
+    client = make_client(local_writes=False)
+    for method, path in WRITES:
+        res = client.request(method, path)
+        assert res.status_code == 401 and "no changes over HTTP" in res.json()["detail"]
+    assert client.post("/api/ask", json={"question": "bibliotek"}).status_code == 200
+
+
+SURROGATE = b'"\\ud800"'
+
+
+@pytest.mark.parametrize(
+    ("path", "raw"),
+    [
+        ("/api/ask", b'{"question": ' + SURROGATE + b"}"),
+        ("/api/chat", b'{"message": ' + SURROGATE + b"}"),
+        ("/api/ask", b'{"question": "bibliotek", "filters": {"doc_type": [' + SURROGATE + b"]}}"),
+        ("/api/chat", b'{"message": "bibliotek", "conversation_id": ' + SURROGATE + b"}"),
+        ("/api/chat/stream", b'{"message": ' + SURROGATE + b"}"),
+        ("/api/ask", b'{"question": "\\u0000\\u0001\\u001b"}'),
+        ("/api/ask", b'{"question": "bibliotek", "top_k": true}'),
+        ("/api/ask", b'{"question": "bibliotek", "top_k": "5"}'),
+        ("/api/ask", b'{"question": "bibliotek", "colour": "blue"}'),
+        ("/api/feedback", b'{"question": ' + SURROGATE + b', "answer": "a", "rating": "up"}'),
+    ],
+)
+def test_text_that_is_not_text_and_loose_types_are_a_422_problem(
+    make_client: ClientFactory, path: str, raw: bytes
+) -> None:
+    res = make_client().post(path, content=raw, headers={"Content-Type": "application/json"})
+    assert res.status_code == 422 and res.headers["content-type"] == "application/problem+json"
+
+
+def _start(client: TestClient, message: str = "Vad säger lagen om folkbibliotek?") -> dict[str, str]:
+    """A new conversation: its id, the reply's message id, and the owner token if one was issued."""
+    res = client.post("/api/chat", json={"message": message})
+    assert res.status_code == 200
+    body = res.json()
+    return {
+        "id": body["conversation_id"],
+        "message_id": body["message_id"],
+        "token": res.headers.get("x-planbot-owner", ""),
+    }
+
+
+def test_a_conversation_belongs_to_whoever_started_it(make_client: ClientFactory) -> None:
+    alice = make_client(client=LOCAL, api_key="k" * 20)
+    mine = _start(alice)
+    assert "planbot_owner" in alice.cookies  # the browser's credential, HttpOnly
+    stranger = make_client(client=STRANGER, api_key="k" * 20)
+    assert stranger.get("/api/conversations").json() == []
+    cid = mine["id"]
+    assert stranger.get(f"/api/conversations/{cid}").status_code == 404
+    follow = {"conversation_id": cid, "message": "Och skolbibliotek?"}
+    assert stranger.post("/api/chat", json=follow).status_code == 404
+    assert stranger.post("/api/chat/stream", json=follow).status_code == 404
+    assert stranger.delete(f"/api/conversations/{cid}").status_code == 404
+    # Another client presenting the token is the owner.
+    token = {"X-Planbot-Owner": mine["token"]}
+    assert stranger.get(f"/api/conversations/{cid}", headers=token).json()["turns"][0]["role"] == "user"
+    assert alice.post("/api/chat", json=follow).status_code == 200
+    assert alice.delete(f"/api/conversations/{cid}").status_code == 204
+    assert alice.get(f"/api/conversations/{cid}").status_code == 404
+
+
+def test_the_listing_is_the_callers_own_and_paged(make_client: ClientFactory) -> None:
+    alice = make_client()
+    ids = [_start(alice, f"Vad säger lagen om bibliotek {n}?")["id"] for n in range(3)]
+    _start(make_client())  # someone else's
+    first = alice.get("/api/conversations", params={"limit": 2}).json()
+    rest = alice.get("/api/conversations", params={"limit": 2, "offset": 2}).json()
+    assert [c["id"] for c in first + rest] == ids[::-1]
+    assert alice.get("/api/conversations", params={"limit": 1000}).status_code == 422
+
+
+def test_a_cross_site_page_cannot_use_the_owner_cookie(make_client: ClientFactory) -> None:
+    alice = make_client()
+    cid = _start(alice)["id"]
+    evil = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    assert alice.delete(f"/api/conversations/{cid}", headers=evil).status_code == 401
+    assert alice.get(f"/api/conversations/{cid}").status_code == 200
+
+
+def test_an_administrator_with_the_key_purges_everyones_conversations(make_client: ClientFactory) -> None:
+    alice = make_client(api_key="k" * 20)
+    cid = _start(alice)["id"]
+    assert alice.delete("/api/conversations").status_code == 401
+    purged = alice.delete("/api/conversations", headers={"Authorization": "Bearer " + "k" * 20})
+    assert purged.json() == {"deleted": 1}
+    assert alice.get(f"/api/conversations/{cid}").status_code == 404
+
+
+def test_only_a_messages_owner_gives_or_changes_feedback_on_it(make_client: ClientFactory) -> None:
+    alice = make_client(api_key="k" * 20)
+    mine = _start(alice)
+    verdict = {"message_id": mine["message_id"], "question": "q", "answer": "a", "rating": "up"}
+    assert alice.post("/api/feedback", json=verdict).status_code == 201
+    mallory = make_client(client=STRANGER, api_key="k" * 20)
+    assert mallory.post("/api/feedback", json={**verdict, "rating": "down"}).status_code == 404
+    export = alice.get("/api/feedback", headers={"Authorization": "Bearer " + "k" * 20}).json()
+    assert [(f["rating"], f["conversation_id"]) for f in export] == [("up", mine["id"])]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "fragment"),
+    [
+        ("source_url: javascript:alert(1)", "source_url"),
+        ("doc_type: <img src=x onerror=alert(1)>", "doc_type"),
+    ],
+)
+def test_front_matter_is_checked_like_the_upload_form(
+    make_client: ClientFactory, front_matter: str, fragment: str
+) -> None:
+    client = make_client()
+    text = f"---\ntitle: Plan\n{front_matter}\n---\n\n# Plan\n\nBibliotek och skola.\n".encode()
+    res = client.post("/api/documents", files={"file": ("plan.md", text)})
+    assert res.status_code == 422 and fragment in res.json()["detail"]
+    assert "plan" not in client.get("/api/health").text or client.get("/api/health").json()["documents"] == 2
+
+
+def test_an_aes_pdf_with_an_empty_user_password_is_read(make_client: ClientFactory, make_pdf: Any) -> None:
+    reader = PdfReader(io.BytesIO(make_pdf([["Biblioteksplan", "Läsfrämjande för barn och unga."]])))
+    writer = PdfWriter(clone_from=reader)
+    writer.encrypt(user_password="", owner_password="owner-secret", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    res = make_client().post("/api/documents", files={"file": ("plan.pdf", out.getvalue())})
+    assert res.status_code == 202, res.text
