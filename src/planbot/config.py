@@ -77,6 +77,8 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(default=64, ge=1)
     # A parse that runs longer than this (a crafted HTML or PDF) is refused instead of tying up a worker.
     upload_parse_seconds: float = Field(default=30.0, gt=0)
+    # The parse runs in a child process with this much address space; past it the upload is a 413.
+    upload_parse_memory_mb: int = Field(default=1024, ge=256)
     # Token bucket per client IP; 0 turns the limit off (e.g. for load tests behind a trusted proxy).
     rate_limit_per_minute: int = Field(default=120, ge=0)
 

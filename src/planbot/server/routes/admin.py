@@ -15,6 +15,7 @@ from planbot.admin.jobs import Job, JobRunner
 from planbot.admin.uploads import (
     META_FIELDS,
     choose_id,
+    chunk_within,
     content_hash,
     form_metadata,
     load_stored,
@@ -25,7 +26,6 @@ from planbot.admin.uploads import (
     store,
     update_stored_metadata,
 )
-from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.errors import DocumentError, InvalidInput
 from planbot.ingest import IngestReport
@@ -169,8 +169,11 @@ def _accept(
     meta = form_metadata(fields)
     meta |= {k: v for k, v in check({k: meta[k] for k in FIELDS if k in meta}).items() if v}
     base, shown = sanitise_name(filename)
-    parsed = parse_upload(shown, data, meta, base, settings.upload_parse_seconds)
-    chunks = chunk_document(parsed.document, settings.chunk_tokens, pipeline.ingestor(False).count_tokens)
+    parsed = parse_upload(
+        shown, data, meta, base, settings.upload_parse_seconds, settings.upload_parse_memory_mb
+    )
+    count = pipeline.ingestor(False).count_tokens
+    chunks = chunk_within(parsed.document, settings.chunk_tokens, count, settings.upload_parse_seconds, shown)
     if not chunks:
         raise DocumentError(shown, "no text to index after chunking")
     with jobs.reserve:
