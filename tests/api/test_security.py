@@ -251,3 +251,33 @@ def test_an_aes_pdf_with_an_empty_user_password_is_read(make_client: ClientFacto
     writer.write(out)
     res = make_client().post("/api/documents", files={"file": ("plan.pdf", out.getvalue())})
     assert res.status_code == 202, res.text
+
+
+@pytest.mark.parametrize(
+    ("overrides", "says"),
+    [
+        ({}, "refused over HTTP"),
+        ({"local_writes": True}, "PLANBOT_LOCAL_WRITES"),
+        ({"host": "0.0.0.0"}, "beyond"),
+    ],
+)
+def test_the_startup_warning_says_what_is_open_to_whom(
+    make_client: ClientFactory, caplog: pytest.LogCaptureFixture, overrides: dict[str, Any], says: str
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="planbot"):
+        make_client(**{"local_writes": False, **overrides})
+    assert any(says in r.getMessage() for r in caplog.records)
+
+
+def test_a_proxys_user_header_owns_conversations_only_from_the_trusted_proxy(
+    make_client: ClientFactory,
+) -> None:
+    trust = {"trusted_proxies": ["10.0.0.5"], "owner_header": "X-Remote-User", "api_key": "k" * 20}
+    via_proxy = make_client(client=("10.0.0.5", 40000), **trust)
+    alice = {"X-Remote-User": "alice"}
+    cid = via_proxy.post("/api/chat", json={"message": "Vad är ett folkbibliotek?"}, headers=alice).json()
+    via_proxy.cookies.clear()  # the user, not the cookie, is the owner
+    assert via_proxy.get(f"/api/conversations/{cid['conversation_id']}", headers=alice).status_code == 200
+    assert via_proxy.get("/api/conversations", headers={"X-Remote-User": "bob"}).json() == []
+    direct = make_client(client=STRANGER, **trust)
+    assert direct.get("/api/conversations", headers=alice).json() == []
