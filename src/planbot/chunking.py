@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from planbot.records import Chunk, Document, PageSpan
 
-__all__ = ["chunk_document", "estimate_tokens", "split_sentences"]
+__all__ = ["LIST_ITEM", "chunk_document", "estimate_tokens", "is_list_item", "split_sentences"]
 
 TokenCounter = Callable[[str], int]
 
@@ -23,7 +22,8 @@ _PARAGRAPH_LINE = re.compile(r"^(\d+ ?[a-z]?) §(?=\s|$)", re.MULTILINE)
 _CHAPTER = re.compile(r"^(\d+ ?[a-z]?) kap\.", re.IGNORECASE)
 # "... i första stycket 3. Ett ..." ends a sentence: a number after these words is a point, not an ordinal.
 _REFERENCE_WORDS = frozenset({"stycket", "styckena", "punkten", "punkterna", "punkt", "§", "bilaga"})
-_LIST_ITEM = re.compile(r"^[ \t]*([-*•–]|\d+(\.\d+)*[.)]|[a-z][.)])[ \t]+")
+# A list item's marker ("- ", "– ", "3. ", "2.1. ", "a) "): one pattern for chunks, sentences and answers.
+LIST_ITEM = re.compile(r"\s*(?:[-*•–]|\d+(?:\.\d+)*[.)]|[a-z][.)])\s+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Sentence end: terminal punctuation, optional closing quote/bracket, whitespace, then a capital or digit.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'»”’)\]]*(?=\s+[\"'«»“”(\[]?[A-ZÅÄÖÉÜ0-9])")
@@ -37,8 +37,14 @@ _ABBREVIATIONS = frozenset(
 
 
 def estimate_tokens(text: str) -> int:
-    """Cheap sub-word token estimate: words and punctuation marks times 1.3, rounded up."""
-    return math.ceil(len(_TOKEN.findall(text)) * 1.3)
+    """A cheap upper estimate of subword tokens, for embedders without a tokenizer at hand."""
+    # Words and marks x 1.6 + 2 is above e5's count for 9 in 10 corpus chunks; x 1.3 was below for 9 in 10.
+    return int(len(_TOKEN.findall(text)) * 1.6) + 2
+
+
+def is_list_item(text: str) -> bool:
+    """Whether ``text`` (a line or a sentence) starts with a list item's marker."""
+    return bool(LIST_ITEM.match(text)) and bool(text.strip())
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def _blocks(text: str) -> list[tuple[int, int]]:
                 blocks.append((start, end))
             start = None
             continue
-        if start is not None and (_LIST_ITEM.match(body) or _HEADING.match(body)):
+        if start is not None and (LIST_ITEM.match(body) or _HEADING.match(body)):
             blocks.append((start, end))
             start = None
         if start is None:

