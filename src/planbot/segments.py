@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from planbot.files import write_atomic
 from planbot.lexical import Compounds, LexicalIndex, LexicalSegment
 from planbot.records import Chunk, embedding_text
 
@@ -129,9 +130,7 @@ def read_manifest(root: Path) -> list[str]:
 
 def write_manifest(root: Path, names: Sequence[str]) -> None:
     """Publish the list of segments atomically."""
-    tmp = root / f".{_MANIFEST}.{uuid.uuid4().hex[:6]}"
-    tmp.write_text(json.dumps({"segments": list(names)}))
-    os.replace(tmp, root / _MANIFEST)
+    write_atomic(root / _MANIFEST, json.dumps({"segments": list(names)}).encode())
 
 
 class SegmentStore:

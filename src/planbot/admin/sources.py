@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from planbot import __version__
 from planbot.errors import DocumentError, InvalidInput
+from planbot.files import write_atomic
 from planbot.ingest import IngestReport
 from planbot.loaders import document_id, load_bytes
 from planbot.records import Document
@@ -165,8 +165,8 @@ class SourceCache:
     def write(self, doc_id: str, data: bytes, meta: dict[str, Any]) -> None:
         """Replace the cached copy atomically, so a crash never leaves half a file as the 'good' copy."""
         name = f"{doc_id}{'.pdf' if data.lstrip()[:5] == b'%PDF-' else '.html'}"
-        _atomic_write(self.root / name, data)
-        _atomic_write(self._meta_path(doc_id), json.dumps({**meta, "file": name}, indent=1).encode())
+        write_atomic(self.root / name, data)
+        write_atomic(self._meta_path(doc_id), json.dumps({**meta, "file": name}, indent=1).encode())
 
     def entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
         """Every cached document id with its metadata."""
@@ -174,12 +174,6 @@ class SourceCache:
             meta = self.meta(path.stem)
             if meta:
                 yield path.stem, meta
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 class Fetcher:
