@@ -131,3 +131,11 @@ def test_metadata_from_the_file_is_checked_as_the_form_is(
     doc = Document("d", "T", "text", "plan.md", "h", doc_type=doc_type, source_url=source_url)
     with pytest.raises(InvalidInput, match=fragment):
         check_metadata(doc)
+
+
+def test_a_same_origin_page_behind_a_proxy_that_rewrites_host_may_chat() -> None:
+    # nginx sends Host: 127.0.0.1:8000 by default while the page's Origin is the public name.
+    page = {"host": "127.0.0.1:8000", "origin": "https://planbot.kommun.se", "sec-fetch-site": "same-origin"}
+    _guard().check_same_origin(page, allow_cors=True)
+    with pytest.raises(Unauthorized):
+        _guard().check_same_origin({**page, "sec-fetch-site": "cross-site"}, allow_cors=True)

@@ -150,10 +150,13 @@ class Guard:
         if allow_cors and origin and origin.rstrip("/") in self.cors_origins:
             return
         site = headers.get("sec-fetch-site", "").strip().lower()
-        if site and site not in _SAME_SITE_FETCH:
-            raise Unauthorized(
-                f"A page on another site may not change anything here (Sec-Fetch-Site: {site})."
-            )
+        if site:
+            # The browser's own word; a proxy that rewrites Host cannot make it wrong, as Origin vs Host can.
+            if site not in _SAME_SITE_FETCH:
+                raise Unauthorized(
+                    f"A page on another site may not change anything here (Sec-Fetch-Site: {site})."
+                )
+            return
         if origin is not None and not _same_origin(origin, headers.get("host", "")):
             raise Unauthorized(f"A page on {origin!r} may not change anything here.")
 
