@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +23,16 @@ from planbot.server.app import create_app
 from planbot_dev import evaluate_chat
 
 from ..support import EVAL, FakeEmbedder
+from .conftest import ANSWER_ALWAYS
 
 FIRST = "Vad är Bibliotek Värmland?"
 FOLLOW_UP = "Och vilka samarbetspartners har det?"
 
 
 @pytest.fixture
-def chat_settings(settings: Settings) -> Settings:
+def settings(settings: Settings) -> Settings:
     """The two-document settings with the refusal rule off: bag-of-stems vectors are never close enough."""
-    return settings.model_copy(update={"refuse_min_sentence": 0.0, "refuse_coverage_below": 0.0})
-
-
-@pytest.fixture
-def pipeline(chat_settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
-    p = Pipeline(chat_settings, embedder=fake_embedder)
-    p.ingest(progress=False)
-    return p
-
-
-@pytest.fixture
-def client(chat_settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    with TestClient(create_app(chat_settings, pipeline)) as c:
-        yield c
+    return settings.model_copy(update=ANSWER_ALWAYS)
 
 
 def events(text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -99,38 +86,42 @@ def test_a_chat_model_condenses_and_offline_takes_over_when_it_fails() -> None:
 # -- /api/chat and conversations ---------------------------------------------------------------------
 
 
-def test_chat_answers_then_rewrites_the_follow_up_and_shows_what_was_searched(client: TestClient) -> None:
-    first = client.post("/api/chat", json={"conversation_id": None, "message": FIRST})
+def test_chat_answers_then_rewrites_the_follow_up_and_shows_what_was_searched(
+    fake_client: TestClient,
+) -> None:
+    first = fake_client.post("/api/chat", json={"conversation_id": None, "message": FIRST})
     assert first.status_code == 200
     body = first.json()
     assert body["conversation_id"] and body["message_id"] and body["standalone_question"] is None
     assert {"answer", "refused", "language", "citations", "passages", "mode", "note"} <= body.keys()
 
-    second = client.post("/api/chat", json={"conversation_id": body["conversation_id"], "message": FOLLOW_UP})
+    second = fake_client.post(
+        "/api/chat", json={"conversation_id": body["conversation_id"], "message": FOLLOW_UP}
+    )
     follow = second.json()
     assert follow["conversation_id"] == body["conversation_id"] and follow["message_id"] != body["message_id"]
     assert FOLLOW_UP in follow["standalone_question"] and "värmland" in follow["standalone_question"].lower()
 
 
-def test_conversations_are_listed_read_and_deleted(client: TestClient) -> None:
-    a = client.post("/api/chat", json={"message": FIRST}).json()
-    client.post("/api/chat", json={"conversation_id": a["conversation_id"], "message": FOLLOW_UP})
-    b = client.post(
+def test_conversations_are_listed_read_and_deleted(fake_client: TestClient) -> None:
+    a = fake_client.post("/api/chat", json={"message": FIRST}).json()
+    fake_client.post("/api/chat", json={"conversation_id": a["conversation_id"], "message": FOLLOW_UP})
+    b = fake_client.post(
         "/api/chat", json={"message": "Vad säger bibliotekslagen om skolbibliotek?", "top_k": 3}
     ).json()
 
-    listing = client.get("/api/conversations").json()
+    listing = fake_client.get("/api/conversations").json()
     assert [c["id"] for c in listing] == [b["conversation_id"], a["conversation_id"]]
     assert listing[1]["title"] == FIRST and listing[1]["turns"] == 4
 
-    detail = client.get(f"/api/conversations/{a['conversation_id']}").json()
+    detail = fake_client.get(f"/api/conversations/{a['conversation_id']}").json()
     assert [t["role"] for t in detail["turns"]] == ["user", "assistant", "user", "assistant"]
     assert detail["turns"][0]["content"] == FIRST and detail["turns"][0]["answer"] is None
     assert detail["turns"][1]["message_id"] == a["message_id"] and detail["turns"][1]["answer"] == a
 
-    assert client.delete(f"/api/conversations/{a['conversation_id']}").status_code == 204
-    assert client.get(f"/api/conversations/{a['conversation_id']}").status_code == 404
-    assert [c["id"] for c in client.get("/api/conversations").json()] == [b["conversation_id"]]
+    assert fake_client.delete(f"/api/conversations/{a['conversation_id']}").status_code == 204
+    assert fake_client.get(f"/api/conversations/{a['conversation_id']}").status_code == 404
+    assert [c["id"] for c in fake_client.get("/api/conversations").json()] == [b["conversation_id"]]
 
 
 @pytest.mark.parametrize(
@@ -143,9 +134,9 @@ def test_conversations_are_listed_read_and_deleted(client: TestClient) -> None:
     ],
 )
 def test_unknown_conversation_is_a_404_problem(
-    client: TestClient, method: str, path: str, payload: dict[str, Any] | None
+    fake_client: TestClient, method: str, path: str, payload: dict[str, Any] | None
 ) -> None:
-    res = client.request(method, path, json=payload)
+    res = fake_client.request(method, path, json=payload)
     assert res.status_code == 404 and res.headers["content-type"].startswith("application/problem+json")
     assert "conversation_id null" in res.json()["detail"]
 
@@ -160,18 +151,18 @@ def test_unknown_conversation_is_a_404_problem(
     ],
 )
 def test_bad_messages_are_422_problems_before_any_stream(
-    client: TestClient, path: str, payload: dict[str, Any], fragment: str
+    fake_client: TestClient, path: str, payload: dict[str, Any], fragment: str
 ) -> None:
-    res = client.post(path, json=payload)
+    res = fake_client.post(path, json=payload)
     assert res.status_code == 422 and res.headers["content-type"].startswith("application/problem+json")
     assert fragment in res.json()["detail"]
 
 
-def test_conversations_survive_a_restart(chat_settings: Settings, fake_embedder: FakeEmbedder) -> None:
+def test_conversations_survive_a_restart(settings: Settings, fake_embedder: FakeEmbedder) -> None:
     def app() -> TestClient:
-        p = Pipeline(chat_settings, embedder=fake_embedder)
+        p = Pipeline(settings, embedder=fake_embedder)
         p.ingest(progress=False)
-        return TestClient(create_app(chat_settings, p))
+        return TestClient(create_app(settings, p))
 
     with app() as c:
         cid = c.post("/api/chat", json={"message": FIRST}).json()["conversation_id"]
@@ -181,8 +172,8 @@ def test_conversations_survive_a_restart(chat_settings: Settings, fake_embedder:
         assert "värmland" in (follow["standalone_question"] or "").lower()
 
 
-def test_history_is_capped_by_settings(chat_settings: Settings, fake_embedder: FakeEmbedder) -> None:
-    capped = chat_settings.model_copy(update={"history_turns": 2})
+def test_history_is_capped_by_settings(settings: Settings, fake_embedder: FakeEmbedder) -> None:
+    capped = settings.model_copy(update={"history_turns": 2})
     p = Pipeline(capped, embedder=fake_embedder)
     p.ingest(progress=False)
     with TestClient(create_app(capped, p)) as c:
@@ -195,8 +186,8 @@ def test_history_is_capped_by_settings(chat_settings: Settings, fake_embedder: F
 # -- streaming -----------------------------------------------------------------------------------------
 
 
-def test_stream_sends_word_tokens_then_one_citations_event_then_done(client: TestClient) -> None:
-    res = client.post("/api/chat/stream", json={"message": FIRST})
+def test_stream_sends_word_tokens_then_one_citations_event_then_done(fake_client: TestClient) -> None:
+    res = fake_client.post("/api/chat/stream", json={"message": FIRST})
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/event-stream")
     evs = events(res.text)
     names = [name for name, _ in evs]
@@ -205,17 +196,17 @@ def test_stream_sends_word_tokens_then_one_citations_event_then_done(client: Tes
     assert not answer["refused"] and answer["citations"]
     assert "".join(data["text"] for name, data in evs if name == "token") == answer["answer"]
     assert evs[-1][1] == {"conversation_id": answer["conversation_id"]}
-    stored = client.get(f"/api/conversations/{answer['conversation_id']}").json()["turns"][1]
+    stored = fake_client.get(f"/api/conversations/{answer['conversation_id']}").json()["turns"][1]
     assert stored["answer"] == answer
 
 
 def test_stream_of_a_generated_answer_ends_with_the_verified_text(
-    client: TestClient, chat_settings: Settings, pipeline: Pipeline
+    fake_client: TestClient, settings: Settings, fake_pipeline: Pipeline
 ) -> None:
     reply = "Bibliotek Värmland är ett samarbete [1]. Påhittad mening utan källa."
     model = LangChainChatModel(GenericFakeChatModel(messages=iter([reply])), "fake")
-    client.app.state.services.chat = ChatService(pipeline, store_for(chat_settings), model)  # type: ignore[attr-defined]
-    evs = events(client.post("/api/chat/stream", json={"message": FIRST}).text)
+    fake_client.app.state.services.chat = ChatService(fake_pipeline, store_for(settings), model)  # type: ignore[attr-defined]
+    evs = events(fake_client.post("/api/chat/stream", json={"message": FIRST}).text)
     assert "".join(d["text"] for n, d in evs if n == "token") == reply
     answer = evs[-2][1]
     assert answer["mode"] == "generated" and answer["answer"] == "Bibliotek Värmland är ett samarbete. [1]"
@@ -224,13 +215,13 @@ def test_stream_of_a_generated_answer_ends_with_the_verified_text(
 
 
 def test_failure_after_the_stream_started_is_an_error_event(
-    client: TestClient, pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+    fake_client: TestClient, fake_pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise IndexUnavailable("The vector store at 127.0.0.1:9 does not answer.")
 
-    monkeypatch.setattr(pipeline, "ask", broken)
-    res = client.post("/api/chat/stream", json={"message": FIRST})
+    monkeypatch.setattr(fake_pipeline, "ask", broken)
+    res = fake_client.post("/api/chat/stream", json={"message": FIRST})
     assert res.status_code == 200
     assert events(res.text) == [
         (
@@ -248,9 +239,9 @@ def test_failure_after_the_stream_started_is_an_error_event(
 
 
 def test_terminal_chat_streams_answers_and_uses_the_conversation(
-    pipeline: Pipeline, chat_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    fake_pipeline: Pipeline, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    service = ChatService(pipeline, store_for(chat_settings))
+    service = ChatService(fake_pipeline, store_for(settings))
     monkeypatch.setattr(chat_cli, "_service", lambda: service)
     result = CliRunner().invoke(main, ["chat"], input=f"{FIRST}\n{FOLLOW_UP}\n/new\n{FOLLOW_UP}\n/quit\n")
     assert result.exit_code == 0, result.output
@@ -261,9 +252,9 @@ def test_terminal_chat_streams_answers_and_uses_the_conversation(
 
 
 def test_terminal_chat_refuses_an_unknown_conversation(
-    pipeline: Pipeline, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    fake_pipeline: Pipeline, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_cli, "_service", lambda: ChatService(pipeline, store_for(settings)))
+    monkeypatch.setattr(chat_cli, "_service", lambda: ChatService(fake_pipeline, store_for(settings)))
     result = CliRunner().invoke(main, ["chat", "--conversation", "nope"])
     assert result.exit_code == 4 and "conversation_id null" in result.output
 

@@ -6,7 +6,6 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,23 +20,13 @@ from planbot.server.app import create_app
 from planbot.server.cors import allowed_origins
 from planbot.server.routes.web import locator_anchor, render_document
 
-from ..support import FakeEmbedder
-
 ALLOWED = "http://intranet.example:8080"
 
 
 @pytest.fixture
-def pipeline(settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
-    pipe = Pipeline(settings, embedder=fake_embedder)
-    pipe.ingest(progress=False)
-    return pipe
-
-
-@pytest.fixture
-def client(settings: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    settings = settings.model_copy(update={"cors_origins": [ALLOWED + "/"]})
-    with TestClient(create_app(settings, pipeline)) as c:
-        yield c
+def settings(settings: Settings) -> Settings:
+    """One intranet may embed the widget."""
+    return settings.model_copy(update={"cors_origins": [ALLOWED + "/"]})
 
 
 FEEDBACK = {
@@ -50,8 +39,8 @@ FEEDBACK = {
 }
 
 
-def test_chat_page_is_served_in_swedish_with_only_local_assets(client: TestClient) -> None:
-    res = client.get("/")
+def test_chat_page_is_served_in_swedish_with_only_local_assets(fake_client: TestClient) -> None:
+    res = fake_client.get("/")
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
     page = res.text
     assert '<html lang="sv">' in page and "Fråga biblioteksdokumenten" in page
@@ -60,7 +49,7 @@ def test_chat_page_is_served_in_swedish_with_only_local_assets(client: TestClien
     assert assets and all(a.startswith("/static/") for a in assets)
     assert all(h.startswith("/") for h in re.findall(r'<a[^>]*href="([^"#]+)"', page))
     for asset in assets:
-        assert client.get(asset).status_code == 200
+        assert fake_client.get(asset).status_code == 200
     assert "default-src 'self'" in res.headers["content-security-policy"]
 
 
@@ -68,31 +57,36 @@ def test_chat_page_is_served_in_swedish_with_only_local_assets(client: TestClien
     ("path", "media_type"),
     [
         ("/static/app.js", "text/javascript"),
+        ("/static/api.js", "text/javascript"),
         ("/static/core.js", "text/javascript"),
         ("/static/styles.css", "text/css"),
         ("/widget.js", "text/javascript"),
         ("/widget-demo", "text/html"),
     ],
 )
-def test_assets_are_served_with_their_content_type(client: TestClient, path: str, media_type: str) -> None:
-    res = client.get(path)
+def test_assets_are_served_with_their_content_type(
+    fake_client: TestClient, path: str, media_type: str
+) -> None:
+    res = fake_client.get(path)
     assert res.status_code == 200 and res.headers["content-type"].startswith(media_type)
 
 
-def test_widget_is_one_self_contained_script_that_leaks_no_globals(client: TestClient) -> None:
-    body = client.get("/widget.js").text
+def test_widget_is_one_script_bundling_its_parts_and_styles(fake_client: TestClient) -> None:
+    """That it adds no globals is seen in a browser (tests/browser: the widget script adds no globals)."""
+    body = fake_client.get("/widget.js").text
     assert body.startswith("(function () {") and body.rstrip().endswith("})();")
     assert "document.currentScript" in body and "attachShadow" in body and ".pbw-launcher" in body
-    assert "PlanbotCore" in body and "PlanbotI18n" in body
+    parts = [body.index(f"var {name} = (function") for name in ("PlanbotI18n", "PlanbotApi", "PlanbotCore")]
+    assert parts == sorted(parts), "each part comes after the parts it uses"
 
 
 @pytest.mark.parametrize("name", ["../pyproject.toml", "nope.js", "index.html", "..%2Fconfig.py"])
-def test_static_serves_only_shipped_scripts_and_styles(client: TestClient, name: str) -> None:
-    assert client.get(f"/static/{name}").status_code == 404
+def test_static_serves_only_shipped_scripts_and_styles(fake_client: TestClient, name: str) -> None:
+    assert fake_client.get(f"/static/{name}").status_code == 404
 
 
-def test_widget_demo_embeds_the_widget_with_title_and_filters(client: TestClient) -> None:
-    page = client.get("/widget-demo").text
+def test_widget_demo_embeds_the_widget_with_title_and_filters(fake_client: TestClient) -> None:
+    page = fake_client.get("/widget-demo").text
     tag = re.search(r"<script [^>]*src=\"/widget.js\"[^>]*>", page)
     assert tag and "data-planbot-title=" in tag[0]
     assert """data-planbot-filters='{"doc_type":["lag"]}'""" in tag[0]
@@ -106,8 +100,8 @@ def test_locator_anchors_are_readable_slugs(locator: str, anchor: str) -> None:
     assert locator_anchor(locator) == anchor
 
 
-def test_document_view_has_an_anchor_for_each_cited_locator(client: TestClient) -> None:
-    res = client.get("/documents/bibliotekslag-2013-801")
+def test_document_view_has_an_anchor_for_each_cited_locator(fake_client: TestClient) -> None:
+    res = fake_client.get("/documents/bibliotekslag-2013-801")
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
     assert 'id="loc-3-§"' in res.text and "Bibliotekshuvudmän är kommunerna" in res.text
     assert "default-src 'none'" in res.headers["content-security-policy"]
@@ -115,13 +109,13 @@ def test_document_view_has_an_anchor_for_each_cited_locator(client: TestClient) 
     assert len(ids) == len(set(ids))
 
 
-def test_unknown_document_view_is_a_404_problem(client: TestClient) -> None:
-    res = client.get("/documents/finns-inte")
+def test_unknown_document_view_is_a_404_problem(fake_client: TestClient) -> None:
+    res = fake_client.get("/documents/finns-inte")
     assert res.status_code == 404 and "/api/documents" in res.json()["detail"]
 
 
-def test_document_view_escapes_markup_in_document_text(pipeline: Pipeline) -> None:
-    doc, chunks = pipeline.document("bibliotekslag-2013-801")
+def test_document_view_escapes_markup_in_document_text(fake_pipeline: Pipeline) -> None:
+    doc, chunks = fake_pipeline.document("bibliotekslag-2013-801")
     evil = "<script>alert(1)</script><img src=x onerror=alert(2)>"
     chunks[0] = replace(chunks[0], text=evil, locator='1 §"><b>')
     html = render_document(replace(doc, title="<i>Lag</i>"), chunks)
@@ -130,13 +124,13 @@ def test_document_view_escapes_markup_in_document_text(pipeline: Pipeline) -> No
     assert '"><b>' not in html
 
 
-def test_feedback_is_stored_and_exported_as_json_and_csv(client: TestClient) -> None:
-    res = client.post("/api/feedback", json={**FEEDBACK, "comment": '=HYPERLINK("x")  Bra källa  '})
+def test_feedback_is_stored_and_exported_as_json_and_csv(fake_client: TestClient) -> None:
+    res = fake_client.post("/api/feedback", json={**FEEDBACK, "comment": '=HYPERLINK("x")  Bra källa  '})
     assert res.status_code == 201 and res.json()["id"]
-    rows = client.get("/api/feedback").json()
+    rows = fake_client.get("/api/feedback").json()
     assert len(rows) == 1 and rows[0]["rating"] == "up" and rows[0]["question"] == FEEDBACK["question"]
     assert rows[0]["comment"] == '=HYPERLINK("x")  Bra källa'
-    exported = client.get("/api/feedback", params={"format": "csv"})
+    exported = fake_client.get("/api/feedback", params={"format": "csv"})
     assert exported.headers["content-type"].startswith("text/csv")
     parsed = list(csv.DictReader(io.StringIO(exported.text)))
     assert parsed[0]["answer"] == FEEDBACK["answer"]
@@ -144,12 +138,12 @@ def test_feedback_is_stored_and_exported_as_json_and_csv(client: TestClient) -> 
     assert parsed[0]["comment"].startswith("'=")
 
 
-def test_a_second_verdict_on_the_same_answer_replaces_the_first(client: TestClient) -> None:
-    first = client.post("/api/feedback", json=FEEDBACK).json()["id"]
-    second = client.post("/api/feedback", json={**FEEDBACK, "rating": "down", "comment": "Fel paragraf"})
+def test_a_second_verdict_on_the_same_answer_replaces_the_first(fake_client: TestClient) -> None:
+    first = fake_client.post("/api/feedback", json=FEEDBACK).json()["id"]
+    second = fake_client.post("/api/feedback", json={**FEEDBACK, "rating": "down", "comment": "Fel paragraf"})
     assert second.json()["id"] == first
-    client.post("/api/feedback", json={**FEEDBACK, "message_id": None})
-    rows = client.get("/api/feedback").json()
+    fake_client.post("/api/feedback", json={**FEEDBACK, "message_id": None})
+    rows = fake_client.get("/api/feedback").json()
     assert sorted(r["rating"] for r in rows) == ["down", "up"]
     assert next(r for r in rows if r["id"] == first)["comment"] == "Fel paragraf"
 
@@ -164,16 +158,18 @@ def test_a_second_verdict_on_the_same_answer_replaces_the_first(client: TestClie
     ],
 )
 def test_invalid_feedback_is_refused_with_a_problem(
-    client: TestClient, change: dict[str, object], fragment: str
+    fake_client: TestClient, change: dict[str, object], fragment: str
 ) -> None:
-    res = client.post("/api/feedback", json={**FEEDBACK, **change})
+    res = fake_client.post("/api/feedback", json={**FEEDBACK, **change})
     assert res.status_code == 422 and fragment in res.json()["detail"]
-    assert client.get("/api/feedback").json() == []
+    assert fake_client.get("/api/feedback").json() == []
 
 
-def test_feedback_export_needs_the_api_key_when_one_is_set(settings: Settings, pipeline: Pipeline) -> None:
+def test_feedback_export_needs_the_api_key_when_one_is_set(
+    settings: Settings, fake_pipeline: Pipeline
+) -> None:
     keyed = settings.model_copy(update={"api_key": "s3cret"})
-    with TestClient(create_app(keyed, pipeline)) as c:
+    with TestClient(create_app(keyed, fake_pipeline)) as c:
         assert c.post("/api/feedback", json=FEEDBACK).status_code == 201
         refused = c.get("/api/feedback")
         assert refused.status_code == 401 and "PLANBOT_API_KEY" in refused.json()["detail"]
@@ -196,23 +192,23 @@ def test_feedback_shares_the_database_file_without_touching_other_tables(tmp_pat
 PREFLIGHT = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
 
 
-def test_cors_preflight_from_an_allowed_origin_is_accepted(client: TestClient) -> None:
-    res = client.options("/api/chat/stream", headers={"Origin": ALLOWED, **PREFLIGHT})
+def test_cors_preflight_from_an_allowed_origin_is_accepted(fake_client: TestClient) -> None:
+    res = fake_client.options("/api/chat/stream", headers={"Origin": ALLOWED, **PREFLIGHT})
     assert res.status_code == 200 and res.headers["access-control-allow-origin"] == ALLOWED
-    simple = client.get("/api/documents", headers={"Origin": ALLOWED})
+    simple = fake_client.get("/api/documents", headers={"Origin": ALLOWED})
     assert simple.headers["access-control-allow-origin"] == ALLOWED
 
 
 @pytest.mark.parametrize("origin", ["http://evil.example", "http://intranet.example:8081", "null"])
-def test_cors_refuses_other_origins(client: TestClient, origin: str) -> None:
-    res = client.options("/api/feedback", headers={"Origin": origin, **PREFLIGHT})
+def test_cors_refuses_other_origins(fake_client: TestClient, origin: str) -> None:
+    res = fake_client.options("/api/feedback", headers={"Origin": origin, **PREFLIGHT})
     assert res.status_code == 400 and "access-control-allow-origin" not in res.headers
-    simple = client.get("/api/documents", headers={"Origin": origin})
+    simple = fake_client.get("/api/documents", headers={"Origin": origin})
     assert "access-control-allow-origin" not in simple.headers
 
 
-def test_no_origin_is_allowed_by_default(settings: Settings, pipeline: Pipeline) -> None:
-    with TestClient(create_app(settings, pipeline)) as c:
+def test_no_origin_is_allowed_by_default(settings: Settings, fake_pipeline: Pipeline) -> None:
+    with TestClient(create_app(settings, fake_pipeline)) as c:
         res = c.options("/api/feedback", headers={"Origin": ALLOWED, **PREFLIGHT})
         assert res.status_code == 400 and "access-control-allow-origin" not in res.headers
 

@@ -194,21 +194,16 @@ class DocumentOut(BaseModel):
 
     @classmethod
     def from_indexed(cls, doc: IndexedDocument) -> DocumentOut:
-        """From the index's record."""
-        return cls(
-            id=doc.id,
-            title=doc.title,
-            doc_type=doc.doc_type,
-            source_url=doc.source_url,
-            chunks=doc.chunks,
-            metadata=doc.metadata,
-            organisation=doc.metadata.get("organisation") or None,
-            kind=kind_of(doc.doc_type, doc.metadata),
-            period=period_label(doc.metadata),
-            in_force=in_force(doc, dt.date.today()),
-            adopted=doc.metadata.get("adopted") or None,
-            adopted_by=doc.metadata.get("adopted_by") or None,
-        )
+        """From the index's record: its fields read by name, the plan's facts derived from its metadata."""
+        derived = {
+            "organisation": doc.metadata.get("organisation") or None,
+            "kind": kind_of(doc.doc_type, doc.metadata),
+            "period": period_label(doc.metadata),
+            "in_force": in_force(doc, dt.date.today()),
+            "adopted": doc.metadata.get("adopted") or None,
+            "adopted_by": doc.metadata.get("adopted_by") or None,
+        }
+        return cls.model_validate(doc, from_attributes=True).model_copy(update=derived)
 
 
 class ChunkOut(BaseModel):
@@ -222,14 +217,8 @@ class ChunkOut(BaseModel):
 
     @classmethod
     def from_chunk(cls, chunk: Chunk) -> ChunkOut:
-        """From our Chunk record."""
-        return cls(
-            ordinal=chunk.ordinal,
-            locator=chunk.locator,
-            heading_path=list(chunk.heading_path),
-            page=chunk.page,
-            text=chunk.text,
-        )
+        """From our Chunk record, field by name."""
+        return cls.model_validate(chunk, from_attributes=True)
 
 
 class DocumentDetail(DocumentOut):
@@ -249,8 +238,8 @@ class ChatAnswerOut(AnswerOut):
         cls, answer: Answer, conversation_id: str, message_id: str
     ) -> ChatAnswerOut:
         """A stored or fresh answer in its conversation's JSON shape."""
-        base = AnswerOut.from_answer(answer).model_dump()
-        return cls(**base, conversation_id=conversation_id, message_id=message_id)
+        base = AnswerOut.from_answer(answer)
+        return cls(**dict(base), conversation_id=conversation_id, message_id=message_id)
 
     @classmethod
     def from_turn(cls, turn: TurnResult) -> ChatAnswerOut:
