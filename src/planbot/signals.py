@@ -118,10 +118,11 @@ def _shingles(text: str) -> set[str]:
 
 def near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
     """Whether two passages say nearly the same thing: word 3-gram containment of the shorter one."""
-    sa, sb = _shingles(a), _shingles(b)
-    if not sa or not sb:
-        return False
-    return len(sa & sb) / min(len(sa), len(sb)) >= threshold
+    return _overlap(_shingles(a), _shingles(b)) >= threshold
+
+
+def _overlap(sa: set[str], sb: set[str]) -> float:
+    return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
 
 
 def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -> list[ScoredChunk]:
@@ -129,25 +130,29 @@ def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -
 
     A statute always stands for its group, so the source is cited rather than a page retelling it.
     """
+    # Each passage's shingles once: comparing every pair afresh cost tens of ms per question.
+    shingles = {c.chunk.id: _shingles(c.chunk.text) for c in ranked}
     kept: list[ScoredChunk] = []
+    # The shingles a kept slot was matched by: its first passage's (a statute swapped in keeps them).
+    matched: list[set[str]] = []
     for cand in ranked:
+        own = shingles[cand.chunk.id]
         twin = next(
             (
                 i
                 for i, k in enumerate(kept)
-                if k.chunk.document_id != cand.chunk.document_id
-                and near_duplicate(k.chunk.text, cand.chunk.text, threshold)
+                if k.chunk.document_id != cand.chunk.document_id and _overlap(matched[i], own) >= threshold
             ),
             None,
         )
         if twin is None:
             kept.append(cand)
+            matched.append(own)
             continue
         head = kept[twin]
         if cand.chunk.doc_type in SOURCE_TYPES and head.chunk.doc_type not in SOURCE_TYPES:
             head, cand = replace(cand, score=head.score), head
         others = (*head.also_in, cand.chunk.document_id, *cand.also_in)
-        kept[twin] = replace(
-            head, also_in=tuple(dict.fromkeys(d for d in others if d != head.chunk.document_id))
-        )
+        also = tuple(dict.fromkeys(d for d in others if d != head.chunk.document_id))
+        kept[twin] = replace(head, also_in=also)
     return kept
