@@ -48,11 +48,11 @@ class Settings(BaseSettings):
     chunk_tokens: int = Field(default=350, ge=64, le=500)
     max_question_chars: int = Field(default=2000, ge=10)
 
-    # Refusal rule, calibrated on the tune split of eval/everyday.jsonl (eval/answer_check.py).
+    # Refusal rule, calibrated on eval/everyday.jsonl's tune split and eval/questions.jsonl.
     refuse_min_sentence: float = 0.80  # best sentence's e5 similarity below this: refuse
-    refuse_min_sentence_english: float = 0.76  # the same for English questions (cross-language is lower)
-    refuse_min_coverage: float = 0.45  # IDF share of a Swedish question's words found in the top passages ...
-    refuse_coverage_below: float = 0.82  # ... refuse when below it and the best sentence is below this
+    refuse_min_sentence_english: float = 0.78  # the same for English questions (cross-language is lower)
+    refuse_min_coverage: float = 0.30  # IDF share of a Swedish question's words found in the top passages ...
+    refuse_coverage_below: float = 0.85  # ... refuse when below it and the best sentence is below this
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
