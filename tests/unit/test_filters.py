@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from planbot.filters import Filters
+from planbot.filters import Filters, document_period
 from planbot.records import IndexedDocument
 
 
@@ -59,3 +59,51 @@ def test_only_document_and_period_filters_name_documents() -> None:
 def test_unknown_filter_fields_are_refused() -> None:
     with pytest.raises(ValidationError):
         Filters.model_validate({"kommun": "Karlstad"})
+
+
+@pytest.mark.parametrize(
+    ("metadata", "period"),
+    [
+        ({"period": "2021–2024"}, (20210101, 20241231)),
+        ({"period": "2022 - 2025"}, (20220101, 20251231)),
+        ({"valid_from": "2024-01-01", "valid_to": "2027"}, (20240101, 20271231)),
+        ({"in_force": "2014-01-01"}, (20140101, 99991231)),
+        ({"published": "2023-05-17"}, (20230517, 20230517)),
+        ({"period": "snart"}, None),
+        ({}, None),
+    ],
+)
+def test_a_documents_period_is_read_from_its_front_matter(metadata: dict[str, str], period: object) -> None:
+    assert document_period(metadata) == period
+
+
+@pytest.mark.parametrize(
+    ("filters", "where"),
+    [
+        (Filters(), None),
+        (Filters(doc_type=["lag"]), {"doc_type": {"$in": ["lag"]}}),
+        (
+            Filters(document_id=["bp"], date_from=date(2022, 1, 1)),
+            {"$and": [{"document_id": {"$in": ["bp"]}}, {"date_to": {"$gte": 20220101}}]},
+        ),
+    ],
+)
+def test_filters_become_one_chroma_where_clause(filters: Filters, where: object) -> None:
+    assert filters.to_where() == where
+
+
+@pytest.mark.parametrize(
+    ("filters", "chunk", "passes"),
+    [
+        (Filters(doc_type=["lag"]), ("lag", "lag", None), True),
+        (Filters(doc_type=["lag"]), ("webbsida", "webb", None), False),
+        (Filters(document_id=["bp"]), ("biblioteksplan", "bp", (20210101, 20241231)), True),
+        (Filters(date_from=date(2025, 1, 1)), ("biblioteksplan", "bp", (20210101, 20241231)), False),
+        (Filters(date_to=date(2021, 6, 1)), ("biblioteksplan", "bp", (20210101, 20241231)), True),
+        (Filters(date_from=date(2025, 1, 1)), ("webbsida", "webb", None), False),  # no period: not in it
+    ],
+)
+def test_the_lexical_side_applies_the_same_filters_to_a_chunk(
+    filters: Filters, chunk: tuple[str, str, tuple[int, int] | None], passes: bool
+) -> None:
+    assert filters.matches(*chunk) is passes
