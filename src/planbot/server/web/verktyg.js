@@ -59,7 +59,10 @@
   }
 
   call("/api/documents").then((docs) => {
-    const plans = docs.filter((d) => d.doc_type !== "lag" && d.doc_type !== "pressmeddelande");
+    // Plans first: documents whose kind (from the plan metadata) is a plan; else anything but laws and press releases.
+    const PLAN_KINDS = ["biblioteksplan", "skolbiblioteksplan", "regional biblioteksplan", "kulturplan"];
+    const kinded = docs.filter((d) => PLAN_KINDS.includes(d.kind));
+    const plans = kinded.length ? kinded : docs.filter((d) => d.doc_type !== "lag" && d.doc_type !== "pressmeddelande");
     const select = $("vk-lagkoll-doc");
     select.replaceChildren(...plans.map((d) => el("option", { value: d.id, text: `${d.title} (${d.doc_type})` })));
     checkboxes($("vk-support-docs"), plans, "support-doc");
