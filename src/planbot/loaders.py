@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -63,15 +63,18 @@ def load_document(path: Path, root: Path) -> Document:
     return _parse(relative, data, kind, None)
 
 
+def content_kind(data: bytes) -> Literal["pdf", "html", "markdown"]:
+    """What the bytes are, by content rather than by name: the one sniffer for uploads and fetched pages."""
+    if data.lstrip()[:5] == b"%PDF-":
+        return "pdf"
+    if _HTML_SNIFF.match(data[:2048]):
+        return "html"
+    return "markdown"
+
+
 def load_bytes(name: str, data: bytes, metadata: dict[str, str] | None = None) -> Document:
     """Parse uploaded bytes, choosing PDF, HTML or Markdown/text by content rather than by name."""
-    if data.lstrip()[:5] == b"%PDF-":
-        kind = "pdf"
-    elif _HTML_SNIFF.match(data[:2048]):
-        kind = "html"
-    else:
-        kind = "markdown"
-    return _parse(name, data, kind, metadata)
+    return _parse(name, data, content_kind(data), metadata)
 
 
 def load_corpus(root: Path) -> tuple[list[Document], list[DocumentError]]:

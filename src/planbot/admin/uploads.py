@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from planbot.errors import Conflict, DocumentError, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from planbot.files import write_atomic
-from planbot.loaders import document_id, load_bytes
+from planbot.loaders import content_kind, document_id, load_bytes
 from planbot.records import Document, IndexedDocument
 
 ORIGIN = "upload"
@@ -113,8 +113,7 @@ def sniff(name: str, data: bytes) -> tuple[str, bytes]:
     """The kind of content (pdf, html or text) and the bytes to parse, or an error naming what it is."""
     if not data.strip():
         raise DocumentError(name, "the file is empty")
-    head = data.lstrip()[:8]
-    if head.startswith(b"%PDF-"):
+    if content_kind(data) == "pdf":
         return "pdf", data
     if name.lower().endswith(".pdf"):
         raise UnsupportedMedia(f"{name}: the name ends in .pdf but the content is not a PDF.")
@@ -131,8 +130,8 @@ def sniff(name: str, data: bytes) -> tuple[str, bytes]:
             raise UnsupportedMedia(f"{name}: starts like UTF-16 text but is not valid UTF-16.") from exc
     if b"\x00" in data[:65536]:
         raise UnsupportedMedia(f"{name}: binary content, not PDF, HTML, Markdown or text.")
-    is_html = data.lstrip()[:1] == b"<"
-    return ("html" if is_html else "text"), data
+    # The parser sniffs with the same function, so the kept file's suffix names what was parsed.
+    return ("html" if content_kind(data) == "html" else "text"), data
 
 
 def form_metadata(fields: Mapping[str, str | None]) -> dict[str, str]:
