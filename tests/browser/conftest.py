@@ -147,15 +147,21 @@ def context(browser: Browser, sites: Sites) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext) -> Iterator[Page]:
-    """A page that fails the test on any uncaught JavaScript error."""
+def _watched_page(context: BrowserContext) -> Iterator[Page]:
+    """A page that fails the test on any uncaught JavaScript error or any dialog (alert) it opens."""
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog opened: {dialog.message}"))
     page.set_default_timeout(30_000)
     yield page
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Iterator[Page]:
+    """A page on the real planbot that fails the test on any uncaught JavaScript error."""
+    yield from _watched_page(context)
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -228,11 +234,7 @@ def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def fake_page(browser: Browser, fake_site: str) -> Iterator[Page]:
     """A Swedish page on the fake-embedder planbot that fails the test on any uncaught JavaScript error."""
     ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
-    page = ctx.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("dialog", lambda dialog: errors.append(f"dialog opened: {dialog.message}"))
-    page.set_default_timeout(30_000)
-    yield page
-    ctx.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    try:
+        yield from _watched_page(ctx)
+    finally:
+        ctx.close()
