@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -80,8 +80,11 @@ def _test_clients_connect_from_loopback(monkeypatch: pytest.MonkeyPatch) -> None
     """TestClient's default peer is the name 'testclient'; planbot judges peers by IP, so use 127.0.0.1."""
     init = TestClient.__init__
 
-    def from_loopback(self: TestClient, *args: Any, client: tuple[str, int] = LOOPBACK, **kwargs: Any) -> None:
-        init(self, *args, client=client, **kwargs)
+    def from_loopback(
+        self: TestClient, *args: Any, client: tuple[str, int] = LOOPBACK, **kwargs: Any
+    ) -> None:
+        kwargs["client"] = client
+        init(self, *args, **kwargs)
 
     monkeypatch.setattr(TestClient, "__init__", from_loopback)
 
