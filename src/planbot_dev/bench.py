@@ -182,6 +182,7 @@ def bench_scale(settings: Settings, sizes: list[int], pool_size: int, asks: int,
     show_default=True,
 )
 @click.option("--skip-corpus", is_flag=True, help="Leave out the corpus ingest, ask and HTTP figures.")
+@click.option("--bm25", "bm25", type=int, default=0, help="Also BM25 alone at these many chunks (x100k).")
 def bench(
     quick: bool,
     sizes: str,
@@ -195,6 +196,7 @@ def bench(
     bench_dir: Path,
     pdf: Path,
     skip_corpus: bool,
+    bm25: int,
 ) -> None:
     """Measure planbot on this machine (2 cores in the README figures); prints the figures."""
     try:
@@ -221,6 +223,12 @@ def bench(
             bench_http(settings, asks, load_seconds if load else None, work)
         if national:
             bench_national(settings, national, pool_size, bench_dir, pdf, asks)
+        if bm25:
+            from planbot_dev.benchlexical import bm25_at
+
+            questions = eval_questions(Path("eval/questions.jsonl"))[:60]
+            for copies in sorted({1, max(1, bm25 // 100_000)}):
+                _echo(bm25_at(settings, bench_dir / "bm25-only", copies, questions))
         if not skip_scale:
             bench_scale(settings, chosen, pool_size, asks, cache_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

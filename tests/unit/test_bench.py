@@ -9,6 +9,7 @@ import numpy as np
 from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
+from planbot_dev.benchlexical import bm25_at
 from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
 from planbot_dev.loadtest import eval_questions
 
@@ -69,3 +70,11 @@ def test_load_questions_come_from_an_eval_file_without_repeats(tmp_path: Path) -
     path = tmp_path / "q.jsonl"
     path.write_text('{"question": "a?"}\n{"question": "b?"}\n\n{"question": "a?"}\n', encoding="utf-8")
     assert eval_questions(path) == ["a?", "b?"]
+
+
+def test_the_bm25_only_bench_opens_copies_of_one_segment_as_more_chunks(
+    settings: Settings, tmp_path: Path
+) -> None:
+    questions = ["Vilka är bibliotekshuvudmän?", "Vad ska en biblioteksplan innehålla?"]
+    line = bm25_at(settings, tmp_path / "bm25", 3, questions, docs_n=4, per_doc=10)
+    assert "120 chunks in 3 segments" in line and "over 2 questions" in line
