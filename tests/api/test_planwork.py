@@ -23,7 +23,10 @@ PLAN = (
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = planwork_settings(tmp_path)
+    # Uploading a plan for Lagkoll is a write: allowed without a key from this machine (PLANBOT_LOCAL_WRITES).
+    settings = planwork_settings(tmp_path).model_copy(
+        update={"local_writes": True, "allowed_hosts": ["testserver"]}
+    )
     pipeline = Pipeline(settings, embedder=FakeEmbedder())
     pipeline.ingest(progress=False)
     with TestClient(create_app(settings, pipeline)) as c:
