@@ -32,7 +32,13 @@ RUNNING = ("Exempelkommun |", "| Exempelkommun", "Kultur- och fritidsförvaltnin
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     base = tmp_path_factory.mktemp("pdfs")
     (base / "corpus").mkdir()
-    settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index", data_dir=base / "data")
+    settings = Settings(
+        corpus_dir=base / "corpus",
+        index_dir=base / "index",
+        data_dir=base / "data",
+        local_writes=True,  # uploads without a key, from this machine (the TestClient)
+        allowed_hosts=["testserver"],
+    )
     pipeline = Pipeline(settings)
     with TestClient(create_app(settings, pipeline)) as c:
         # The twins hold the same text, so one Markdown upload ("biblioteksplan-word-2") stands for all.
