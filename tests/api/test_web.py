@@ -208,7 +208,8 @@ def test_cors_refuses_other_origins(fake_client: TestClient, origin: str) -> Non
 
 
 def test_no_origin_is_allowed_by_default(settings: Settings, fake_pipeline: Pipeline) -> None:
-    with TestClient(create_app(settings, fake_pipeline)) as c:
+    default = settings.model_copy(update={"cors_origins": []})  # this module allows one intranet
+    with TestClient(create_app(default, fake_pipeline)) as c:
         res = c.options("/api/feedback", headers={"Origin": ALLOWED, **PREFLIGHT})
         assert res.status_code == 400 and "access-control-allow-origin" not in res.headers
 
