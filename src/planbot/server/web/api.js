@@ -56,9 +56,29 @@ var PlanbotApi = (function () {
     };
   }
 
+  /* Conversations belong to whoever started them. The page (same origin) proves it with an HttpOnly cookie;
+     the widget on another site gets no cookie back, so it keeps the X-Planbot-Owner token and sends it. */
+  function ownerStore(base) {
+    var key = "planbot.owner:" + base;
+    var crossOrigin = false;
+    try { crossOrigin = new URL(base, window.location.href).origin !== window.location.origin; } catch (e) {}
+    function storage() { try { return window.localStorage; } catch (e) { return null; } }
+    return {
+      get: function () { var s = crossOrigin && storage(); return s ? s.getItem(key) : null; },
+      keep: function (res) {
+        var token = crossOrigin && res.headers.get("X-Planbot-Owner");
+        var s = token && storage();
+        if (s) s.setItem(key, token);
+      },
+    };
+  }
+
   function createApi(base) {
+    var owner = ownerStore(base);
     async function send(method, path, body, accept, signal) {
       var init = { method: method, headers: { Accept: accept || "application/json" }, signal: signal };
+      var token = owner.get();
+      if (token) init.headers["X-Planbot-Owner"] = token;
       if (body !== undefined) {
         init.headers["Content-Type"] = "application/json";
         init.body = JSON.stringify(body);
@@ -70,6 +90,7 @@ var PlanbotApi = (function () {
         throw new Problem("", 0, String(e && e.message), true);
       }
       if (!res.ok) throw await problemFrom(res);
+      owner.keep(res);
       return res;
     }
 
