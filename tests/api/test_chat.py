@@ -165,10 +165,13 @@ def test_conversations_survive_a_restart(settings: Settings, fake_embedder: Fake
         return TestClient(create_app(settings, p))
 
     with app() as c:
-        cid = c.post("/api/chat", json={"message": FIRST}).json()["conversation_id"]
+        res = c.post("/api/chat", json={"message": FIRST})
+        cid, owner = res.json()["conversation_id"], {"X-Planbot-Owner": res.headers["x-planbot-owner"]}
     with app() as c:
-        assert c.get(f"/api/conversations/{cid}").json()["turns"][0]["content"] == FIRST
-        follow = c.post("/api/chat", json={"conversation_id": cid, "message": FOLLOW_UP}).json()
+        assert c.get(f"/api/conversations/{cid}", headers=owner).json()["turns"][0]["content"] == FIRST
+        follow = c.post(
+            "/api/chat", json={"conversation_id": cid, "message": FOLLOW_UP}, headers=owner
+        ).json()
         assert "värmland" in (follow["standalone_question"] or "").lower()
 
 

@@ -37,6 +37,8 @@ FEEDBACK = {
     "rating": "up",
     "comment": None,
 }
+# Feedback on an answer that is not a stored chat message (from /api/ask): no message of anyone's.
+ANONYMOUS = {**FEEDBACK, "message_id": None, "conversation_id": None}
 
 
 def test_chat_page_is_served_in_swedish_with_only_local_assets(fake_client: TestClient) -> None:
@@ -125,7 +127,7 @@ def test_document_view_escapes_markup_in_document_text(fake_pipeline: Pipeline) 
 
 
 def test_feedback_is_stored_and_exported_as_json_and_csv(fake_client: TestClient) -> None:
-    res = fake_client.post("/api/feedback", json={**FEEDBACK, "comment": '=HYPERLINK("x")  Bra källa  '})
+    res = fake_client.post("/api/feedback", json={**ANONYMOUS, "comment": '=HYPERLINK("x")  Bra källa  '})
     assert res.status_code == 201 and res.json()["id"]
     rows = fake_client.get("/api/feedback").json()
     assert len(rows) == 1 and rows[0]["rating"] == "up" and rows[0]["question"] == FEEDBACK["question"]
@@ -139,8 +141,10 @@ def test_feedback_is_stored_and_exported_as_json_and_csv(fake_client: TestClient
 
 
 def test_a_second_verdict_on_the_same_answer_replaces_the_first(fake_client: TestClient) -> None:
-    first = fake_client.post("/api/feedback", json=FEEDBACK).json()["id"]
-    second = fake_client.post("/api/feedback", json={**FEEDBACK, "rating": "down", "comment": "Fel paragraf"})
+    turn = fake_client.post("/api/chat", json={"message": FEEDBACK["question"]}).json()
+    mine = {**FEEDBACK, "message_id": turn["message_id"], "conversation_id": turn["conversation_id"]}
+    first = fake_client.post("/api/feedback", json=mine).json()["id"]
+    second = fake_client.post("/api/feedback", json={**mine, "rating": "down", "comment": "Fel paragraf"})
     assert second.json()["id"] == first
     fake_client.post("/api/feedback", json={**FEEDBACK, "message_id": None})
     rows = fake_client.get("/api/feedback").json()
@@ -160,7 +164,7 @@ def test_a_second_verdict_on_the_same_answer_replaces_the_first(fake_client: Tes
 def test_invalid_feedback_is_refused_with_a_problem(
     fake_client: TestClient, change: dict[str, object], fragment: str
 ) -> None:
-    res = fake_client.post("/api/feedback", json={**FEEDBACK, **change})
+    res = fake_client.post("/api/feedback", json={**ANONYMOUS, **change})
     assert res.status_code == 422 and fragment in res.json()["detail"]
     assert fake_client.get("/api/feedback").json() == []
 
@@ -170,7 +174,7 @@ def test_feedback_export_needs_the_api_key_when_one_is_set(
 ) -> None:
     keyed = settings.model_copy(update={"api_key": "s3cret"})
     with TestClient(create_app(keyed, fake_pipeline)) as c:
-        assert c.post("/api/feedback", json=FEEDBACK).status_code == 201
+        assert c.post("/api/feedback", json=ANONYMOUS).status_code == 201
         refused = c.get("/api/feedback")
         assert refused.status_code == 401 and "PLANBOT_API_KEY" in refused.json()["detail"]
         allowed = c.get("/api/feedback", headers={"Authorization": "Bearer s3cret"})
