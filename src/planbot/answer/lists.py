@@ -6,10 +6,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from planbot.chunking import split_sentences
+from planbot.chunking import is_list_item, split_sentences
 from planbot.records import ScoredChunk
 
-_ITEM = re.compile(r"\s*(?:[-*•–]\s+|\d{1,2}[.)]\s+|[a-z][.)]\s+)")
 # Questions that ask for several things: "vilka ...", "vad ingår ...", "which ...", "what are ...".
 _LIST_QUESTION = re.compile(
     r"\b(?:vilka|vad (?:ingår|omfattar|omfattas|ska .{0,40}innehålla|innehåller|får|ska)"
@@ -25,8 +24,8 @@ def is_list_question(question: str) -> bool:
 
 
 def is_item(text: str) -> bool:
-    """Whether a sentence is a list item ("- ...", "1. ...", "a) ...")."""
-    return bool(_ITEM.match(text)) and bool(text.strip())
+    """Whether a sentence is a list item ("- ...", "1. ...", "a) ..."): chunking's rule, so both agree."""
+    return is_list_item(text)
 
 
 @dataclass(frozen=True)

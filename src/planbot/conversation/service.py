@@ -228,7 +228,8 @@ class ChatService:
                 if isinstance(event, Token):
                     yield event
                 else:
-                    final = event
+                    # A generated answer rebuilds its citations: put the plans' period notes back.
+                    final = self.pipeline.note_periods(event)
         final = replace(final, question=prepared.message, standalone_question=standalone)
         yield self._store(prepared, final)
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from typing import Literal
 
-from planbot.chunking import split_sentences
+from planbot.chunking import is_list_item, split_sentences
 from planbot.filters import Filters
 from planbot.pipeline import Pipeline
 from planbot.records import Chunk
@@ -17,7 +16,6 @@ from .requirements import Requirement, RequirementList
 
 Status = Literal["behandlas", "nämns", "saknas"]
 STATUSES: tuple[Status, ...] = ("behandlas", "nämns", "saknas")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*•–]|\d+[.)])\s+")
 
 
 @dataclass(frozen=True)
@@ -81,7 +79,7 @@ def _units(text: str) -> list[_Unit]:
     lead = ""
     for start, end in split_sentences(text):
         piece = text[start:end]
-        if _LIST_ITEM.match(piece):
+        if is_list_item(piece):
             out.append(_Unit(start, end, lead))
         else:
             out.append(_Unit(start, end, ""))
