@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +52,8 @@ QUESTION = "Hur ser läsfrämjande för äldre ut, läser biblioteket högt på 
 
 
 @pytest.fixture
-def plans(settings: Settings) -> Settings:
+def settings(settings: Settings) -> Settings:
+    """The two-document corpus and two versions of one plan, for conftest's fake_pipeline and fake_client."""
     (settings.corpus_dir / "exempel-biblioteksplan-2021.md").write_text(OLD_PLAN, encoding="utf-8")
     (settings.corpus_dir / "exempel-biblioteksplan-2025.md").write_text(NEW_PLAN, encoding="utf-8")
     # The fake embedder's similarities are not e5's: answer from the best passage rather than refuse.
@@ -61,16 +61,13 @@ def plans(settings: Settings) -> Settings:
 
 
 @pytest.fixture
-def pipeline(plans: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
-    pipeline = Pipeline(plans, embedder=fake_embedder)
-    pipeline.ingest(progress=False)
-    return pipeline
+def pipeline(fake_pipeline: Pipeline) -> Pipeline:
+    return fake_pipeline
 
 
 @pytest.fixture
-def client(plans: Settings, pipeline: Pipeline) -> Iterator[TestClient]:
-    with TestClient(create_app(plans, pipeline)) as c:
-        yield c
+def client(fake_client: TestClient) -> TestClient:
+    return fake_client
 
 
 def _ask(client: TestClient, question: str, **extra: Any) -> dict[str, Any]:
@@ -191,8 +188,8 @@ def test_patch_of_an_unknown_document_is_404(client: TestClient) -> None:
     assert client.patch("/api/documents/finns-inte", json={"kind": "kulturplan"}).status_code == 404
 
 
-def test_patch_needs_the_write_key(plans: Settings, pipeline: Pipeline) -> None:
-    keyed = plans.model_copy(update={"api_key": "hemlig-nyckel-1234"})
+def test_patch_needs_the_write_key(settings: Settings, pipeline: Pipeline) -> None:
+    keyed = settings.model_copy(update={"api_key": "hemlig-nyckel-1234"})
     with TestClient(create_app(keyed, pipeline)) as c:
         url = "/api/documents/exempel-biblioteksplan-2021"
         assert c.patch(url, json={"kind": "kulturplan"}).status_code == 401
