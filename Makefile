@@ -33,7 +33,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 run: install
-	@if [ -z "$$PLANBOT_API_KEY" ]; then echo "planbot: no PLANBOT_API_KEY set: write endpoints accept only loopback. Set one with: PLANBOT_API_KEY=\$$(openssl rand -hex 24) make run"; fi
+	@if [ -z "$$PLANBOT_API_KEY" ]; then echo "planbot: no PLANBOT_API_KEY set: the HTTP API is read-only (the planbot command still ingests). Set one with: PLANBOT_API_KEY=\$$(openssl rand -hex 24) make run"; fi
 	@bash scripts/install-ocr.sh || echo "planbot: OCR of scanned PDF pages stays off until tesseract-ocr-swe is installed"
 	$(BIN)/planbot ingest
 	$(BIN)/planbot serve
