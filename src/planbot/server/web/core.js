@@ -117,6 +117,7 @@ var PlanbotCore = (function () {
     var label = el("label", { for: prefix + "q", className: "pb-label" });
     var sendButton = el("button", { type: "submit", className: "pb-send" });
     var newButton = el("button", { type: "button", className: "pb-new", onclick: newConversation });
+    var deleteButton = el("button", { type: "button", className: "pb-delete", onclick: deleteConversation });
     var form = el("form", { className: "pb-form", novalidate: true, onsubmit: onSubmit }, [
       label, el("div", { className: "pb-input-row" }, [question, sendButton]), hint,
     ]);
@@ -129,13 +130,14 @@ var PlanbotCore = (function () {
     });
     mount.appendChild(transcript);
     mount.appendChild(form);
-    mount.appendChild(el("div", { className: "pb-toolbar" }, [newButton]));
+    mount.appendChild(el("div", { className: "pb-toolbar" }, [newButton, deleteButton]));
 
     function labels() {
       label.textContent = i18n.t("questionLabel");
       question.placeholder = i18n.t("placeholder");
       sendButton.textContent = i18n.t("send");
       newButton.textContent = i18n.t("newConversation");
+      deleteButton.textContent = i18n.t("deleteConversation");
     }
 
     function onSubmit(ev) {
@@ -218,6 +220,23 @@ var PlanbotCore = (function () {
       transcript.textContent = "";
       hint.textContent = "";
       question.focus();
+    }
+
+    /* Delete the conversation on the server (only its owner can), then start a new one. */
+    async function deleteConversation() {
+      var id = state.conversationId;
+      if (id) {
+        try {
+          await api.json("DELETE", "/api/conversations/" + encodeURIComponent(id));
+        } catch (problem) {
+          if (problem.status !== 404) {
+            hint.textContent = i18n.t("deleteFailed");
+            return;
+          }
+        }
+      }
+      newConversation();
+      hint.textContent = id ? i18n.t("deleted") : "";
     }
 
     async function restore() {
