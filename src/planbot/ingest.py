@@ -114,6 +114,8 @@ class Ingestor:
         """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone."""
         started = time.perf_counter()
         docs, errors = load_corpus(root)
+        # Reads every chunk's metadata, so only the bulk ingest does it, not each upload.
+        self.index.sweep_orphans()
         report = self.ingest_documents(docs)
         report.errors.extend(errors)
         if prune:
@@ -129,7 +131,6 @@ class Ingestor:
         """Add new documents and replace changed ones; unchanged ones cost nothing."""
         started = time.perf_counter()
         report = IngestReport()
-        self.index.sweep_orphans()
         known = self.index.documents()
         todo: list[tuple[Document, list[Chunk]]] = []
         for doc in docs:

@@ -34,24 +34,17 @@ CHILD = textwrap.dedent(
             return super().embed(texts, query=query)
 
     stall = sys.argv[3]
-    original = ChromaIndex.add_document
+    original = ChromaIndex.publish
 
-    def add_document(self, doc, *args):
-        manifest = self._manifest
-        class Gate:
-            def upsert(self, **kw):
-                if doc.id == stall:
-                    print("STORED-UNPUBLISHED", doc.id, flush=True)
-                    time.sleep(600)
-                return manifest.upsert(**kw)
-        self._manifest = Gate()
-        try:
-            original(self, doc, *args)
-        finally:
-            self._manifest = manifest
+    # Chunks, sentences and the BM25 segment are written before a document is published.
+    def publish(self, doc, *args):
+        if doc.id == stall:
+            print("STORED-UNPUBLISHED", doc.id, flush=True)
+            time.sleep(600)
+        original(self, doc, *args)
         print("PUBLISHED", doc.id, flush=True)
 
-    ChromaIndex.add_document = add_document
+    ChromaIndex.publish = publish
     settings = Settings(corpus_dir=CORPUS, index_dir=sys.argv[2], data_dir=sys.argv[2] + "-data")
     Pipeline(settings, embedder=Slow()).ingest(progress=False)
     print("FINISHED", flush=True)
