@@ -6,20 +6,24 @@ import datetime as dt
 import hashlib
 import json
 import re
-import threading
+import time
 import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import urlparse
 
+from planbot.admin.sandbox import parse_isolated
+from planbot.chunking import chunk_document
 from planbot.errors import Conflict, DocumentError, InvalidInput, PayloadTooLarge, UnsupportedMedia
 from planbot.files import write_atomic
-from planbot.loaders import content_kind, document_id, load_bytes
-from planbot.records import Document, IndexedDocument
+from planbot.loaders import content_kind, document_id
+from planbot.records import Chunk, Document, IndexedDocument
 
 ORIGIN = "upload"
+# Address space a parse may use (PLANBOT_UPLOAD_PARSE_MEMORY_MB); the parsers themselves take ~150 MB.
+PARSE_MEMORY_MB = 1024
 # Form fields an upload may carry, besides the file itself.
 META_FIELDS = (
     "title",
@@ -170,12 +174,25 @@ def _day(key: str, value: str) -> dt.date:
         raise InvalidInput(f"'{key}' must be a date written YYYY-MM-DD, not {value!r}.") from None
 
 
-def parse_upload(filename: str, data: bytes, meta: dict[str, str], doc_id: str, timeout_s: float) -> Upload:
-    """Parse an upload as document ``doc_id``, within ``timeout_s``; control characters become spaces."""
+def parse_upload(
+    filename: str,
+    data: bytes,
+    meta: dict[str, str],
+    doc_id: str,
+    timeout_s: float,
+    memory_mb: int = PARSE_MEMORY_MB,
+) -> Upload:
+    """Parse an upload as document ``doc_id`` in a child process limited to ``timeout_s`` and ``memory_mb``.
+
+    Control characters become spaces; metadata from the file itself is checked as the form's is.
+    """
     kind, payload = sniff(filename, data)
     suffix = _SUFFIX[kind]
     extra = {**meta, "origin": ORIGIN, "original_name": filename}
-    doc = _parse_with_deadline(doc_id + suffix, payload, extra, timeout_s, filename)
+    doc = parse_isolated(
+        doc_id + suffix, payload, extra, timeout_s=timeout_s, memory_mb=memory_mb, shown=filename
+    )
+    check_metadata(replace(doc, path=filename))
     # Replacing rather than deleting keeps character offsets (page spans, citations) valid.
     # Without a title of its own, the person's file name reads better than the id made from it.
     title = doc.title if doc.title != doc_id else (PurePosixPath(filename).stem or doc_id)
@@ -185,32 +202,33 @@ def parse_upload(filename: str, data: bytes, meta: dict[str, str], doc_id: str, 
     return Upload(doc, data, suffix, filename)
 
 
-def _parse_with_deadline(
-    name: str, data: bytes, meta: dict[str, str], timeout_s: float, shown: str
-) -> Document:
-    """load_bytes in a helper thread, so a pathological file cannot hold the request forever."""
-    result: list[Document] = []
-    failure: list[BaseException] = []
+def check_metadata(doc: Document) -> None:
+    """The parsed document's metadata, whatever its source (form or front matter), by the form's rules."""
+    fields = {
+        "doc_type": doc.doc_type,
+        "source_url": doc.source_url,
+        **{k: doc.metadata.get(k) for k in ("valid_from", "valid_to")},
+    }
+    try:
+        form_metadata(fields)
+    except InvalidInput as exc:
+        raise InvalidInput(
+            f"{doc.path or doc.id}: {exc.detail} (in the file's front matter or the form)"
+        ) from exc
 
-    def run() -> None:
-        try:
-            result.append(load_bytes(name, data, meta))
-        except BaseException as exc:
-            failure.append(exc)
 
-    worker = threading.Thread(target=run, name="planbot-parse", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise DocumentError(shown, f"parsing took longer than {timeout_s:g} s; the file is too complex")
-    if failure:
-        exc = failure[0]
-        if isinstance(exc, DocumentError):
-            raise DocumentError(shown, exc.reason) from exc
-        if isinstance(exc, RecursionError):
-            raise DocumentError(shown, "the document is nested too deeply to read") from exc
-        raise DocumentError(shown, f"the file cannot be read ({exc.__class__.__name__})") from exc
-    return result[0]
+def chunk_within(
+    doc: Document, max_tokens: int, count: Callable[[str], int], timeout_s: float, shown: str
+) -> list[Chunk]:
+    """Chunk ``doc``, stopping at the first token count after ``timeout_s`` (chunking is in no process)."""
+    deadline = time.monotonic() + timeout_s
+
+    def bounded(text: str) -> int:
+        if time.monotonic() > deadline:
+            raise DocumentError(shown, f"splitting the text took longer than {timeout_s:g} s; it is too long")
+        return count(text)
+
+    return chunk_document(doc, max_tokens, bounded)
 
 
 def content_hash(data: bytes) -> str:

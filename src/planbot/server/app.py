@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,31 +19,12 @@ from planbot.pipeline import Pipeline
 from planbot.server import cors, middleware
 from planbot.server.deps import PipelineDep, ServicesDep, require_read
 from planbot.server.metrics import HealthOut, Metrics, index_state
+from planbot.server.problems import field_message, problem
 from planbot.server.routes import admin, chat, feedback, planwork, web
 from planbot.server.schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
 from planbot.server.services import build_services
 
 log = logging.getLogger(__name__)
-
-PROBLEM = "application/problem+json"
-
-
-def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """An RFC 9457 problem response."""
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
-
-
-def _field_message(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-    kind = err.get("type", "")
-    if kind == "json_invalid":
-        return "The request body is not valid JSON."
-    if kind == "missing":
-        return f"'{loc}' is required."
-    if kind == "extra_forbidden":
-        return f"'{loc}' is not a known field."
-    return f"'{loc}': {err.get('msg', 'invalid value')}."
 
 
 def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
@@ -91,7 +71,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = exc.errors()
-        messages = [_field_message(e) for e in errors]
+        messages = [field_message(e) for e in errors]
         return problem(422, "Invalid request", " ".join(messages), errors=[{"message": m} for m in messages])
 
     @app.exception_handler(StarletteHTTPException)

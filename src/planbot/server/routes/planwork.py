@@ -18,6 +18,7 @@ from planbot.planwork import lagkoll as lk
 from planbot.planwork.requirements import load_requirements
 from planbot.planwork.support import SupportRequest, SupportResult, store_request, support
 from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
+from planbot.server.problems import validation_detail
 from planbot.server.routes.web import PAGE_CSP, WEB_DIR
 from planbot.server.schemas import AnswerOut, Day, RequestModel
 
@@ -165,27 +166,12 @@ async def lagkoll(
         try:
             body = LagkollRequest.model_validate_json(await request.body())
         except ValidationError as exc:
-            raise InvalidInput(_validation_detail(exc)) from exc
+            raise InvalidInput(validation_detail(exc.errors())) from exc
         document_id = body.document_id
     else:
         raise InvalidInput("Send JSON {\"document_id\": ...} or a multipart upload with the plan in 'file'.")
     report = await run_in_threadpool(run_lagkoll, pipeline, document_id)
     return _lagkoll_response(report, format)
-
-
-def _validation_detail(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "body"
-        if err["type"] == "extra_forbidden":
-            parts.append(f"'{loc}' is not a known field.")
-        elif err["type"] == "missing":
-            parts.append(f"'{loc}' is required.")
-        elif err["type"] == "json_invalid":
-            parts.append("The request body is not valid JSON.")
-        else:
-            parts.append(f"'{loc}': {err['msg']}.")
-    return " ".join(parts)
 
 
 async def _ingest_upload(request: Request, pipeline: Pipeline, settings: Any) -> str:
