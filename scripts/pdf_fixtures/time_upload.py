@@ -19,16 +19,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         (base / "corpus").mkdir()
-        settings = Settings(corpus_dir=base / "corpus", index_dir=base / "index", data_dir=base / "data")
+        settings = Settings(
+            corpus_dir=base / "corpus",
+            index_dir=base / "index",
+            data_dir=base / "data",
+            api_key="time-upload-key",
+        )
+        key = {"Authorization": "Bearer time-upload-key"}
         with TestClient(create_app(settings, Pipeline(settings))) as client:
             client.post(
                 "/api/ask", json={"question": "uppvärmning"}
             )  # load the model before the clock starts
             start = time.perf_counter()
-            res = client.post("/api/documents", files={"file": (PDF.name, PDF.read_bytes())})
+            res = client.post("/api/documents", files={"file": (PDF.name, PDF.read_bytes())}, headers=key)
             accepted = time.perf_counter() - start
             url = res.json()["job"]["url"]
-            client.app.state.jobs.wait(url.rsplit("/", 1)[1], timeout=1800)  # type: ignore[attr-defined]
+            client.app.state.services.jobs.wait(url.rsplit("/", 1)[1], timeout=1800)  # type: ignore[attr-defined]
             question = {
                 "question": "läsfestival vecka 46",
                 "filters": {"document_id": [res.json()["document_id"]]},

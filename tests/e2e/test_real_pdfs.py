@@ -25,6 +25,7 @@ QUESTIONS = [
     ("Hur många besök görs på huvudbiblioteket och filialerna varje år?", "180 000", "1", "iii"),
 ]
 TWIN = "biblioteksplan-word-2"
+KEY = "real-pdfs-test-key"
 RUNNING = ("Exempelkommun |", "| Exempelkommun", "Kultur- och fritidsförvaltningen\n", "Innehåll", "....")
 
 
@@ -36,15 +37,18 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         corpus_dir=base / "corpus",
         index_dir=base / "index",
         data_dir=base / "data",
-        local_writes=True,  # uploads without a key, from this machine (the TestClient)
-        allowed_hosts=["testserver"],
+        api_key=KEY,
     )
     pipeline = Pipeline(settings)
     with TestClient(create_app(settings, pipeline)) as c:
         # The twins hold the same text, so one Markdown upload ("biblioteksplan-word-2") stands for all.
         names = ["biblioteksplan-word.pdf", "biblioteksplan-tvaspalt.pdf", "biblioteksplan-skannad.pdf"]
         for name in [*names, "biblioteksplan-word.md"]:
-            res = c.post("/api/documents", files={"file": (name, (FIXTURES / name).read_bytes())})
+            res = c.post(
+                "/api/documents",
+                files={"file": (name, (FIXTURES / name).read_bytes())},
+                headers={"Authorization": f"Bearer {KEY}"},
+            )
             assert res.status_code == 202, res.text
             job = res.json()["job"]["url"].rsplit("/", 1)[1]
             c.app.state.services.jobs.wait(job, timeout=300)  # type: ignore[attr-defined]

@@ -251,3 +251,29 @@ def test_a_question_about_what_came_of_an_assignment_is_refused_when_only_the_as
     )
     answer = answerer.answer("Vilken standard har KB bestämt sig för?", QUERY, [_passage(chunk)])
     assert answer.refused and answer.citations == ()
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answers"),
+    [
+        (
+            "Hur många nya titlar på minoritetsspråk ska biblioteket köpa in per år?",
+            "Biblioteket ska köpa in minst 150 nya titlar på minoritetsspråk per år.",
+            True,
+        ),
+        (
+            "Hur många besök görs på huvudbiblioteket varje år?",
+            "Varje år görs drygt 180 000 besök på huvudbiblioteket och de fyra filialerna.",
+            True,
+        ),
+        (
+            "Hur många besök görs på huvudbiblioteket?",
+            "Huvudbiblioteket har 4 filialer och en bokbuss.",
+            False,
+        ),
+    ],
+)
+def test_a_count_is_answered_by_a_number_of_the_things_the_question_counts(
+    question: str, sentence: str, answers: bool
+) -> None:
+    assert holds("count", sentence, question) is answers

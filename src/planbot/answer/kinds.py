@@ -128,7 +128,7 @@ _SUM = re.compile(
     re.IGNORECASE,
 )
 # "hur många timmar ...": a count of that thing ("tre år" for "hur många år").
-_COUNTED = re.compile(r"\bhur många ([^\W\d_]{2,})")
+_COUNTED = re.compile(r"\bhur många ((?:[^\W\d_]{2,}\s*){1,2})")
 _CURRENCY = re.compile(r"\b(?:kr|kronor|sek|euro)\b", re.IGNORECASE)
 # Words of organisations, not people: "Region Värmland" is no answer to "who is the director".
 _ORGANISATION = frozenset(
@@ -177,14 +177,17 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         unit = _CURRENCY if _CURRENCY.search(question) else _MONEY_RE
         return bool(new_numbers) and bool(unit.search(text))
     if kind == "count" and (counted := _COUNTED.search(question.lower())):
-        # Swedish text counts in the question's own noun: a number followed (closely) by it.
-        noun = counted.group(1)[:4]
-        after = re.finditer(r"(\d[\d ]*|[^\W\d_]+)\s+(?:\w+\s+)?([^\W\d_]+)", text.lower())
-        return any(
-            (m.group(1).replace(" ", "") in new_numbers or m.group(1) in _NUMBER_WORDS)
-            and m.group(2).startswith(noun)
-            for m in after
-        )
+        # Swedish text counts in the question's own noun phrase ("hur många nya titlar": "150 nya titlar"):
+        # a number with one of those words among the next three.
+        nouns = {w[:4] for w in counted.group(1).split()}
+        low = text.lower()
+        for m in re.finditer(r"\d+(?:[ ,.]\d+)*|[^\W\d_]+", low):
+            if m.group().replace(" ", "") not in new_numbers and m.group() not in _NUMBER_WORDS:
+                continue
+            following = _WORD.findall(low[m.end() : m.end() + 60])[:3]
+            if any(w[:4] in nouns for w in following):
+                return True
+        return False
     if kind in ("count", "number"):
         return bool(new_numbers)
     # A date: a year, a month, or (for "how long") a stated length of time.
