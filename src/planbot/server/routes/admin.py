@@ -137,27 +137,34 @@ async def upload(
 ) -> UploadOut:
     """Upload a PDF, HTML, Markdown or text file (field ``file``); it is embedded in the background."""
     # The form is read here, after the key check, so a stranger's upload is refused before it is stored.
-    form = await request.form(max_files=1, max_fields=len(META_FIELDS))
+    filename, data, fields = await read_upload(request, settings, META_FIELDS)
+    out = await run_in_threadpool(accept_upload, filename, data, fields, pipeline, settings, jobs)
+    response.headers["Location"] = out.job.url
+    return out
+
+
+async def read_upload(
+    request: Request, settings: Settings, allowed: tuple[str, ...]
+) -> tuple[str, bytes, dict[str, str]]:
+    """The multipart upload's file name, bytes (capped) and the ``allowed`` form fields; 422 otherwise."""
+    form = await request.form(max_files=1, max_fields=len(allowed))
     try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
             raise InvalidInput(
                 "Send the document as multipart/form-data with the file in a field named 'file'."
             )
-        unknown = sorted(set(form.keys()) - {"file", *META_FIELDS})
+        unknown = sorted(set(form.keys()) - {"file", *allowed})
         if unknown:
-            raise InvalidInput(f"Unknown form field(s) {unknown}; known: file, {', '.join(META_FIELDS)}.")
-        fields = {k: v for k in META_FIELDS if isinstance(v := form.get(k), str)}
+            raise InvalidInput(f"Unknown form field(s) {unknown}; known: file, {', '.join(allowed)}.")
+        fields = {k: v for k in allowed if isinstance(v := form.get(k), str)}
         data = await run_in_threadpool(read_capped, file.file, settings.max_upload_mb << 20)
-        filename = file.filename or ""
+        return file.filename or "", data, fields
     finally:
         await form.close()
-    out = await run_in_threadpool(_accept, filename, data, fields, pipeline, settings, jobs)
-    response.headers["Location"] = out.job.url
-    return out
 
 
-def _accept(
+def accept_upload(
     filename: str,
     data: bytes,
     fields: dict[str, str],

@@ -9,16 +9,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from starlette.datastructures import UploadFile
 
+from planbot.admin.uploads import content_hash
 from planbot.errors import DocumentError, InvalidInput
 from planbot.pipeline import Pipeline
 from planbot.planwork import compare as cmp
 from planbot.planwork import lagkoll as lk
 from planbot.planwork.requirements import load_requirements
 from planbot.planwork.support import SupportRequest, SupportResult, store_request, support
-from planbot.server.deps import PipelineDep, SettingsDep, require_read, require_write
+from planbot.server.deps import PipelineDep, SettingsDep, get_services, require_read, require_write
 from planbot.server.problems import validation_detail
+from planbot.server.routes.admin import accept_upload, read_upload
 from planbot.server.routes.web import PAGE_CSP, WEB_DIR
 from planbot.server.schemas import AnswerOut, Day, RequestModel
 
@@ -174,47 +175,23 @@ async def lagkoll(
     return _lagkoll_response(report, format)
 
 
+# A Lagkoll of an uploaded plan waits for its indexing; a 60-page plan takes about two minutes on 2 cores.
+UPLOAD_WAIT_S = 600.0
+
+
 async def _ingest_upload(request: Request, pipeline: Pipeline, settings: Any) -> str:
-    """Index an uploaded plan at once (as POST /api/documents does, but waiting for it); its id."""
-    from planbot.admin.uploads import (
-        choose_id,
-        content_hash,
-        form_metadata,
-        parse_upload,
-        read_capped,
-        sanitise_name,
-        store,
-    )
-
-    form = await request.form(max_files=1, max_fields=2)
-    try:
-        file = form.get("file")
-        if not isinstance(file, UploadFile):
-            raise InvalidInput("Send the plan as multipart/form-data with the file in a field named 'file'.")
-        unknown = sorted(set(form.keys()) - {"file", "title"})
-        if unknown:
-            raise InvalidInput(f"Unknown form field(s) {unknown}; known: file, title.")
-        fields = {k: v for k in ("title",) if isinstance(v := form.get(k), str)}
-        data = await run_in_threadpool(read_capped, file.file, settings.max_upload_mb << 20)
-        filename = file.filename or ""
-    finally:
-        await form.close()
-
-    def ingest() -> str:
-        base, shown = sanitise_name(filename)
-        digest = content_hash(data)
-        for doc in pipeline.documents().values():
-            if doc.content_hash == digest:
-                return doc.id  # the same plan is already indexed: check that one
-        doc_id = choose_id(base, digest, pipeline.documents(), {})
-        parsed = parse_upload(shown, data, form_metadata(fields), doc_id, settings.upload_parse_seconds)
-        report = pipeline.ingest_documents([parsed.document])
-        if report.errors:
-            raise DocumentError(shown, report.errors[0].reason)
-        store(settings.data_dir, parsed)
-        return parsed.document.id
-
-    return await run_in_threadpool(ingest)
+    """Index an uploaded plan at once (POST /api/documents's checks and job, waited for); its id."""
+    filename, data, fields = await read_upload(request, settings, ("title",))
+    digest = content_hash(data)
+    for doc in pipeline.documents().values():
+        if doc.content_hash == digest:
+            return doc.id  # the same plan is already indexed: check that one
+    jobs = get_services(request).jobs
+    out = await run_in_threadpool(accept_upload, filename, data, fields, pipeline, settings, jobs)
+    job = await run_in_threadpool(jobs.wait, out.job.id, UPLOAD_WAIT_S)
+    if job.state != "done":
+        raise DocumentError(filename, job.error or "indexing did not finish in time; try again later")
+    return out.document_id
 
 
 # -- support --------------------------------------------------------------------------------------------
