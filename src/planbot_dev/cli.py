@@ -10,19 +10,22 @@ import click
 from planbot.cli import parse_filters, with_filters
 from planbot.config import Settings
 
-
-@click.command(name="eval")
-@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
-@click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
-@click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
-@click.option(
+# Both eval commands read the split field of their file (eval/FROZEN.md: never tune on test).
+split_option = click.option(
     "--split",
     type=click.Choice(["tune", "test", "all"]),
     default="all",
     show_default=True,
     help="Only the lines of this split (eval/FROZEN.md: never tune on test).",
 )
+
+
+@click.command(name="eval")
+@click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
+@click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
+@split_option
 @with_filters
 def evaluate(
     file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, split: str, **filters: Any
@@ -65,13 +68,7 @@ def evaluate(
 @click.argument("file", required=False, type=click.Path(exists=True, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 @click.option("--totals-only", is_flag=True, help="Only the figures, no line per conversation.")
-@click.option(
-    "--split",
-    type=click.Choice(["tune", "test", "all"]),
-    default="all",
-    show_default=True,
-    help="Only the conversations of this split (eval/FROZEN.md).",
-)
+@split_option
 def eval_chat(file: Path | None, as_json: bool, totals_only: bool, split: str) -> None:
     """Follow-ups in FILE (default eval/conversations.jsonl): gold in the top 5, refusals, by kind."""
     from planbot.conversation.service import build_service
