@@ -337,19 +337,23 @@ def _run(qpath: Path, cpath: Path, corpus_dir: Path) -> tuple[list[str], list[st
     return problems, info
 
 
-def main(argv: list[str] | None = None) -> int:
-    here = Path(__file__).resolve().parent
-    args = sys.argv[1:] if argv is None else argv
-    qpath = Path(args[0]) if len(args) > 0 else here / "questions.jsonl"
-    cpath = Path(args[1]) if len(args) > 1 else here / "conversations.jsonl"
-    corpus = Path(args[2]) if len(args) > 2 else here.parent / "corpus"
-    problems, info = _run(qpath, cpath, corpus)
+def report(problems: list[str], info: list[str]) -> int:
+    """Print the notes and problems of a check; the exit status (1 when there is a problem)."""
     for line in info:
         print("note:", line)
     for line in problems:
         print("PROBLEM:", line)
     print("OK" if not problems else f"{len(problems)} problem(s)")
     return 1 if problems else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    here = Path(__file__).resolve().parent
+    args = sys.argv[1:] if argv is None else argv
+    qpath = Path(args[0]) if len(args) > 0 else here / "questions.jsonl"
+    cpath = Path(args[1]) if len(args) > 1 else here / "conversations.jsonl"
+    corpus = Path(args[2]) if len(args) > 2 else here.parent / "corpus"
+    return report(*_run(qpath, cpath, corpus))
 
 
 if __name__ == "__main__":

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from check_eval_set import document_id, hits, norm, passages, read_jsonl, split_front_matter
+from check_eval_set import document_id, hits, norm, passages, read_jsonl, report, split_front_matter
 
 KINDS = {"everyday", "english", "list", "source-over-retelling", "named-document", "near-miss"}
 CONV_KINDS = {"topic-shift", "ellipsis", "english-follow-up", "near-miss-follow-up", "plain"}
@@ -406,13 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = [r for _, r in read_jsonl(path, [])]
             print(f"- `{path.name}`: sha256 `{test_hash(rows)}`")
         return 0
-    problems, info = run(qpath, cpath, corpus, frozen)
-    for line in info:
-        print("note:", line)
-    for line in problems:
-        print("PROBLEM:", line)
-    print("OK" if not problems else f"{len(problems)} problem(s)")
-    return 1 if problems else 0
+    return report(*run(qpath, cpath, corpus, frozen))
 
 
 if __name__ == "__main__":
