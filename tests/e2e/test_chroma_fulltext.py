@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from planbot.config import Settings
 from planbot.filters import Filters
 from planbot.pipeline import Pipeline
 from planbot.retrieval import ChromaFullText, LexicalBackend
-from planbot_dev.loadtest import stop_process
 
 from ..support import FakeEmbedder
-from .test_chroma_server import start_chroma
 
 LAW = "bibliotekslag-2013-801"
 REGION = "region-varmland-biblioteksverksamhetens-uppdrag"
 
 
 @pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real Chroma server for this module."""
-    proc, url = start_chroma(tmp_path_factory.mktemp("chroma-fulltext"))
-    try:
-        yield url
-    finally:
-        stop_process(proc, 10)
-
-
-@pytest.fixture(scope="module")
-def pipeline(chroma: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+def pipeline(chroma_url: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     """The two-document corpus on the server; the lexical side asks the server, not local segments."""
     from ..support import CORPUS
 
@@ -39,7 +25,7 @@ def pipeline(chroma: str, tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
     for name in (LAW, REGION):
         (root / "corpus" / f"{name}.md").write_bytes((CORPUS / f"{name}.md").read_bytes())
     settings = Settings(
-        corpus_dir=root / "corpus", index_dir=root / "index", data_dir=root / "data", chroma_url=chroma
+        corpus_dir=root / "corpus", index_dir=root / "index", data_dir=root / "data", chroma_url=chroma_url
     )
     pipe = Pipeline(settings, embedder=FakeEmbedder())
     pipe.ingest(progress=False)
