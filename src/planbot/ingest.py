@@ -12,7 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from planbot.chunking import chunk_document, estimate_tokens, is_list_item, split_sentences
-from planbot.embedding import Embedder
+from planbot.embedding import Embedder, PoolingEmbedder
 from planbot.errors import DocumentError
 from planbot.index import ChromaIndex
 from planbot.lexical import LexicalIndex
@@ -57,25 +57,70 @@ class IngestReport:
         )
 
 
-def sentence_units(chunk: Chunk) -> list[tuple[int, int, str]]:
-    """Sentence spans of a chunk with the text to embed; a list item carries its lead-in sentence."""
-    units: list[tuple[int, int, str]] = []
-    lead: tuple[int, int] | None = None
-    for start, end in split_sentences(chunk.text):
+def sentence_groups(chunk: Chunk) -> list[tuple[int, int, str, list[int]]]:
+    """Sentence units of a chunk: span, text to embed, and which of ``split_sentences`` it is made of.
+
+    A list item carries its lead-in sentence, so the item is understood as what it lists.
+    """
+    units: list[tuple[int, int, str, list[int]]] = []
+    lead: tuple[int, int, int] | None = None
+    for i, (start, end) in enumerate(split_sentences(chunk.text)):
         piece = chunk.text[start:end]
         if not piece.strip():
             continue
         if is_list_item(piece) and lead is not None:
             intro = chunk.text[lead[0] : lead[1]].strip()
-            units.append((lead[0], end, f"{intro} {piece.strip()}"))
+            units.append((lead[0], end, f"{intro} {piece.strip()}", [lead[2], i]))
         else:
-            units.append((start, end, piece.strip()))
+            units.append((start, end, piece.strip(), [i]))
             if not is_list_item(piece):
-                lead = (start, end)
+                lead = (start, end, i)
     return units
 
 
-def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: tqdm | None) -> Vectors:
+def sentence_units(chunk: Chunk) -> list[tuple[int, int, str]]:
+    """Sentence spans of a chunk with the text to embed; a list item carries its lead-in sentence."""
+    return [(start, end, text) for start, end, text, _ in sentence_groups(chunk)]
+
+
+def passage_pieces(chunk: Chunk) -> tuple[list[str], list[list[int]]]:
+    """The chunk's embedding text cut at word boundaries into pieces, and each sentence unit's pieces.
+
+    Piece 0 is the title and heading line; then every sentence of ``split_sentences`` is a piece of its own
+    (with any non-blank text between sentences as a piece too), so pooling over a unit's pieces gives the
+    unit's vector from the chunk's one encoder pass.
+    """
+    full = embedding_text(chunk)
+    pieces = [full[: len(full) - len(chunk.text)].strip()]
+    sentence_piece: dict[int, int] = {}
+    cursor = 0
+    for i, (start, end) in enumerate(split_sentences(chunk.text)):
+        if chunk.text[cursor:start].strip():
+            pieces.append(chunk.text[cursor:start].strip())
+        sentence_piece[i] = len(pieces)
+        pieces.append(chunk.text[start:end].strip())
+        cursor = end
+    if chunk.text[cursor:].strip():
+        pieces.append(chunk.text[cursor:].strip())
+    groups = [[sentence_piece[i] for i in members] for _, _, _, members in sentence_groups(chunk)]
+    return pieces, groups
+
+
+class _Meter:
+    """Counts embedded texts for the console bar and for ``on_progress`` (a job's progress figure)."""
+
+    def __init__(self, bar: tqdm, total: int, on_progress: Progress | None) -> None:
+        self.bar, self.total, self.on_progress, self.done = bar, total, on_progress, 0
+
+    def update(self, n: int) -> None:
+        """``n`` more texts embedded."""
+        self.done += n
+        self.bar.update(n)
+        if self.on_progress is not None:
+            self.on_progress(min(self.done, self.total), self.total)
+
+
+def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: _Meter | None) -> Vectors:
     """Embed in batches of similar length (less waiting on the longest text of a batch), in input order."""
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
     out = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
@@ -99,8 +144,11 @@ class Ingestor:
         batch_size: int = 16,
         progress: bool | None = None,
         on_progress: Progress | None = None,
+        pool_sentences: bool = True,
     ) -> None:
         self.index = index
+        # Sentence vectors pooled from the chunk's own encoder pass where the embedder can (README "Ingest").
+        self.pooler = embedder if pool_sentences and isinstance(embedder, PoolingEmbedder) else None
         self.on_progress = on_progress
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
@@ -154,14 +202,13 @@ class Ingestor:
         with tqdm(
             total=total, unit="text", desc="Embedding", disable=self.progress is False or total < 50
         ) as bar:
+            meter = _Meter(bar, total, self.on_progress)
             for doc, chunks in todo:
-                self._store(doc, chunks, bar, report)
+                self._store(doc, chunks, meter, report)
                 pending.append((doc, chunks))
                 if sum(len(c) for _, c in pending) >= _SEGMENT_CHUNKS:
                     self.publish(pending)
                     pending = []
-                if self.on_progress is not None:
-                    self.on_progress(report.chunks_embedded + report.sentences_embedded, total)
             self.publish(pending)
         if report.changed or todo:
             self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
@@ -178,14 +225,51 @@ class Ingestor:
         for doc, chunks in stored:
             self.index.publish(doc, len(chunks))
 
-    def _store(self, doc: Document, chunks: list[Chunk], bar: tqdm, report: IngestReport) -> None:
-        vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
+    def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
         units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]
-        # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
-        sentence_vectors = _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
+        vectors, sentence_vectors = (
+            self._embed_pooled(chunks, len(units), bar)
+            if self.pooler is not None
+            else self._embed_separately(chunks, units, bar)
+        )
         self.index.add_document(
             doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors, publish=False
         )
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(units)
         log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))
+
+    def _embed_separately(
+        self, chunks: list[Chunk], units: list[tuple[str, int, int, str]], bar: _Meter | None
+    ) -> tuple[Vectors, Vectors]:
+        """Chunks, then every sentence unit as a text of its own: two encoder passes over the text."""
+        vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
+        # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
+        return vectors, _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
+
+    def _embed_pooled(
+        self, chunks: list[Chunk], unit_count: int, bar: _Meter | None
+    ) -> tuple[Vectors, Vectors]:
+        """One encoder pass per chunk; its sentence vectors are pooled from the same pass (late chunking)."""
+        assert self.pooler is not None
+        dim = self.embedder.dimension
+        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+        per_chunk: list[Vectors] = [np.zeros((0, dim), dtype=np.float32)] * len(chunks)
+        order = sorted(range(len(chunks)), key=lambda i: len(chunks[i].text))
+        for lo in range(0, len(order), self.batch_size):
+            rows = order[lo : lo + self.batch_size]
+            cut = [passage_pieces(chunks[i]) for i in rows]
+            passage_vectors, pooled = self.pooler.embed_pooled([p for p, _ in cut], [g for _, g in cut])
+            for row, i, units in zip(rows, range(len(rows)), pooled, strict=True):
+                if units is None:  # longer than one encoder window: embed it the ordinary way
+                    texts = [t for _, _, t in sentence_units(chunks[row])]
+                    vectors[row] = self.embedder.embed([embedding_text(chunks[row])])[0]
+                    units = self.embedder.embed(texts) if texts else per_chunk[row]
+                else:
+                    vectors[row] = passage_vectors[i]
+                per_chunk[row] = units
+            if bar is not None:
+                bar.update(sum(1 + len(g) for _, g in cut))
+        sentence_vectors = np.concatenate(per_chunk) if per_chunk else np.zeros((0, dim), dtype=np.float32)
+        assert len(sentence_vectors) == unit_count
+        return vectors, sentence_vectors

