@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     embed_threads: int = Field(default=2, ge=1)
     embed_batch_size: int = Field(default=16, ge=1)
+    # Sentence vectors: pooled from the chunk's own encoder pass (one pass per chunk), or each sentence
+    # embedded as a text of its own (twice the ingest time). README "Ingest". Changing it needs a rebuild.
+    sentence_vectors: Literal["pooled", "separate"] = "pooled"
 
     reranker: Literal["none", "e5-sentences", "cross-encoder"] = "e5-sentences"
     reranker_model: str | None = None
