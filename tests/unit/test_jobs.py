@@ -51,6 +51,44 @@ def test_a_job_reports_progress_while_it_embeds(
     assert final.state == "done" and final.done == final.total == shown[-1][1]
 
 
+@pytest.mark.parametrize(("kind", "first"), [("upload", "embedding"), ("reindex", "reading")])
+def test_a_jobs_phase_follows_its_work_from_queued_to_done(runner: JobRunner, kind: str, first: str) -> None:
+    """An upload was read when accepted, so it starts embedding; a re-index reads its files first."""
+    seen: list[tuple[str, int, int | None]] = []
+    submitted = threading.Event()
+
+    def look() -> None:
+        job = runner.get(queued.id)
+        seen.append((job.phase, job.done, job.total))
+
+    def work(progress: Progress) -> IngestReport:
+        assert submitted.wait(30)
+        look()
+        progress(4, 10)
+        look()
+        progress(10, 10)
+        look()
+        return _report(added=["plan"], chunks_embedded=3, sentences_embedded=7)
+
+    queued = runner.submit(kind, work)
+    submitted.set()
+    assert queued.phase == "queued"
+    final = runner.wait(queued.id, timeout=30)
+    assert seen == [(first, 0, None), ("embedding", 4, 10), ("indexing", 10, 10)]
+    assert (final.state, final.phase, final.done, final.total) == ("done", "done", 10, 10)
+
+
+def test_the_final_figure_keeps_the_unit_the_work_counted_in(runner: JobRunner) -> None:
+    """The texts reported while it ran stay its figure, whatever the report counts."""
+
+    def work(progress: Progress) -> IngestReport:
+        progress(5, 5)
+        return _report(added=["plan"], chunks_embedded=4, sentences_embedded=9)
+
+    final = runner.wait(runner.submit("upload", work).id, timeout=30)
+    assert (final.done, final.total) == (5, 5)
+
+
 def test_jobs_run_one_at_a_time_in_the_order_submitted(runner: JobRunner) -> None:
     running = threading.Lock()
     order: list[str] = []
@@ -78,7 +116,7 @@ def test_a_job_that_raises_is_failed_with_its_reason_and_its_cleanup_runs(runner
 
     job = runner.submit("reindex", work, on_failure=lambda: cleaned.append(True))
     final = runner.wait(job.id, timeout=30)
-    assert final.state == "failed" and final.error == "OSError: disk full"
+    assert final.state == final.phase == "failed" and final.error == "OSError: disk full"
     assert cleaned == [True] and runner.failed == 1 and runner.last_ingest is None
 
 
@@ -95,7 +133,7 @@ def test_an_upload_that_indexed_nothing_is_failed_but_a_reindex_with_one_bad_fil
 ) -> None:
     job = runner.submit(kind, lambda progress: _report(**report))  # type: ignore[arg-type]
     final = runner.wait(job.id, timeout=30)
-    assert final.state == state and final.report is not None
+    assert final.state == final.phase == state and final.report is not None
     if report.get("errors"):
         assert final.error == "plan.pdf: encrypted"
     else:

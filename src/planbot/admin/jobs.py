@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 JobState = Literal["queued", "running", "done", "failed"]
 JobKind = Literal["upload", "reindex"]
+# What a job is doing: reading files (a re-index loads the corpus first; an upload was read when it was
+# accepted), embedding texts (done/total count them), indexing (writing the search index, making it visible).
+JobPhase = Literal["queued", "reading", "embedding", "indexing", "done", "failed"]
 # Finished jobs kept for GET /api/jobs/{id}; older ones are forgotten first.
 _KEEP_FINISHED = 500
 
@@ -35,6 +38,7 @@ class Job:
     id: str
     kind: JobKind
     state: JobState
+    phase: JobPhase = "queued"
     done: int = 0
     total: int | None = None
     document_id: str | None = None
@@ -88,13 +92,12 @@ class JobRunner:
         kind: JobKind,
         work: Work,
         *,
-        total: int | None = None,
         document_id: str | None = None,
         content_hash: str | None = None,
         on_failure: Callable[[], object] | None = None,
     ) -> Job:
         """Queue ``work``; an upload's id and hash stay reserved until it is done."""
-        job = Job(id=uuid.uuid4().hex, kind=kind, state="queued", total=total, document_id=document_id)
+        job = Job(id=uuid.uuid4().hex, kind=kind, state="queued", document_id=document_id)
         with self._lock:
             self._jobs[job.id] = job
             self._work[job.id] = (work, on_failure)
@@ -155,12 +158,15 @@ class JobRunner:
             return job
 
     def _progress(self, job_id: str, done: int, total: int) -> None:
-        self._update(job_id, done=done, total=total)
+        # Once every text is embedded, what is left is storing them and writing the lexical segment.
+        self._update(job_id, done=done, total=total, phase="indexing" if done >= total else "embedding")
 
     def _run(self) -> None:
         while (job_id := self._queue.get()) is not None:
             work, on_failure = self._work.pop(job_id)
-            job = self._update(job_id, state="running", started=_now())
+            # An upload was read and checked when it was accepted: its job starts with the embedding.
+            phase: JobPhase = "embedding" if self.get(job_id).kind == "upload" else "reading"
+            job = self._update(job_id, state="running", phase=phase, started=_now())
             try:
                 report = work(functools.partial(self._progress, job_id))
             except Exception as exc:
@@ -168,16 +174,24 @@ class JobRunner:
                 if on_failure is not None:
                     on_failure()
                 self._update(
-                    job_id, state="failed", error=f"{exc.__class__.__name__}: {exc}", finished=_now()
+                    job_id,
+                    state="failed",
+                    phase="failed",
+                    error=f"{exc.__class__.__name__}: {exc}",
+                    finished=_now(),
                 )
                 self.failed += 1
             else:
                 failed = job.kind == "upload" and bool(report.errors) and not report.changed
+                # The figure keeps the unit the ingest counted in while it ran; without reports, the texts.
+                seen = self.get(job_id).total
+                total = seen if seen is not None else report.chunks_embedded + report.sentences_embedded
                 self._update(
                     job_id,
                     state="failed" if failed else "done",
-                    done=report.chunks_embedded + report.sentences_embedded,
-                    total=report.chunks_embedded + report.sentences_embedded,
+                    phase="failed" if failed else "done",
+                    done=self.get(job_id).done if failed else total,
+                    total=total,
                     report=report_dict(report),
                     error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
                     finished=_now(),

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from planbot.admin.jobs import Job, JobRunner
+from planbot.admin.jobs import Job, JobPhase, JobRunner
 from planbot.admin.uploads import (
     META_FIELDS,
     choose_id,
@@ -48,10 +48,14 @@ JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 class Progress(BaseModel):
-    """Texts (chunks and their sentences) embedded so far out of those to embed."""
+    """How far a job is: texts embedded so far out of those to embed, and what it is doing."""
 
     done: int
-    total: int | None
+    total: int | None = Field(description="Texts to embed; null until the ingest has counted them.")
+    phase: JobPhase = Field(
+        description="queued, reading (a re-index loads its files), embedding, indexing (storing the "
+        "vectors and the search index), done or failed."
+    )
 
 
 class JobOut(BaseModel):
@@ -76,7 +80,7 @@ class JobOut(BaseModel):
             id=job.id,
             kind=job.kind,
             state=job.state,
-            progress=Progress(done=job.done, total=job.total),
+            progress=Progress(done=job.done, total=job.total, phase=job.phase),
             document_id=job.document_id,
             report=job.report,
             error=job.error,
@@ -102,6 +106,11 @@ class UploadOut(BaseModel):
         default_factory=dict,
         description="What its first pages say; PATCH /api/documents/{id} edits it.",
     )
+    pages: int | None = Field(default=None, description="A PDF's page count.")
+    unreadable_pages: list[int] = Field(
+        default_factory=list, description="PDF pages with no text that OCR could not read either."
+    )
+    ocr_pages: list[int] = Field(default_factory=list, description="PDF pages read by OCR.")
 
 
 class MetadataPatch(BaseModel):
@@ -190,7 +199,6 @@ def accept_upload(
         job = jobs.submit(
             "upload",
             lambda progress: pipeline.ingest_documents([parsed.document], on_progress=progress),
-            total=len(chunks),
             document_id=doc_id,
             content_hash=parsed.document.content_hash,
             on_failure=lambda: remove_stored(settings.data_dir, doc_id),
@@ -205,7 +213,15 @@ def accept_upload(
         job=JobOut.from_job(job),
         metadata={k: v for k in plan_fields if (v := annotated.metadata.get(k))},
         detected=detect(doc.text, doc.title, doc.path, annotated.metadata.get("kind")),
+        pages=int(doc.metadata["pages"]) if doc.metadata.get("pages", "").isdigit() else None,
+        unreadable_pages=_page_list(doc.metadata.get("unreadable_pages")),
+        ocr_pages=_page_list(doc.metadata.get("ocr_pages")),
     )
+
+
+def _page_list(value: str | None) -> list[int]:
+    """'3,7' (as pdf.py records pages) as [3, 7]."""
+    return [int(p) for p in (value or "").split(",") if p.strip().isdigit()]
 
 
 @router.patch("/api/documents/{doc_id}", dependencies=_WRITE)
@@ -257,9 +273,18 @@ def reindex(response: Response, pipeline: PipelineDep, settings: SettingsDep, jo
 
 
 def _reindex(pipeline: Pipeline, settings: Settings, progress: OnProgress) -> IngestReport:
-    report = pipeline.ingest(progress=False, on_progress=progress)
+    first = [0]
+
+    def corpus_progress(done: int, total: int) -> None:
+        first[0] = total
+        progress(done, total)
+
+    report = pipeline.ingest(progress=False, on_progress=corpus_progress)
     docs, errors = load_stored(settings.data_dir, settings.upload_parse_seconds)
-    uploads = pipeline.ingest_documents(docs, on_progress=progress)
+    # The kept uploads continue the corpus's figure, so the job's progress never runs backwards.
+    uploads = pipeline.ingest_documents(
+        docs, on_progress=lambda done, total: progress(first[0] + done, first[0] + total)
+    )
     report.added += uploads.added
     report.updated += uploads.updated
     report.unchanged += uploads.unchanged

@@ -142,5 +142,8 @@ var PlanbotApi = (function () {
     };
   }
 
-  return { Problem: Problem, createApi: createApi, parseEvent: parseEvent, createEventParser: createEventParser };
+  return {
+    Problem: Problem, problemFrom: problemFrom, createApi: createApi, parseEvent: parseEvent,
+    createEventParser: createEventParser,
+  };
 })();

@@ -1,4 +1,4 @@
-/* The chat page: language switch, filters from /api/documents, and the shared chat. */
+/* The chat page: language switch, filters from /api/documents, and the shared chat (uploads: upload.js). */
 (function () {
   "use strict";
 
@@ -44,6 +44,8 @@
       b.setAttribute("aria-pressed", b.getAttribute("data-lang") === lang ? "true" : "false");
     });
     renderFilters();
+    // upload.js words its own live text in the page's language.
+    document.dispatchEvent(new CustomEvent("planbot:language", { detail: lang }));
   }
 
   function countSelected() {
@@ -104,9 +106,15 @@
     chat.setI18n(i18n);
   });
 
-  chat.api.json("GET", "/api/documents").then(
-    function (list) { docs = list || []; renderFilters(); },
-    function () { document.getElementById("pb-filters-hint").textContent = i18n.t("documentsFailed"); }
-  );
+  function loadDocuments() {
+    chat.api.json("GET", "/api/documents").then(
+      function (list) { docs = list || []; renderFilters(); },
+      function () { document.getElementById("pb-filters-hint").textContent = i18n.t("documentsFailed"); }
+    );
+  }
+
+  // An upload that became searchable, or whose metadata was corrected, belongs in the filters.
+  document.addEventListener("planbot:documents-changed", loadDocuments);
+  loadDocuments();
   applyLanguage();
 })();

@@ -1,0 +1,222 @@
+"""The page's upload panel in Debian's Chromium: a plan sent with the key, its job followed to searchable."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Locator, Page, expect
+
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+from planbot.records import Vectors
+from planbot.server.app import create_app
+from planbot_dev.loadtest import free_port
+
+from ..support import ROOT, FakeEmbedder
+from .conftest import _wait_for_port, _watched_page
+
+pytestmark = [pytest.mark.browser]
+
+KEY = "nyckel-till-testby"
+TITLE = "Biblioteksplan för Testby kommun 2025–2028"
+SECTIONS = ("Inledning", "Uppdrag", "Barn och unga", "Läsfrämjande", "Digital delaktighet", "Tillgänglighet")
+PLAN = "\n".join(
+    [f"# {TITLE}", "", "Biblioteksplanen antogs av kommunfullmäktige den 12 mars 2025."]
+    + [
+        f"\n## {n}. {name}\n\nFolkbiblioteket i Testby arbetar med {name.lower()} under hela planperioden. "
+        f"Målet för {name.lower()} följs upp varje år av kultur- och fritidsnämnden."
+        for n, name in enumerate(SECTIONS, 1)
+    ]
+).encode()
+# The first bytes of a PNG image, as someone would upload a picture of a plan by mistake.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+class SlowEmbedder(FakeEmbedder):
+    """The fake embedder, taking ``delay`` seconds a batch so the page sees the job at work."""
+
+    delay = 0.0
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Wait, then embed as the fake does."""
+        time.sleep(self.delay)
+        return super().embed(texts, query=query)
+
+
+@pytest.fixture(scope="module")
+def keyed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """planbot with an API key over two corpus documents, embedding with the slow fake embedder."""
+    base = tmp_path_factory.mktemp("upload-site")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    port = free_port()
+    settings = Settings(
+        corpus_dir=corpus,
+        index_dir=base / "index",
+        data_dir=base / "data",
+        port=port,
+        api_key=KEY,
+        # Small batches and a slow embedder: the embedding takes a few steps of a second each.
+        embed_batch_size=4,
+    )
+    embedder = SlowEmbedder()
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest(progress=False)
+    embedder.delay = 1.0
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, pipeline), host="127.0.0.1", port=port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    _wait_for_port(port, "planbot (API key, slow fake embedder)")
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def keyed_page(browser: Browser, keyed_site: str) -> Iterator[Page]:
+    """A Swedish page on the keyed planbot that fails the test on any uncaught JavaScript error."""
+    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
+    try:
+        yield from _watched_page(ctx)
+    finally:
+        ctx.close()
+
+
+def _open_panel(page: Page, site: str) -> Locator:
+    page.goto(site + "/")
+    summary = page.get_by_text("Ladda upp plan", exact=True)
+    summary.focus()
+    page.keyboard.press("Enter")
+    panel = page.locator("#pb-upload")
+    expect(panel).to_have_attribute("open", "")
+    return panel
+
+
+def _choose(panel: Locator, name: str, data: bytes, mime: str) -> None:
+    panel.get_by_label("Dokument", exact=True).set_input_files(
+        {"name": name, "mimeType": mime, "buffer": data}
+    )
+
+
+def test_an_upload_shows_its_progress_until_searchable_then_its_metadata_can_be_corrected(
+    keyed_page: Page, keyed_site: str
+) -> None:
+    page = keyed_page
+    panel = _open_panel(page, keyed_site)
+    # Every figure the page shows, in order, as a person watching it would see them.
+    page.evaluate(
+        """() => {
+          window.__figures = [];
+          const figure = document.getElementById('pb-upload-figure');
+          new MutationObserver(() => window.__figures.push(figure.textContent))
+            .observe(figure, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    _choose(panel, "biblioteksplan-testby.md", PLAN, "text/markdown")
+    panel.get_by_label("Dokumenttyp").fill("plan")
+    panel.get_by_label("API-nyckel").fill(KEY)
+    panel.get_by_label("API-nyckel").press("Enter")
+
+    bar = panel.locator("progress")
+    status = panel.locator("#pb-upload-status")
+    expect(status).to_have_attribute("role", "status")
+    # Before the ingest has counted its texts the page names the passages; then the figure counts texts.
+    expect(status).to_have_text(re.compile(r"^Bäddar in (7 stycken …|\d+ av \d+ texter)$"))
+    expect(bar).not_to_have_attribute("value", "100")
+    done = panel.locator(".pb-upload-done")
+    expect(done).to_contain_text(f"Klart: ”{TITLE}” är sökbart efter", timeout=60_000)
+    expect(bar).to_have_attribute("value", "100")
+    expect(status).to_contain_text("(7 stycken)")
+    figures: list[str] = page.evaluate("window.__figures")
+    assert figures[0].startswith("Skickar och läser filen …")
+    # The figure moves while the texts are embedded, not only when the job ends.
+    moving = [f for f in figures if re.match(r"Bäddar in \d+ av \d+ texter · [1-9]\d? % · \d+ s$", f)]
+    assert moving, figures
+    assert figures[-1].startswith("Sökbart · 100 % · "), figures
+    assert page.evaluate("sessionStorage.getItem('planbot.apiKey')") == KEY
+    assert page.evaluate("localStorage.getItem('planbot.apiKey')") is None
+
+    # The plan is searchable: the filters list it.
+    expect(page.locator("#pb-doc-list")).to_contain_text(TITLE)
+    # What was detected in it, corrected in place.
+    organisation = panel.get_by_label("Kommun eller region").last
+    expect(organisation).to_have_value("Testby kommun")
+    expect(panel.get_by_label("Period, t.ex. 2025–2028").last).to_have_value("2025–2028")
+    expect(panel.get_by_label("Antagen av")).to_have_value("kommunfullmäktige")
+    organisation.fill("Testby")
+    with page.expect_response("**/api/documents/biblioteksplan-testby") as patched:
+        panel.get_by_role("button", name="Spara uppgifterna").click()
+    assert patched.value.status == 200
+    expect(panel.get_by_text("Uppgifterna är sparade.")).to_be_visible()
+    doc = httpx.get(f"{keyed_site}/api/documents").json()
+    ours = next(d for d in doc if d["id"] == "biblioteksplan-testby")
+    assert ours["organisation"] == "Testby" and ours["doc_type"] == "plan" and ours["period"] == "2025–2028"
+
+    page.get_by_role("button", name="English").click()
+    expect(done).to_contain_text(f"Done: “{TITLE}” is searchable after")
+    expect(panel.get_by_text("Upload a plan")).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "data", "mime", "says"),
+    [
+        (
+            "",
+            "plan.md",
+            b"# Plan\n\nEn plan utan nyckel.\n",
+            "text/markdown",
+            ["Authorization: Bearer <PLANBOT_API_KEY>", "Ange rätt API-nyckel"],
+        ),
+        (
+            "fel-nyckel",
+            "plan.md",
+            b"# Plan\n\nEn plan med fel nyckel.\n",
+            "text/markdown",
+            ["Authorization: Bearer <PLANBOT_API_KEY>", "Ange rätt API-nyckel"],
+        ),
+        (
+            KEY,
+            "plan.pdf",
+            PNG,
+            "application/pdf",
+            ["the name ends in .pdf but the content is not a PDF", "Spara dokumentet som PDF"],
+        ),
+        (KEY, "plan.md", b"# Plan\n", "text/markdown", []),
+    ],
+    ids=["no-key", "wrong-key", "not-a-pdf", "period-not-years"],
+)
+def test_a_refused_upload_says_why_and_what_to_do(
+    keyed_page: Page, keyed_site: str, key: str, name: str, data: bytes, mime: str, says: list[str]
+) -> None:
+    page = keyed_page
+    panel = _open_panel(page, keyed_site)
+    _choose(panel, name, data, mime)
+    panel.get_by_label("API-nyckel").fill(key)
+    if not says:
+        panel.get_by_label("Period, t.ex. 2025–2028").fill("nästa år")
+        says = ["'period' must be two years such as '2021–2024'", "Rätta det som står ovan"]
+    with page.expect_response("**/api/documents") as info:
+        panel.get_by_role("button", name="Ladda upp").click()
+    assert info.value.status in (401, 415, 422)
+    alert = panel.get_by_role("alert")
+    expect(alert).to_contain_text("Dokumentet kunde inte läggas till")
+    for text in says:
+        expect(alert).to_contain_text(text)
+    expect(panel.locator("#pb-upload-progress")).to_be_hidden()
+    expect(panel.get_by_role("button", name="Ladda upp")).to_be_enabled()
+
+
+def test_sending_without_a_file_asks_for_one(keyed_page: Page, keyed_site: str) -> None:
+    panel = _open_panel(keyed_page, keyed_site)
+    panel.get_by_role("button", name="Ladda upp").click()
+    expect(panel.locator("#pb-upload-status")).to_have_text("Välj en fil först.")
+    expect(panel.get_by_label("Dokument", exact=True)).to_be_focused()
