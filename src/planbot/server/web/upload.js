@@ -105,11 +105,17 @@
     bar.setAttribute("aria-valuetext", figure.textContent);
   }
 
-  /* The live region speaks when the phase changes, not at every figure (that would drown a screen reader). */
+  /* The live region speaks when the phase changes, not at every figure (that would drown a screen reader);
+     the figure under the bar shows the same, so the region is for screen readers only while it runs. */
   function announce(phase) {
     if (phase === view.announced) return;
     view.announced = phase;
-    status.textContent = phase === "done" ? "" : phaseText();
+    say(phase === "done" ? "" : phaseText(), true);
+  }
+
+  function say(text, spokenOnly) {
+    status.classList.toggle("pb-sr-only", !!spokenOnly);
+    status.textContent = text;
   }
 
   function showError(problem) {
@@ -154,7 +160,7 @@
     if (!file) {
       view.error = null;
       renderError();
-      status.textContent = i18n.t("uploadNoFile");
+      say(i18n.t("uploadNoFile"), false);
       fileInput.focus();
       return;
     }
@@ -177,7 +183,7 @@
     } catch (problem) {
       finish();
       box.hidden = true;
-      status.textContent = "";
+      say("", false);
       view.announced = null;
       showError(problem);
       return;
@@ -234,7 +240,7 @@
     } catch (e) { /* the result still shows what the upload said */ }
     view.doc = doc;
     renderResult();
-    status.textContent = doneText();
+    say(doneText(), true);
     document.dispatchEvent(new CustomEvent("planbot:documents-changed", { detail: job.document_id }));
   }
 
@@ -326,9 +332,9 @@
     lang = ev.detail;
     i18n = PlanbotI18n.create(lang);
     if (!box.hidden) renderProgress();
-    if (view.announced && view.announced !== "done") status.textContent = phaseText();
+    if (view.announced && view.announced !== "done") say(phaseText(), true);
     renderError();
     renderResult();
-    if (view.job && view.job.state === "done") status.textContent = doneText();
+    if (view.job && view.job.state === "done") say(doneText(), true);
   });
 })();
