@@ -79,6 +79,9 @@ def eval_lagkoll(pipeline: Pipeline, splits: Iterable[str]) -> dict[str, Any]:
     ids = {r.id for r in checker.requirements.requirements}
     confusion = Confusion()
     misses: list[str] = []
+    # Where no cue matched, the nearest sentence's similarity above the plan's baseline decides nämns or
+    # saknas: what it was, by truth (mention_margin must sit above the missing and below the covered).
+    by_meaning: dict[str, list[float]] = {"saknas": [], "covered": []}
     plans = 0
     for plan_id, row in truth.items():
         if row["split"] not in splits:
@@ -89,9 +92,13 @@ def eval_lagkoll(pipeline: Pipeline, splits: Iterable[str]) -> dict[str, Any]:
                 f"{plan_id}: truth does not cover exactly the requirement list: {ids ^ set(expected)}"
             )
         plans += 1
-        for result in checker.check(plan_id).results:
+        report = checker.check(plan_id)
+        for result in report.results:
             want = expected[result.requirement.id]
             confusion.add(want, result.status)
+            if not (result.evidence and result.evidence[0].cues):
+                margin = result.best_similarity - report.baseline
+                by_meaning["saknas" if want == "saknas" else "covered"].append(margin)
             if want != result.status:
                 quote = result.evidence[0].quote[:90] if result.evidence else ""
                 misses.append(f"{plan_id} {result.requirement.id}: {want} -> {result.status}  {quote!r}")
@@ -105,6 +112,7 @@ def eval_lagkoll(pipeline: Pipeline, splits: Iterable[str]) -> dict[str, Any]:
         "covered_reported_missing": sum(
             n for (t, p), n in confusion.pairs.items() if p == "saknas" and t != "saknas"
         ),
+        "by_meaning": {k: sorted(round(v, 3) for v in vs) for k, vs in by_meaning.items()},
         "misses": misses,
     }
 
@@ -203,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
         for s, v in lk["per_status"].items():
             print(f"  {s:<10} precision {_fmt(v['precision'])}  recall {_fmt(v['recall'])}")
         print(f"  covered requirements reported as saknas: {lk['covered_reported_missing']}")
+        bm = lk["by_meaning"]
+        print(
+            f"  no cue matched: nearest sentence's margin over the plan's baseline, truly missing "
+            f"{bm['saknas']}, covered {bm['covered']}"
+        )
         for m in lk["misses"]:
             print(f"  miss: {m}")
     if cp := out.get("compare"):

@@ -59,7 +59,7 @@ def test_lagkoll_of_an_uploaded_plan_indexes_it_first(client: TestClient) -> Non
     body = res.json()
     assert body["document_id"] == "testby"
     status = {r["id"]: r["status"] for r in body["requirements"]}
-    assert status["bl-9-avgiftsfritt"] == "behandlas" and status["uppfoljning"] == "saknas"
+    assert status["bl-9-avgiftsfritt"] == "behandlas" and status["bl-5-minoritetssprak"] == "saknas"
     again = client.post("/api/lagkoll", files={"file": ("copy.md", PLAN.encode(), "text/markdown")})
     assert again.json()["document_id"] == "testby"  # the same content is not indexed twice
 

@@ -50,7 +50,14 @@ def test_a_refused_column_reads_nämns_inte(pipeline: Pipeline) -> None:
 
 def test_documents_by_type_and_period(pipeline: Pipeline) -> None:
     chosen = select_documents(pipeline, doc_type="biblioteksplan", date_from=date(2027, 6, 1))
-    assert chosen == ["biblioteksplan-alunda", "biblioteksplan-ekeby", "biblioteksplan-grenas"]
+    assert chosen == [
+        "biblioteksplan-alunda",
+        "biblioteksplan-ekeby",
+        "biblioteksplan-grenas",
+        "biblioteksplan-kvarnsjo",
+        "biblioteksplan-ostergarde",
+        "biblioteksplan-tallnas",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 from planbot.chunking import is_list_item, split_sentences
 from planbot.filters import Filters
 from planbot.pipeline import Pipeline
-from planbot.records import Chunk
+from planbot.records import Chunk, Vectors
 
 from .requirements import Requirement, RequirementList
 
@@ -54,16 +58,27 @@ class RequirementResult:
 
 @dataclass(frozen=True)
 class LagkollReport:
-    """The whole check of one plan."""
+    """The whole check of one plan; ``baseline`` is what "near in meaning" is measured against."""
 
     document_id: str
     title: str
     requirement_file: str
     results: tuple[RequirementResult, ...]
+    baseline: float = 0.0
 
     def counts(self) -> dict[Status, int]:
         """How many requirements got each status."""
         return {s: sum(r.status == s for r in self.results) for s in STATUSES}
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the plan says about one requirement before its status is decided."""
+
+    requirement: Requirement
+    found: list[Evidence]
+    nearest: Evidence | None
+    top: float
 
 
 @dataclass(frozen=True)
@@ -103,15 +118,20 @@ class LagkollChecker:
         """Every requirement's status in the plan ``document_id`` (NotFound if it is not indexed)."""
         doc, chunks = self.pipeline.document(document_id)
         laws = self._law_sources()
-        results = tuple(
-            self._check_one(req, document_id, chunks, laws[req.id]) for req in self.requirements.requirements
-        )
-        return LagkollReport(doc.id, doc.title, self.requirements.source, results)
+        probes = _probe_vectors(self.pipeline, self.requirements)
+        readings = [
+            self._read(req, document_id, chunks, probes[req.id]) for req in self.requirements.requirements
+        ]
+        # How near the plan's sentences come to requirements in general: the bar for "near in meaning" is
+        # set against it, so it holds for short and long plans and for either kind of sentence vector.
+        tops = [r.top for r in readings]
+        baseline = float(np.quantile(tops, self.requirements.mention_baseline)) if tops else 0.0
+        results = tuple(self._decide(r, laws[r.requirement.id], baseline) for r in readings)
+        return LagkollReport(doc.id, doc.title, self.requirements.source, results, baseline)
 
-    def _check_one(
-        self, req: Requirement, document_id: str, chunks: list[Chunk], law: LawSource
-    ) -> RequirementResult:
-        vector, ranked = self.pipeline.search(
+    def _read(self, req: Requirement, document_id: str, chunks: list[Chunk], probes: Vectors) -> _Reading:
+        """The plan sentences addressing ``req`` by its cues, and the nearest one by meaning that does not."""
+        _, ranked = self.pipeline.search(
             _search_text(req), self.requirements.passages, Filters(document_id=[document_id])
         )
         # Retrieval ranks the plan's passages; every passage holding a cue is read too, so a requirement
@@ -123,7 +143,8 @@ class LagkollChecker:
         similarity: dict[tuple[str, int], float] = {}
         documents = self.pipeline.retriever.documents
         for sv in self.pipeline.index.sentence_vectors(list(candidates), documents):
-            similarity[(sv.chunk_id, sv.end)] = float(sv.vector @ vector)
+            similarity[(sv.chunk_id, sv.end)] = float((probes @ sv.vector).max()) if len(probes) else 0.0
+        rules = self.requirements.commitment
         found: list[Evidence] = []
         nearest: Evidence | None = None
         for chunk in candidates.values():
@@ -132,28 +153,38 @@ class LagkollChecker:
             for unit in _units(chunk.text):
                 sentence = chunk.text[unit.start : unit.end].strip()
                 sim = similarity.get((chunk.id, unit.end), 0.0)
-                if nearest is None or sim > nearest.similarity:
-                    nearest = Evidence(chunk, sentence, (), False, sim)
                 context = f"{unit.lead}\n{heading}"
                 cues = req.addressed_by(sentence, context) or (
                     req.addressed_by(heading, f"{unit.lead}\n{sentence}") if heading else []
                 )
+                if not cues and rules.attribution.find(sentence):
+                    # A sentence restating the law is about the law's requirement whatever `also` asks.
+                    cues = req.cues.find(sentence)
                 if not cues:
+                    # A sentence near in meaning stands in only where the requirement's `also` words occur.
+                    near = req.also.pattern is None or req.also.find(f"{sentence}\n{context}")
+                    if near and (nearest is None or sim > nearest.similarity):
+                        nearest = Evidence(chunk, sentence, (), False, sim)
                     continue
-                rules = self.requirements.commitment
                 commits = rules.commits(sentence, unit.lead, headings) or (
                     req.statement_is_enough and rules.plain(sentence)
                 )
                 found.append(Evidence(chunk, sentence, tuple(cues), commits, sim))
         found.sort(key=lambda e: (-e.commits, -len(e.cues), -e.similarity))
+        return _Reading(req, found, nearest, max(similarity.values(), default=0.0))
+
+    def _decide(self, reading: _Reading, law: LawSource, baseline: float) -> RequirementResult:
+        """behandlas or nämns by the cue evidence; without it, nämns by meaning or else saknas."""
+        found, nearest = reading.found, reading.nearest
         status: Status = "saknas"
         if found:
             status = "behandlas" if found[0].commits else "nämns"
-        elif nearest is not None and nearest.similarity >= self.requirements.mention_similarity:
+        elif nearest is not None and nearest.similarity - baseline >= self.requirements.mention_margin:
             # No cue, but a sentence close in meaning: report it as mentioned rather than missing.
             status, found = "nämns", [nearest]
+        best = max([e.similarity for e in found] + ([nearest.similarity] if nearest else []), default=0.0)
         return RequirementResult(
-            req, status, tuple(found[: self.requirements.quoted]), law, nearest.similarity if nearest else 0.0
+            reading.requirement, status, tuple(found[: self.requirements.quoted]), law, best
         )
 
     def _law_sources(self) -> dict[str, LawSource]:
@@ -179,6 +210,27 @@ class LagkollChecker:
                 verified,
             )
         return out
+
+
+# Probe vectors per (embedder, probe texts): the same list is checked again and again by one process.
+_PROBE_CACHE: OrderedDict[tuple[str, tuple[str, ...]], Vectors] = OrderedDict()
+_PROBE_LOCK = threading.Lock()
+
+
+def _probe_vectors(pipeline: Pipeline, requirements: RequirementList) -> dict[str, Vectors]:
+    """Each requirement's probes (examples and cues) embedded as queries, one row per probe."""
+    texts = tuple(dict.fromkeys(t for r in requirements.requirements for t in r.probes()))
+    key = (pipeline.embedder.name, texts)
+    with _PROBE_LOCK:
+        vectors = _PROBE_CACHE.get(key)
+    if vectors is None:
+        vectors = pipeline.embedder.embed(list(texts), query=True) if texts else np.zeros((0, 1), np.float32)
+        with _PROBE_LOCK:
+            _PROBE_CACHE[key] = vectors
+            while len(_PROBE_CACHE) > 4:
+                _PROBE_CACHE.popitem(last=False)
+    row = {t: i for i, t in enumerate(texts)}
+    return {r.id: vectors[[row[t] for t in r.probes()]] for r in requirements.requirements}
 
 
 def _heading(chunk: Chunk) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from planbot.errors import InvalidInput
+from planbot.lexical import stems, words
 
 DEFAULT_FILE = "lagkrav.toml"
 
@@ -28,26 +29,86 @@ def _cue_pattern(cue: str) -> str:
     return f"{start}{body}{end}"
 
 
+# A cue word for stemmed matching: how it matches ("stem", "exact", "prefix", "suffix", "infix") and what.
+_CueWord = tuple[str, str]
+
+
+def _cue_words(cue: str) -> tuple[_CueWord, ...]:
+    """A cue as words to compare with a text's words (a hyphenated word is several words, as in the text)."""
+    out: list[_CueWord] = []
+    for raw in cue.lower().split():
+        parts = words(raw)
+        for k, part in enumerate(parts):
+            lead, trail = raw.startswith("*") and k == 0, raw.endswith("*") and k == len(parts) - 1
+            if lead or trail:
+                out.append(("infix" if lead and trail else "suffix" if lead else "prefix", part))
+            else:
+                stem = stems(part, keep_stopwords=True)[0]
+                out.append(("stem", stem) if len(stem) >= 4 else ("exact", part))
+    return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def _text_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A text's lower-cased words and their Swedish stems."""
+    toks = words(text)
+    return tuple(toks), tuple(stems(" ".join(toks), keep_stopwords=True))
+
+
+def _word_matches(how: str, want: str, tok: str, stem: str, compound_min: int) -> bool:
+    """Whether one text word matches one cue word; with ``compound_min`` a long enough whole-word cue may
+    also be the first or last part of a compound (``finsk`` in finsktalande, ``barn`` in förskolebarn)."""
+    if how == "exact":
+        return tok == want
+    if how == "infix":
+        return want in tok
+    if how == "suffix":
+        return tok.endswith(want)
+    if how == "prefix":
+        return tok.startswith(want)
+    if stem == want:
+        return True
+    compound = 0 < compound_min <= len(want) and len(stem) >= len(want) + 3
+    return compound and (stem.startswith(want) or stem.endswith(want))
+
+
 @dataclass(frozen=True)
 class Cues:
-    """A list of cues compiled to one regex; ``find`` returns the cues' matched words."""
+    """A list of cues compiled to one regex; ``find`` returns the cues' matched words.
+
+    ``stemmed`` cues also match other inflections of their words (and, with ``compound_min``, compounds)."""
 
     cues: tuple[str, ...]
     pattern: re.Pattern[str] | None
+    stemmed: tuple[tuple[_CueWord, ...], ...] = ()
+    compound_min: int = 0
 
     @classmethod
-    def of(cls, cues: list[str]) -> Cues:
+    def of(cls, cues: list[str], *, stemmed: bool = False, compound_min: int = 0) -> Cues:
         """Compile ``cues`` (an empty list matches nothing)."""
         clean = tuple(c for c in (c.strip() for c in cues) if c)
         if not clean:
             return cls((), None)
-        return cls(clean, re.compile("|".join(f"(?:{_cue_pattern(c)})" for c in clean), re.IGNORECASE))
+        pattern = re.compile("|".join(f"(?:{_cue_pattern(c)})" for c in clean), re.IGNORECASE)
+        by_words = tuple(w for w in (_cue_words(c) for c in clean) if w) if stemmed else ()
+        return cls(clean, pattern, by_words, compound_min)
 
     def find(self, text: str) -> list[str]:
         """The distinct matched words in ``text``, lower-cased, in order."""
         if self.pattern is None:
             return []
-        return list(dict.fromkeys(m.group(0).lower() for m in self.pattern.finditer(text)))
+        found = [m.group(0).lower() for m in self.pattern.finditer(text)]
+        if self.stemmed:
+            toks, stemmed = _text_words(text)
+            for cue in self.stemmed:
+                n = len(cue)
+                for i in range(len(toks) - n + 1):
+                    if all(
+                        _word_matches(how, want, toks[i + k], stemmed[i + k], self.compound_min)
+                        for k, (how, want) in enumerate(cue)
+                    ):
+                        found.append(" ".join(toks[i : i + n]))
+        return list(dict.fromkeys(found))
 
 
 @dataclass(frozen=True)
@@ -70,7 +131,7 @@ class Commitment:
             return False
         if self.phrases.find(sentence):
             return True
-        if lead_in and (self.strong.find(lead_in) or self.phrases.find(lead_in)):
+        if lead_in and any(c.find(lead_in) for c in (self.strong, self.phrases, self.sections)):
             return not self.hedges.find(lead_in)
         return any(self.sections.find(h) for h in headings)
 
@@ -93,6 +154,11 @@ class Requirement:
     also: Cues
     optional: bool = False
     statement_is_enough: bool = False
+    examples: tuple[str, ...] = ()
+
+    def probes(self) -> tuple[str, ...]:
+        """What a plan sentence is compared with by meaning: the examples and the cues (wildcards dropped)."""
+        return tuple(dict.fromkeys([*self.examples, *(c.replace("*", "") for c in self.cues.cues)]))
 
     def addressed_by(self, text: str, context: str = "") -> list[str]:
         """The cue words ``text`` matches, or [] when it does not (``also`` may match in ``context``)."""
@@ -113,7 +179,8 @@ class RequirementList:
     commitment: Commitment
     passages: int = 8
     quoted: int = 3
-    mention_similarity: float = 1.0
+    mention_margin: float = 1.0
+    mention_baseline: float = 0.75
 
 
 def _strings(raw: dict[str, Any], key: str, where: str) -> list[str]:
@@ -133,6 +200,8 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
     commitment = Commitment(
         *(Cues.of(_strings(c, k, f"{source} [commitment]")) for k in Commitment.__dataclass_fields__)
     )
+    matching = raw.get("matching", {})
+    stemmed, compound_min = bool(matching.get("stems", True)), int(matching.get("compound_min", 0))
     items: list[Requirement] = []
     seen: set[str] = set()
     for i, k in enumerate(raw.get("krav", []), start=1):
@@ -154,10 +223,11 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
                 locator=str(k["locator"]),
                 law_text=str(k["law_text"]),
                 query=str(k["query"]),
-                cues=Cues.of(cues),
-                also=Cues.of(_strings(k, "also", where)),
+                cues=Cues.of(cues, stemmed=stemmed, compound_min=compound_min),
+                also=Cues.of(_strings(k, "also", where), stemmed=stemmed, compound_min=compound_min),
                 optional=bool(k.get("optional", False)),
                 statement_is_enough=bool(k.get("statement_is_enough", False)),
+                examples=tuple(_strings(k, "examples", where)),
             )
         )
     if not items:
@@ -169,7 +239,8 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
         commitment,
         int(search.get("passages", 8)),
         int(search.get("quoted", 3)),
-        float(search.get("mention_similarity", 1.0)),
+        float(search.get("mention_margin", 1.0)),
+        float(search.get("mention_baseline", 0.75)),
     )
 
 
