@@ -130,6 +130,7 @@ def test_what_commits_the_plan(sentence: str, lead_in: str, commits: bool) -> No
         ("biblioteksplan-rodbacka", "bl-14-samverkan", "saknas"),  # with the preschools: not 14 §
         ("biblioteksplan-ostergarde", "bl-7-digital", "saknas"),  # the library's own routines digitised
         ("biblioteksplan-ostergarde", "bl-8-barn-unga", "nämns"),  # only where the law is restated
+        ("biblioteksplan-brovik", "bl-7-lasning", "nämns"),  # "ska ... stimulera barnens läsning" is 8 §
     ],
 )
 def test_status_of_a_requirement_in_a_plan(

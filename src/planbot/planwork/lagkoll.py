@@ -169,6 +169,8 @@ class LagkollChecker:
                 commits = rules.commits(sentence, unit.lead, headings) or (
                     req.statement_is_enough and rules.plain(sentence)
                 )
+                # Some wording makes a hit belong to another requirement: children's reading is 8 §, not 7 §.
+                commits = commits and not req.mention_only_with.find(f"{sentence}\n{context}")
                 found.append(Evidence(chunk, sentence, tuple(cues), commits, sim))
         found.sort(key=lambda e: (-e.commits, -len(e.cues), -e.similarity))
         return _Reading(req, found, nearest, max(similarity.values(), default=0.0))

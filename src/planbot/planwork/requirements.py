@@ -155,6 +155,7 @@ class Requirement:
     optional: bool = False
     statement_is_enough: bool = False
     examples: tuple[str, ...] = ()
+    mention_only_with: Cues = Cues((), None)
 
     def probes(self) -> tuple[str, ...]:
         """What a plan sentence is compared with by meaning: the examples and the cues (wildcards dropped)."""
@@ -228,6 +229,9 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
                 optional=bool(k.get("optional", False)),
                 statement_is_enough=bool(k.get("statement_is_enough", False)),
                 examples=tuple(_strings(k, "examples", where)),
+                mention_only_with=Cues.of(
+                    _strings(k, "mention_only_with", where), stemmed=stemmed, compound_min=compound_min
+                ),
             )
         )
     if not items:
