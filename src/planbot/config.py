@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 class LLMSettings(BaseModel):
@@ -48,6 +55,10 @@ class Settings(BaseSettings):
 
     reranker: Literal["none", "e5-sentences", "cross-encoder"] = "e5-sentences"
     reranker_model: str | None = None
+
+    # Questions the server answers at once, by default one per core: extractive answers are CPU-bound, so
+    # more threads only interleave them; the others wait their turn, first come first served.
+    answer_threads: int = Field(default_factory=lambda: _cores(), ge=1, le=64)
 
     top_k: int = Field(default=5, ge=1, le=50)
     candidates: int = Field(default=30, ge=1, le=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import threading
@@ -13,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from planbot.batching import MicroBatcher
 from planbot.embedding import Embedder
 from planbot.filters import Filters, document_period
 from planbot.index import ChromaIndex
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # Query vectors kept for repeated questions (a few KB each).
 _QUERY_CACHE = 1024
+# Chunk records kept parsed (a few KB each): a question reads ~130 (BM25 hits of it and its expansion).
+_CHUNK_CACHE = 4096
 
 
 @runtime_checkable
@@ -68,14 +72,6 @@ class ChromaFullText:
         return ranked[:n]
 
 
-@dataclass(eq=False)
-class _Pending:
-    """A question waiting for its query vector."""
-
-    question: str
-    vector: Vectors | None = None
-
-
 @dataclass(frozen=True)
 class FusionWeights:
     """Weights of reciprocal rank fusion; chosen with `planbot eval --sweep` (see README)."""
@@ -116,9 +112,10 @@ class Retriever:
         self.lexical_backend = lexical_backend
         self._queries: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
-        # The embedder already uses every core; concurrent calls would only thrash its threads.
-        self._embed_lock = threading.Lock()
-        self._waiting: list[_Pending] = []
+        # The embedder already uses every core: concurrent questions are embedded in one call.
+        self._embed: MicroBatcher[str, Vectors] = MicroBatcher(
+            lambda questions: self.embedder.embed(questions, query=True)
+        )
         self._store_stamp = ""
         self.refresh()
 
@@ -137,6 +134,8 @@ class Retriever:
         self._store_stamp = self.store.stamp()
         self._checked = time.monotonic()
         self.chunks: ChunkTable = table
+        # Parsing a record from the segment's JSON lines was a tenth of a question's time.
+        self._chunk_at = functools.lru_cache(maxsize=_CHUNK_CACHE)(table.at)
         self.lexical = LexicalIndex(compounds=self.compounds, segments=[s.lexical for s in table.segments])
         self._periods = {d.id: document_period(d.metadata) for d in documents.values()}
         self._doc_of = table.document_of()
@@ -185,21 +184,7 @@ class Retriever:
             if cached is not None:
                 self._queries.move_to_end(question)
                 return cached
-        wanted = _Pending(question)
-        with self._cache_lock:
-            self._waiting.append(wanted)
-        with self._embed_lock:
-            # Whoever holds the embedder embeds every question queued meanwhile in one call.
-            if wanted.vector is None:
-                with self._cache_lock:
-                    batch, self._waiting = self._waiting, []
-                if wanted not in batch:  # taken by a call that failed: embed it now
-                    batch.append(wanted)
-                vectors = self.embedder.embed([p.question for p in batch], query=True)
-                for pending, row in zip(batch, vectors, strict=True):
-                    pending.vector = row
-        vector = wanted.vector
-        assert vector is not None
+        vector = self._embed(question)
         with self._cache_lock:
             self._queries[question] = vector
             while len(self._queries) > _QUERY_CACHE:
@@ -241,7 +226,7 @@ class Retriever:
             top = part[np.argsort(-scores[part], kind="stable")]
         else:
             top = np.argsort(-scores, kind="stable")
-        return [(self.chunks.at(int(i)), float(scores[i])) for i in top[:n] if scores[i] > 0]
+        return [(self._chunk_at(int(i)), float(scores[i])) for i in top[:n] if scores[i] > 0]
 
     def retrieve(
         self, question: str, vector: Vectors, n: int, filters: Filters | None = None
@@ -279,7 +264,7 @@ class Retriever:
         # A document's chunks are consecutive rows of one segment, in reading order.
         for r in range(max(0, row - radius), min(len(self.chunks.alive), row + radius + 1)):
             if r != row and self.chunks.alive[r]:
-                other = self.chunks.at(r)
+                other = self._chunk_at(r)
                 if other.document_id == chunk.document_id:
                     out.append(other)
         return out

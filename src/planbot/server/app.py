@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from planbot import __version__
@@ -17,7 +17,7 @@ from planbot.config import Settings
 from planbot.errors import PlanbotError
 from planbot.pipeline import Pipeline
 from planbot.server import cors, middleware
-from planbot.server.deps import PipelineDep, ServicesDep, require_read
+from planbot.server.deps import PipelineDep, ServicesDep, get_services, require_read
 from planbot.server.metrics import HealthOut, Metrics, index_state
 from planbot.server.problems import field_message, problem
 from planbot.server.routes import admin, chat, feedback, planwork, web
@@ -95,10 +95,17 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             index=index_state(services.settings, services.jobs),
         )
 
-    @app.post("/api/ask", dependencies=read)
-    def ask(body: AskRequest, pipeline: PipelineDep) -> AnswerOut:
+    @app.post("/api/ask", dependencies=read, response_model=AnswerOut)
+    async def ask(body: AskRequest, request: Request) -> Response:
         """Answer a question with cited passages, or refuse when the documents do not answer it."""
-        return AnswerOut.from_answer(pipeline.ask(body.question, body.top_k, body.filters))
+        services = get_services(request)
+
+        def answer() -> bytes:
+            found = services.pipeline.ask(body.question, body.top_k, body.filters)
+            return AnswerOut.from_answer(found).model_dump_json().encode()
+
+        # In the answer lane, serialised there too: the event loop only sends the bytes.
+        return Response(await services.lane.run(answer), media_type="application/json")
 
     @app.get("/api/documents", dependencies=read)
     def documents(pipeline: PipelineDep) -> list[DocumentOut]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from planbot.admin.feedback import FeedbackStore
 from planbot.admin.jobs import JobRunner
+from planbot.batching import CpuLane
 from planbot.config import Settings
 from planbot.conversation.service import ChatService, build_service
 from planbot.pipeline import Pipeline
@@ -25,10 +26,13 @@ class Services:
     jobs: JobRunner
     feedback: FeedbackStore
     metrics: Metrics
+    # Extractive answers are CPU-bound: computed here, a few at a time, instead of on 40 request threads.
+    lane: CpuLane
 
     def close(self) -> None:
-        """Stop background work (the job worker) at shutdown."""
+        """Stop background work (the job worker, the answer lane) at shutdown."""
         self.jobs.close()
+        self.lane.close()
 
 
 def build_services(settings: Settings, metrics: Metrics, pipeline: Pipeline | None = None) -> Services:
@@ -41,4 +45,5 @@ def build_services(settings: Settings, metrics: Metrics, pipeline: Pipeline | No
         jobs=JobRunner(),
         feedback=FeedbackStore(settings.data_dir),
         metrics=metrics,
+        lane=CpuLane(settings.answer_threads),
     )

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -97,17 +98,23 @@ _NOT_YOURS = (
 
 
 @router.post("/api/chat")
-def chat(body: ChatRequest, request: Request, response: Response, service: ChatDep) -> ChatAnswerOut:
+async def chat(body: ChatRequest, request: Request, response: Response, service: ChatDep) -> ChatAnswerOut:
     """Answer a message in a conversation; follow-ups are rewritten into a standalone search first.
 
     A caller without an owner token gets one: an HttpOnly cookie, and the X-Planbot-Owner response header
     for clients that are not browsers (send it back as the X-Planbot-Owner request header).
     """
-    owner = _begin(request, body, service)
-    turn = service.ask(body.conversation_id, body.message, body.top_k, body.filters)
-    service.store.claim(turn.conversation_id, owner.key)
-    remember(response, owner, request, get_settings(request), get_guard(request))
-    return ChatAnswerOut.from_turn(turn)
+
+    def turn() -> ChatAnswerOut:
+        owner = _begin(request, body, service)
+        done = service.ask(body.conversation_id, body.message, body.top_k, body.filters)
+        service.store.claim(done.conversation_id, owner.key)
+        remember(response, owner, request, get_settings(request), get_guard(request))
+        return ChatAnswerOut.from_turn(done)
+
+    if service.model is not None:  # a chat model's answer waits on its server: not the CPU lane's work
+        return await run_in_threadpool(turn)
+    return await get_services(request).lane.run(turn)
 
 
 def _event(name: str, data: dict[str, Any]) -> str:
