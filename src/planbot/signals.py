@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -111,9 +112,10 @@ def feature_matrix(
     return np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
 
 
-def _shingles(text: str) -> set[str]:
+@functools.lru_cache(maxsize=4096)  # the same passages come back question after question
+def _shingles(text: str) -> frozenset[str]:
     toks = _SHINGLE.findall(text.lower())
-    return {" ".join(toks[i : i + 3]) for i in range(max(1, len(toks) - 2))}
+    return frozenset(" ".join(toks[i : i + 3]) for i in range(max(1, len(toks) - 2)))
 
 
 def near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
@@ -121,7 +123,7 @@ def near_duplicate(a: str, b: str, threshold: float = 0.6) -> bool:
     return _overlap(_shingles(a), _shingles(b)) >= threshold
 
 
-def _overlap(sa: set[str], sb: set[str]) -> float:
+def _overlap(sa: frozenset[str], sb: frozenset[str]) -> float:
     return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
 
 
@@ -134,7 +136,7 @@ def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -
     shingles = {c.chunk.id: _shingles(c.chunk.text) for c in ranked}
     kept: list[ScoredChunk] = []
     # The shingles a kept slot was matched by: its first passage's (a statute swapped in keeps them).
-    matched: list[set[str]] = []
+    matched: list[frozenset[str]] = []
     for cand in ranked:
         own = shingles[cand.chunk.id]
         twin = next(
