@@ -349,12 +349,11 @@ class ChromaIndex:
         self, vector: Vectors, n: int, where: dict[str, Any] | None, live: dict[str, IndexedDocument]
     ) -> list[tuple[Chunk, float]]:
         """The ``n`` visible chunks nearest to ``vector`` with their cosine similarity."""
-        total = self.chunk_count()
-        if total == 0:
-            return []
+        # No count() first to bound n_results: Chroma returns what it has (none from an empty collection),
+        # and count() keeps the GIL for its whole call, stalling every other request thread meanwhile.
         res = self._chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
-            n_results=min(total, n + 10),
+            n_results=n + 10,
             where=where or None,
             include=["metadatas", "documents", "distances"],
         )
