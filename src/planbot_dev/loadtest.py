@@ -176,16 +176,12 @@ async def open_loop(
     return phase
 
 
-async def single_client(
-    base_url: str, requests: int, questions: Sequence[str] = QUESTIONS, warm_up: int = 0
-) -> Phase:
-    """One user asking ``requests`` questions in turn, after ``warm_up`` uncounted ones: unloaded latency."""
+async def single_client(base_url: str, requests: int, questions: Sequence[str] = QUESTIONS) -> Phase:
+    """One user asking ``requests`` questions in turn: the unloaded latency."""
     phase = Phase("1 client")
+    started = time.perf_counter()
     async with _client(base_url, 1, 60.0) as client:
-        for n in range(warm_up):
-            await _ask(client, questions[n % len(questions)], Phase("warm-up"))
-        started = time.perf_counter()
-        for n in range(warm_up, warm_up + requests):
+        for n in range(requests):
             await _ask(client, questions[n % len(questions)], phase)
     phase.seconds = time.perf_counter() - started
     return phase
@@ -194,15 +190,14 @@ async def single_client(
 def run_load(
     base_url: str, clients: int = 50, seconds: float = 60.0, questions: Sequence[str] = QUESTIONS
 ) -> LoadReport:
-    """One client; then ``clients`` for ``seconds``; then half that capacity for ``seconds``.
+    """Every question once, uncounted; one client; ``clients`` for ``seconds``; half that capacity.
 
-    Questions that repeat are answered warm under load (a question's vector comes from memory after its
-    first ask), so the single client is measured warm too, after one uncounted pass over them; before,
-    its median of 16 asks (8 cold, 8 warm) sat between the two and flattered the ratio.
+    The loaded phases repeat questions, whose vectors then come from memory, so the single client is
+    measured warm too (before, its median of 16 asks, 8 cold and 8 warm, sat between the two and
+    flattered the ratio; with distinct questions it was all cold against warm loaded phases).
     """
-    repeated = len(questions) < SINGLE_ASKS
-    warm_up = len(questions) if repeated else 0
-    single = asyncio.run(single_client(base_url, SINGLE_ASKS, questions, warm_up))
+    asyncio.run(single_client(base_url, len(questions), questions))
+    single = asyncio.run(single_client(base_url, SINGLE_ASKS, questions))
     capacity = asyncio.run(closed_loop(base_url, clients, seconds, questions))
     half = asyncio.run(open_loop(base_url, max(capacity.rps / 2, 0.5), seconds, questions))
     return LoadReport(single, capacity, half)
