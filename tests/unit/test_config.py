@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
@@ -34,3 +36,15 @@ def test_the_cli_names_the_wrong_variable_in_one_line_and_exits_2(monkeypatch: p
     assert "PLANBOT_LEXICAL_BACKEND" in result.output
     assert "'segments' or 'chroma'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_answer_threads_default_to_the_cores_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLANBOT_ANSWER_THREADS", raising=False)
+    assert Settings().answer_threads == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two"])
+def test_answer_threads_must_be_a_positive_number(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("PLANBOT_ANSWER_THREADS", value)
+    with pytest.raises(ValidationError, match="answer_threads"):
+        Settings()
