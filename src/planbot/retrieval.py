@@ -113,9 +113,7 @@ class Retriever:
         self._queries: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_lock = threading.Lock()
         # The embedder already uses every core: concurrent questions are embedded in one call.
-        self._embed: MicroBatcher[str, Vectors] = MicroBatcher(
-            lambda questions: self.embedder.embed(questions, query=True)
-        )
+        self._embed: MicroBatcher[str, Vectors] = MicroBatcher(self._embed_new)
         self._store_stamp = ""
         self.refresh()
 
@@ -184,12 +182,25 @@ class Retriever:
             if cached is not None:
                 self._queries.move_to_end(question)
                 return cached
-        vector = self._embed(question)
+        return self._embed(question)
+
+    def _embed_new(self, questions: list[str]) -> list[Vectors]:
+        """Embed, in one call, those of ``questions`` not cached meanwhile, and cache them.
+
+        A question asked again while its first ask is being embedded waits for that call and then
+        finds its vector here, instead of being embedded a second time.
+        """
         with self._cache_lock:
-            self._queries[question] = vector
-            while len(self._queries) > _QUERY_CACHE:
-                self._queries.popitem(last=False)
-        return vector
+            known = {q: self._queries[q] for q in questions if q in self._queries}
+        todo = [q for q in questions if q not in known]
+        if todo:
+            fresh = dict(zip(todo, self.embedder.embed(todo, query=True), strict=True))
+            with self._cache_lock:
+                self._queries.update(fresh)
+                while len(self._queries) > _QUERY_CACHE:
+                    self._queries.popitem(last=False)
+            known |= fresh
+        return [known[q] for q in questions]
 
     def _mask(self, filters: Filters | None) -> np.ndarray:
         alive = self.chunks.alive

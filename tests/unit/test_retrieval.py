@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
 import pytest
 
 from planbot.config import Settings
 from planbot.filters import Filters
 from planbot.pipeline import Pipeline
+from planbot.records import Vectors
 from planbot.retrieval import FusionWeights, reciprocal_rank_fusion
 
 from ..support import FakeEmbedder
@@ -64,3 +70,32 @@ def test_retrieve_keeps_to_the_filtered_documents(pipeline: Pipeline) -> None:
     assert fused and {p.chunk.document_id for p in fused} == {
         "region-varmland-biblioteksverksamhetens-uppdrag"
     }
+
+
+class _GatedEmbedder(FakeEmbedder):
+    """Holds its calls until released, so the same question can be asked again meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        self.entered.set()
+        self.release.wait(5)
+        return super().embed(texts, query=query)
+
+
+def test_a_question_asked_again_while_it_is_being_embedded_is_embedded_once(pipeline: Pipeline) -> None:
+    gated = _GatedEmbedder()
+    pipeline.retriever.embedder = gated
+    question = "Vilka är bibliotekshuvudmän?"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(pipeline.retriever.embed_query, question)
+        assert gated.entered.wait(5)
+        again = pool.submit(pipeline.retriever.embed_query, question)
+        time.sleep(0.05)  # the second ask now waits for the first call
+        gated.release.set()
+        vectors = first.result(), again.result()
+    assert gated.texts == 1
+    assert np.array_equal(*vectors)
