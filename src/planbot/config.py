@@ -58,7 +58,7 @@ class Settings(BaseSettings):
 
     # Questions the server answers at once, by default one per core: extractive answers are CPU-bound, so
     # more threads only interleave them; the others wait their turn, first come first served.
-    answer_threads: int = Field(default_factory=lambda: _cores(), ge=1, le=64)
+    answer_threads: int = Field(default_factory=lambda: _cores(), ge=1)
 
     top_k: int = Field(default=5, ge=1, le=50)
     candidates: int = Field(default=30, ge=1, le=500)
