@@ -49,9 +49,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     embed_threads: int = Field(default=2, ge=1)
     embed_batch_size: int = Field(default=16, ge=1)
-    # Sentence vectors: pooled from the chunk's own encoder pass (one pass per chunk), or each sentence
-    # embedded as a text of its own (twice the ingest time). README "Ingest". Changing it needs a rebuild.
-    sentence_vectors: Literal["pooled", "separate"] = "pooled"
+    # Sentence vectors: each sentence embedded as a text of its own (default: the better answers), or pooled
+    # from the chunk's own encoder pass (half the ingest time, lower top-1). README "Ingest". Needs a rebuild.
+    sentence_vectors: Literal["pooled", "separate"] = "separate"
 
     reranker: Literal["none", "e5-sentences", "cross-encoder"] = "e5-sentences"
     reranker_model: str | None = None

@@ -151,6 +151,7 @@ def test_passage_pieces_rebuild_the_embedded_text_and_each_sentence_unit(
 
 
 def test_pooled_ingest_runs_each_chunk_once_and_stores_a_vector_per_sentence(settings: Settings) -> None:
+    settings.sentence_vectors = "pooled"
     embedder = FakePoolingEmbedder()
     pipeline = Pipeline(settings, embedder=embedder)
     report = pipeline.ingest(progress=False)
@@ -164,6 +165,7 @@ def test_pooled_ingest_runs_each_chunk_once_and_stores_a_vector_per_sentence(set
 
 
 def test_a_chunk_too_long_to_pool_is_embedded_sentence_by_sentence(settings: Settings) -> None:
+    settings.sentence_vectors = "pooled"
     embedder = FakePoolingEmbedder(too_long=600)
     pipeline = Pipeline(settings, embedder=embedder)
     pipeline.ingest(progress=False)
@@ -174,7 +176,9 @@ def test_a_chunk_too_long_to_pool_is_embedded_sentence_by_sentence(settings: Set
     assert np.allclose(np.stack([s.vector for s in stored]), expected, atol=1e-6)
 
 
-def test_progress_moves_while_a_document_is_embedded(settings: Settings) -> None:
+@pytest.mark.parametrize("mode", ["pooled", "separate"])
+def test_progress_moves_while_a_document_is_embedded(settings: Settings, mode: str) -> None:
+    settings.sentence_vectors = mode  # type: ignore[assignment]
     seen: list[tuple[int, int]] = []
     pipeline = Pipeline(settings, embedder=FakePoolingEmbedder())
     pipeline.settings.embed_batch_size = 4
