@@ -7,10 +7,17 @@ import contextvars
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
 from planbot.batching import CpuLane, MicroBatcher
+
+
+def _run(coroutine: Any) -> Any:
+    """asyncio.run in a thread of its own: earlier tests (Playwright's sync API) may leave a loop running here."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class _SlowDoubler:
@@ -79,7 +86,7 @@ def test_the_lane_never_runs_more_jobs_at_once_than_it_has_workers(workers: int)
         await asyncio.gather(*(lane.run(job) for _ in range(8)))
         lane.close()
 
-    asyncio.run(main())
+    _run(main())
     assert most == workers
 
 
@@ -91,7 +98,7 @@ def test_one_worker_takes_jobs_in_the_order_they_came() -> None:
         await asyncio.gather(*(lane.run(order.append, n) for n in range(20)))
         lane.close()
 
-    asyncio.run(main())
+    _run(main())
     assert order == list(range(20))
 
 
@@ -109,7 +116,7 @@ def test_a_job_sees_its_callers_context() -> None:
         finally:
             lane.close()
 
-    assert asyncio.run(main()) == [f"r{n}" for n in range(6)]
+    assert _run(main()) == [f"r{n}" for n in range(6)]
 
 
 def test_a_job_whose_caller_went_away_before_its_turn_is_not_run() -> None:
@@ -128,5 +135,5 @@ def test_a_job_whose_caller_went_away_before_its_turn_is_not_run() -> None:
         await lane.run(ran.append, "next")
         lane.close()
 
-    asyncio.run(main())
+    _run(main())
     assert ran == ["next"]
