@@ -15,7 +15,7 @@ from planbot.batching import CpuLane, MicroBatcher
 
 
 def _run(coroutine: Any) -> Any:
-    """asyncio.run in a thread of its own: earlier tests (Playwright's sync API) may leave a loop running here."""
+    """asyncio.run in a thread of its own: earlier tests (Playwright) may leave a loop running here."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
 
