@@ -26,11 +26,10 @@ def library_path() -> Path | None:
 
 @dataclass(frozen=True)
 class Pooled:
-    """One batch's result: passage vectors (normalised) and each piece's token-state sum and length."""
+    """One batch's result: passage vectors (normalised) and each piece's token-state sum."""
 
     passages: np.ndarray  # n x H, L2-normalised; zero rows where ``fits`` is False
     piece_sums: np.ndarray  # P x H, raw sums: normalise a sum of sums to pool over several pieces
-    piece_tokens: np.ndarray  # P
     fits: np.ndarray  # n booleans: False when the passage exceeds one 512-token window
 
 
@@ -78,6 +77,7 @@ class PooledEncoder:
         n, count = len(passages), len(pieces)
         out = np.zeros((n, self.dimension), dtype=np.float32)
         sums = np.zeros((count, self.dimension), dtype=np.float32)
+        # e5_embed_pooled counts each piece's tokens into this buffer and works from it; we never read it.
         tokens = np.zeros(count, dtype=np.intc)
         status = np.zeros(n, dtype=np.intc)
         if n:
@@ -92,7 +92,7 @@ class PooledEncoder:
                 _ints(tokens),
                 _ints(status),
             )
-        return Pooled(out, sums, tokens, status == 0)
+        return Pooled(out, sums, status == 0)
 
     def __del__(self) -> None:
         model = getattr(self, "_model", None)
