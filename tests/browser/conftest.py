@@ -10,6 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
@@ -41,7 +42,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _wait_for_port(port: int, what: str, seconds: float = 30.0) -> None:
+VIEWPORT: ViewportSize = {"width": 1100, "height": 900}
+# The two corpus documents the small fake-embedder sites index.
+SMALL_CORPUS = ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md")
+
+
+def wait_for_port(port: int, what: str, seconds: float = 30.0) -> None:
+    """Return once something listens on 127.0.0.1:``port``; raise naming ``what`` after ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -98,6 +105,32 @@ def _demo_site(planbot: str) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
+@contextmanager
+def serve_in_thread(settings: Settings, pipeline: Pipeline, what: str) -> Iterator[str]:
+    """planbot served by uvicorn in a thread on 127.0.0.1:``settings.port``; yields its base URL."""
+    app = create_app(settings, pipeline)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=settings.port))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_for_port(settings.port, what)
+        yield f"http://127.0.0.1:{settings.port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def small_site_settings(base: Path, **overrides: Any) -> Settings:
+    """Settings for a planbot under ``base`` on a free port, its corpus the SMALL_CORPUS documents."""
+    corpus = base / "corpus"
+    corpus.mkdir()
+    for name in SMALL_CORPUS:
+        shutil.copy(ROOT / "corpus" / name, corpus / name)
+    return Settings(
+        corpus_dir=corpus, index_dir=base / "index", data_dir=base / "data", port=free_port(), **overrides
+    )
+
+
 @pytest.fixture(scope="session")
 def sites(
     real_settings: Settings, real_pipeline: Pipeline, tmp_path_factory: pytest.TempPathFactory
@@ -116,13 +149,8 @@ def sites(
             "local_writes": True,
         }
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, real_pipeline), host="127.0.0.1", port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    _wait_for_port(port, "planbot")
-    yield Sites(planbot, allowed_url, refused_url)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(settings, real_pipeline, "planbot"):
+        yield Sites(planbot, allowed_url, refused_url)
     allowed.shutdown()
     refused.shutdown()
 
@@ -147,13 +175,14 @@ def browser(playwright_instance: Playwright, chromium_path: Path) -> Iterator[Br
 @pytest.fixture
 def context(browser: Browser, sites: Sites) -> Iterator[BrowserContext]:
     """A fresh, Swedish-speaking browser profile that may use the clipboard."""
-    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
+    ctx = browser.new_context(locale="sv-SE", viewport=VIEWPORT)
     ctx.grant_permissions(["clipboard-read", "clipboard-write"], origin=sites.planbot)
     yield ctx
     ctx.close()
 
 
-def _watched_page(context: BrowserContext) -> Iterator[Page]:
+@contextmanager
+def watched_page(context: BrowserContext) -> Iterator[Page]:
     """A page that fails the test on any uncaught JavaScript error or any dialog (alert) it opens."""
     page = context.new_page()
     errors: list[str] = []
@@ -164,10 +193,22 @@ def _watched_page(context: BrowserContext) -> Iterator[Page]:
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
+@contextmanager
+def open_watched_page(browser: Browser) -> Iterator[Page]:
+    """A watched page in a fresh Swedish-speaking browser profile of its own, closed afterwards."""
+    ctx = browser.new_context(locale="sv-SE", viewport=VIEWPORT)
+    try:
+        with watched_page(ctx) as page:
+            yield page
+    finally:
+        ctx.close()
+
+
 @pytest.fixture
 def page(context: BrowserContext) -> Iterator[Page]:
     """A page on the real planbot that fails the test on any uncaught JavaScript error."""
-    yield from _watched_page(context)
+    with watched_page(context) as page:
+        yield page
 
 
 def save_screenshot(page: Page, name: str) -> None:
@@ -210,37 +251,18 @@ Låneregeln i Testby: {HOSTILE_MARKUP} gäller alla låntagare i Testby från f�
 @pytest.fixture(scope="session")
 def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """planbot with the fake embedder over two corpus documents and a hostile one; answers, never refuses."""
-    base = tmp_path_factory.mktemp("fake-site")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
-        shutil.copy(ROOT / "corpus" / name, corpus / name)
-    (corpus / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
-    port = free_port()
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=base / "index",
-        data_dir=base / "data",
-        port=port,
-        refuse_min_sentence=0.0,
-        refuse_coverage_below=0.0,
+    settings = small_site_settings(
+        tmp_path_factory.mktemp("fake-site"), refuse_min_sentence=0.0, refuse_coverage_below=0.0
     )
+    (settings.corpus_dir / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
     pipeline = Pipeline(settings, embedder=FakeEmbedder())
     pipeline.ingest(progress=False)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, pipeline), host="127.0.0.1", port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    _wait_for_port(port, "planbot (fake embedder)")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(settings, pipeline, "planbot (fake embedder)") as url:
+        yield url
 
 
 @pytest.fixture
 def fake_page(browser: Browser, fake_site: str) -> Iterator[Page]:
     """A Swedish page on the fake-embedder planbot that fails the test on any uncaught JavaScript error."""
-    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
-    try:
-        yield from _watched_page(ctx)
-    finally:
-        ctx.close()
+    with open_watched_page(browser) as page:
+        yield page

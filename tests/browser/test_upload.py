@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import re
-import shutil
-import threading
 import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from planbot.config import Settings
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors
-from planbot.server.app import create_app
-from planbot_dev.loadtest import free_port
 
-from ..support import ROOT, FakeEmbedder
-from .conftest import _wait_for_port, _watched_page
+from ..support import FakeEmbedder
+from .conftest import open_watched_page, serve_in_thread, small_site_settings
 
 pytestmark = [pytest.mark.browser]
 
@@ -53,17 +47,8 @@ class SlowEmbedder(FakeEmbedder):
 @pytest.fixture(scope="module")
 def keyed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """planbot with an API key over two corpus documents, embedding with the slow fake embedder."""
-    base = tmp_path_factory.mktemp("upload-site")
-    corpus = base / "corpus"
-    corpus.mkdir()
-    for name in ("bibliotekslag-2013-801.md", "region-varmland-biblioteksverksamhetens-uppdrag.md"):
-        shutil.copy(ROOT / "corpus" / name, corpus / name)
-    port = free_port()
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=base / "index",
-        data_dir=base / "data",
-        port=port,
+    settings = small_site_settings(
+        tmp_path_factory.mktemp("upload-site"),
         api_key=KEY,
         # Small batches and a slow embedder: the embedding takes a few steps of a second each.
         embed_batch_size=4,
@@ -72,23 +57,15 @@ def keyed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pipeline = Pipeline(settings, embedder=embedder)
     pipeline.ingest(progress=False)
     embedder.delay = 1.0
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, pipeline), host="127.0.0.1", port=port))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    _wait_for_port(port, "planbot (API key, slow fake embedder)")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(settings, pipeline, "planbot (API key, slow fake embedder)") as url:
+        yield url
 
 
 @pytest.fixture
 def keyed_page(browser: Browser, keyed_site: str) -> Iterator[Page]:
     """A Swedish page on the keyed planbot that fails the test on any uncaught JavaScript error."""
-    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1100, "height": 900})
-    try:
-        yield from _watched_page(ctx)
-    finally:
-        ctx.close()
+    with open_watched_page(browser) as page:
+        yield page
 
 
 def _open_panel(page: Page, site: str) -> Locator:
