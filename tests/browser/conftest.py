@@ -120,6 +120,15 @@ def serve_in_thread(settings: Settings, pipeline: Pipeline, what: str) -> Iterat
         thread.join(timeout=10)
 
 
+@contextmanager
+def serve_fake_embedded(settings: Settings, what: str) -> Iterator[str]:
+    """planbot over the settings' corpus indexed with the fake embedder, served in a thread; its URL."""
+    pipeline = Pipeline(settings, embedder=FakeEmbedder())
+    pipeline.ingest(progress=False)
+    with serve_in_thread(settings, pipeline, what) as url:
+        yield url
+
+
 def small_site_settings(base: Path, **overrides: Any) -> Settings:
     """Settings for a planbot under ``base`` on a free port, its corpus the SMALL_CORPUS documents."""
     corpus = base / "corpus"
@@ -255,9 +264,7 @@ def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         tmp_path_factory.mktemp("fake-site"), refuse_min_sentence=0.0, refuse_coverage_below=0.0
     )
     (settings.corpus_dir / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
-    pipeline = Pipeline(settings, embedder=FakeEmbedder())
-    pipeline.ingest(progress=False)
-    with serve_in_thread(settings, pipeline, "planbot (fake embedder)") as url:
+    with serve_fake_embedded(settings, "planbot (fake embedder)") as url:
         yield url
 
 

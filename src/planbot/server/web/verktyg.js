@@ -13,11 +13,41 @@
     return node;
   }
 
+  // -- API key -----------------------------------------------------------------------------------
+  // The chat page's upload panel keeps the key under the same name, so a key typed once serves the whole tab.
+  // It lives in this tab only (sessionStorage), never in localStorage or a cookie.
+  const KEY_STORE = "planbot.apiKey";
+  const keyInput = $("vk-key");
+  function session() { try { return window.sessionStorage; } catch (e) { return null; } }
+  const stored = session() && session().getItem(KEY_STORE);
+  if (stored) keyInput.value = stored;
+  keyInput.addEventListener("input", () => {
+    const store = session();
+    if (!store) return;
+    const key = keyInput.value.trim();
+    if (key) store.setItem(KEY_STORE, key); else store.removeItem(KEY_STORE);
+  });
+
+  // What to do about a refused key, after the server's own problem detail.
+  const KEY_HINTS = {
+    401: "Skriv rätt API-nyckel (PLANBOT_API_KEY) i fältet API-nyckel och försök igen.",
+    403: "Den här planbot tar inte emot uppladdningar utan nyckel. Be den som driver planbot om API-nyckeln.",
+  };
+
   async function call(url, options) {
-    const res = await fetch(url, options);
+    const init = Object.assign({}, options);
+    const key = keyInput.value.trim();
+    // The key is sent whenever one is typed: it is needed for an upload and also opens a read-keyed planbot.
+    if (key) init.headers = Object.assign({}, init.headers, { Authorization: `Bearer ${key}` });
+    const res = await fetch(url, init);
     const type = res.headers.get("content-type") || "";
     const body = type.includes("json") ? await res.json() : await res.text();
-    if (!res.ok) throw new Error((body && body.detail) || `Fel ${res.status}`);
+    if (!res.ok) {
+      const problem = new Error((body && body.detail) || `Fel ${res.status}`);
+      problem.status = res.status;
+      problem.title = (body && body.title) || res.statusText;
+      throw problem;
+    }
     return body;
   }
 
@@ -90,10 +120,23 @@
     }
   }
 
+  // A refused key in full: what the server said, then what to do, and the key field ready for it.
+  function showKeyProblem(box, e) {
+    box.replaceChildren(
+      el("p", { class: "pb-error-title", text: `Planen kunde inte kontrolleras: ${e.title} (${e.status})` }),
+      el("p", { text: e.message }),
+      el("p", { text: KEY_HINTS[e.status] }));
+    box.hidden = false;
+    keyInput.focus();
+  }
+
   $("vk-lagkoll-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const status = $("vk-lagkoll-status");
+    const errorBox = $("vk-lagkoll-error");
     const file = $("vk-lagkoll-file").files[0];
+    errorBox.hidden = true;
+    errorBox.replaceChildren();
     status.textContent = file ? "Läser in och indexerar planen …" : "Kontrollerar …";
     try {
       let report;
@@ -109,7 +152,9 @@
       $("vk-lagkoll-csv").onclick = (e) => { e.preventDefault(); download("/api/lagkoll?format=csv", body, `lagkoll-${report.document_id}.csv`); };
       $("vk-lagkoll-exports").hidden = false;
       status.textContent = "";
-    } catch (e) { status.textContent = e.message; }
+    } catch (e) {
+      if (KEY_HINTS[e.status]) { status.textContent = ""; showKeyProblem(errorBox, e); } else status.textContent = e.message;
+    }
   });
 
   // -- support ------------------------------------------------------------------------------------
