@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Sentence vectors: each sentence embedded as a text of its own (default: the better answers), or pooled
     # from the chunk's own encoder pass (half the ingest time, lower top-1). README "Ingest". Needs a rebuild.
     sentence_vectors: Literal["pooled", "separate"] = "separate"
+    # With separate sentence vectors: make a new document searchable after one encoder pass (pooled sentence
+    # vectors), then embed its sentences on their own and swap them in (README "Plans as they arrive").
+    searchable_first: bool = True
 
     reranker: Literal["none", "e5-sentences", "cross-encoder"] = "e5-sentences"
     reranker_model: str | None = None

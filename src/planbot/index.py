@@ -197,6 +197,7 @@ class ChromaIndex:
                 content_hash=str(meta["content_hash"]),
                 chunks=int(meta.get("chunks", 0)),
                 metadata=extra,
+                provisional=meta.get("sentences") == "pooled",
             )
         return out
 
@@ -206,7 +207,9 @@ class ChromaIndex:
         import hashlib
 
         docs = self.documents() if documents is None else documents
-        pairs = sorted(f"{d.id}:{d.content_hash}:{sorted(d.metadata.items())}" for d in docs.values())
+        pairs = sorted(
+            f"{d.id}:{d.content_hash}:{d.provisional}:{sorted(d.metadata.items())}" for d in docs.values()
+        )
         return hashlib.sha256("\n".join(pairs).encode()).hexdigest()
 
     @_chroma
@@ -222,12 +225,7 @@ class ChromaIndex:
     ) -> None:
         """Store chunks and sentences, then (unless told not to yet) publish the document and sweep."""
         suffix = "@" + doc.content_hash[:16]
-        # Sentence ids are numbered per chunk, so a search fetches them by id, not by a metadata scan.
-        counts: dict[str, int] = {}
-        sentence_ids = []
-        for cid, _, _ in sentences:
-            sentence_ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
-            counts[cid] = counts.get(cid, 0) + 1
+        sentence_ids, counts = _sentence_ids(doc, sentences)
         for lo in range(0, len(chunks), _BATCH):
             part = chunks[lo : lo + _BATCH]
             self._chunks.upsert(
@@ -256,7 +254,17 @@ class ChromaIndex:
             self.publish(doc, len(chunks))
 
     @_chroma
-    def publish(self, doc: Document, chunks: int) -> None:
+    def replace_sentence_vectors(
+        self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+    ) -> None:
+        """Give a published document's sentences new vectors (same sentences, same ids) and mark it final."""
+        sentence_ids, _ = _sentence_ids(doc, sentences)
+        for lo in range(0, len(sentence_ids), _BATCH):
+            self._sentences.update(ids=sentence_ids[lo : lo + _BATCH], embeddings=vectors[lo : lo + _BATCH])
+        self._manifest.update(ids=[doc.id], metadatas=[{"sentences": None}])
+
+    @_chroma
+    def publish(self, doc: Document, chunks: int, *, provisional: bool = False) -> None:
         """Make a stored document version visible in the manifest, then sweep its old version."""
         manifest: dict[str, Any] = {
             "title": doc.title,
@@ -265,6 +273,8 @@ class ChromaIndex:
             "content_hash": doc.content_hash,
             "chunks": chunks,
         }
+        if provisional:
+            manifest["sentences"] = "pooled"
         if doc.source_url:
             manifest["source_url"] = doc.source_url
         manifest.update({f"meta_{k}": str(v) for k, v in doc.metadata.items() if v is not None})
@@ -400,10 +410,12 @@ class ChromaIndex:
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:
         """Stored sentence vectors of the given visible chunks (recently used ones come from memory)."""
+        # A provisional document's vectors are replaced by the ingest's second pass: keyed apart, so the
+        # replacements are read once they are there.
         keys = {
-            c: f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}"
+            c: f"{c}@{doc.content_hash[:16]}{'~pooled' if doc.provisional else ''}"
             for c in chunk_ids
-            if c.split("#", 1)[0] in live
+            if (doc := live.get(c.split("#", 1)[0])) is not None
         }
         out: list[SentenceVector] = []
         missing = []
@@ -460,6 +472,19 @@ class ChromaIndex:
             docs = res.get("documents") or [None] * len(ids)
             yield from zip(ids, metas, docs, strict=True)
             offset += len(ids)
+
+
+def _sentence_ids(
+    doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]]
+) -> tuple[list[str], dict[str, int]]:
+    """Sentence ids, numbered per chunk (a search fetches them by id, not by a metadata scan), and counts."""
+    suffix = "@" + doc.content_hash[:16]
+    counts: dict[str, int] = {}
+    ids = []
+    for cid, _, _ in sentences:
+        ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
+        counts[cid] = counts.get(cid, 0) + 1
+    return ids, counts
 
 
 def _is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:

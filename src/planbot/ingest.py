@@ -7,13 +7,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from tqdm import tqdm
 
 from planbot.chunking import chunk_document, estimate_tokens, is_list_item, split_sentences
 from planbot.embedding import Embedder, PoolingEmbedder
-from planbot.errors import DocumentError
+from planbot.errors import DocumentError, ModelUnavailable, PlanbotError
 from planbot.index import ChromaIndex
 from planbot.lexical import LexicalIndex
 from planbot.loaders import load_corpus
@@ -23,8 +24,11 @@ from planbot.segments import SegmentStore
 
 log = logging.getLogger(__name__)
 
-# Called with (texts embedded so far, texts to embed) as an ingest goes, e.g. to update a job.
-Progress = Callable[[int, int], None]
+# What the texts being counted are for: the first pass (a document is searchable after it), or the second
+# pass that replaces a searchable document's pooled sentence vectors with separately embedded ones.
+Pass = Literal["embedding", "refining"]
+# Called with (texts embedded so far, texts to embed, which pass) as an ingest goes, e.g. to update a job.
+Progress = Callable[[int, int, Pass], None]
 
 # Chunks per BM25 segment written during a bulk ingest (documents become visible segment by segment).
 _SEGMENT_CHUNKS = 2000
@@ -42,11 +46,14 @@ class IngestReport:
     chunks_embedded: int = 0
     sentences_embedded: int = 0
     seconds: float = 0.0
+    # When the documents became searchable (after the first pass), if a second pass refined them after.
+    searchable_seconds: float | None = None
+    refined: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether the index changed."""
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.refined)
 
     def summary(self) -> str:
         """One line for a person."""
@@ -109,15 +116,17 @@ def passage_pieces(chunk: Chunk) -> tuple[list[str], list[list[int]]]:
 class _Meter:
     """Counts embedded texts for the console bar and for ``on_progress`` (a job's progress figure)."""
 
-    def __init__(self, bar: tqdm, total: int, on_progress: Progress | None) -> None:
-        self.bar, self.total, self.on_progress, self.done = bar, total, on_progress, 0
+    def __init__(
+        self, bar: tqdm, total: int, on_progress: Progress | None, stage: Pass = "embedding"
+    ) -> None:
+        self.bar, self.total, self.on_progress, self.stage, self.done = bar, total, on_progress, stage, 0
 
     def update(self, n: int) -> None:
         """``n`` more texts embedded."""
         self.done += n
         self.bar.update(n)
         if self.on_progress is not None:
-            self.on_progress(min(self.done, self.total), self.total)
+            self.on_progress(min(self.done, self.total), self.total, self.stage)
 
 
 def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: _Meter | None) -> Vectors:
@@ -145,10 +154,16 @@ class Ingestor:
         progress: bool | None = None,
         on_progress: Progress | None = None,
         pool_sentences: bool = True,
+        searchable_first: bool = False,
+        on_searchable: Callable[[], None] | None = None,
     ) -> None:
         self.index = index
-        # Sentence vectors pooled from the chunk's own encoder pass where the embedder can (README "Ingest").
-        self.pooler = embedder if pool_sentences and isinstance(embedder, PoolingEmbedder) else None
+        # Sentence vectors pooled from the chunk's own encoder pass where the embedder can (README "Ingest"):
+        # for good, or (searchable_first) only until a second pass has embedded each sentence on its own.
+        pooling = pool_sentences or searchable_first
+        self.pooler = embedder if pooling and isinstance(embedder, PoolingEmbedder) else None
+        self.refine_after = searchable_first and not pool_sentences
+        self.on_searchable = on_searchable
         self.on_progress = on_progress
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
@@ -199,9 +214,7 @@ class Ingestor:
             (report.updated if existing is not None else report.added).append(doc.id)
         total = sum(len(c) + sum(len(sentence_units(x)) for x in c) for _, c in todo)
         pending: list[tuple[Document, list[Chunk]]] = []
-        with tqdm(
-            total=total, unit="text", desc="Embedding", disable=self.progress is False or total < 50
-        ) as bar:
+        with self._bar(total, "Embedding") as bar:
             meter = _Meter(bar, total, self.on_progress)
             for doc, chunks in todo:
                 self._store(doc, chunks, meter, report)
@@ -212,6 +225,8 @@ class Ingestor:
             self.publish(pending)
         if report.changed or todo:
             self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
+        if self.refine_after:
+            self._refine({doc.id: chunks for doc, chunks in todo}, report, started)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -223,15 +238,52 @@ class Ingestor:
         counts = {c.id: len(sentence_units(c)) for _, cs in stored for c in cs}
         self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary, counts)
         for doc, chunks in stored:
-            self.index.publish(doc, len(chunks))
+            self.index.publish(doc, len(chunks), provisional=self.refine_after and self.pooler is not None)
+
+    def _bar(self, total: int, desc: str) -> tqdm:
+        return tqdm(total=total, unit="text", desc=desc, disable=self.progress is False or total < 50)
+
+    def _refine(self, fresh: dict[str, list[Chunk]], report: IngestReport, started: float) -> None:
+        """Second pass: embed each sentence of a provisional document on its own and swap the vectors in.
+
+        Covers the documents this ingest stored and any an interrupted ingest left provisional.
+        """
+        provisional = [d for d in self.index.documents().values() if d.provisional]
+        if not provisional:
+            return
+        report.searchable_seconds = time.perf_counter() - started
+        if self.on_searchable is not None:
+            self.on_searchable()
+        work = [(d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash)) for d in provisional]
+        units = {d.id: [(c.id, s, e, t) for c in cs for s, e, t in sentence_units(c)] for d, cs in work}
+        total = sum(len(u) for u in units.values())
+        with self._bar(total, "Refining") as bar:
+            meter = _Meter(bar, total, self.on_progress, "refining")
+            meter.update(0)
+            for doc, _ in work:
+                texts = [u[3] for u in units[doc.id]]
+                try:
+                    vectors = _embed(self.embedder, texts, 4 * self.batch_size, meter)
+                    spans = [(c, s, e) for c, s, e, _ in units[doc.id]]
+                    self.index.replace_sentence_vectors(doc, spans, vectors)
+                except PlanbotError as exc:  # it stays searchable as it is; the next ingest tries again
+                    report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
+                    continue
+                report.refined.append(doc.id)
+                report.sentences_embedded += len(texts)
+                log.info("refined %s: %d sentences embedded on their own", doc.id, len(texts))
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
         units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]
-        vectors, sentence_vectors = (
-            self._embed_pooled(chunks, len(units), bar)
-            if self.pooler is not None
-            else self._embed_separately(chunks, units, bar)
-        )
+        vectors, sentence_vectors = None, None
+        if self.pooler is not None:
+            try:
+                vectors, sentence_vectors = self._embed_pooled(chunks, len(units), bar)
+            except ModelUnavailable as exc:  # the optional native build is missing: one way for all
+                log.warning("sentence vectors embedded separately: %s", exc)
+                self.pooler = None
+        if vectors is None or sentence_vectors is None:
+            vectors, sentence_vectors = self._embed_separately(chunks, units, bar)
         self.index.add_document(
             doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors, publish=False
         )

@@ -74,6 +74,9 @@ class Pipeline:
             progress=progress,
             on_progress=on_progress,
             pool_sentences=self.settings.sentence_vectors == "pooled",
+            searchable_first=self.settings.searchable_first,
+            # Asks see a document as soon as its first pass is stored, while the second pass runs.
+            on_searchable=self.retriever.refresh,
         )
 
     def ingest(

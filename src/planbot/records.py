@@ -125,6 +125,8 @@ class IndexedDocument:
     content_hash: str
     chunks: int
     metadata: dict[str, str]
+    # Searchable, but its sentence vectors are still the pooled ones of the first pass (ingest refines them).
+    provisional: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from PIL import Image
 
 from planbot.config import Settings
 from planbot.index import drop_index
+from planbot.ingest import Pass
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors
 from planbot.server.app import create_app
@@ -142,9 +143,9 @@ def test_a_reindex_figure_never_runs_backwards_from_the_corpus_to_the_kept_uploa
         reported: list[tuple[int, int]] = []
         progress = runner._progress
 
-        def record(job_id: str, done: int, total: int) -> None:
+        def record(job_id: str, done: int, total: int, stage: Pass) -> None:
             reported.append((done, total))
-            progress(job_id, done, total)
+            progress(job_id, done, total, stage)
 
         runner._progress = record
         job = runner.wait(client.post("/api/reindex").json()["id"], timeout=60)

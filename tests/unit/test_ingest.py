@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +10,12 @@ import pytest
 
 from planbot.chunking import chunk_document
 from planbot.config import Settings
-from planbot.errors import IndexMismatch
+from planbot.errors import IndexMismatch, IndexUnavailable, ModelUnavailable
 from planbot.index import _chunk_metadata
 from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import embedding_text
+from planbot.records import Vectors, embedding_text
 
 from ..support import FakeEmbedder, FakePoolingEmbedder
 
@@ -176,16 +177,102 @@ def test_a_chunk_too_long_to_pool_is_embedded_sentence_by_sentence(settings: Set
     assert np.allclose(np.stack([s.vector for s in stored]), expected, atol=1e-6)
 
 
-@pytest.mark.parametrize("mode", ["pooled", "separate"])
-def test_progress_moves_while_a_document_is_embedded(settings: Settings, mode: str) -> None:
+class ContextualFake(FakePoolingEmbedder):
+    """Pools like a real encoder does: every sentence's pooled vector leans towards its chunk's."""
+
+    def embed_pooled(
+        self, passages: Sequence[Sequence[str]], groups: Sequence[Sequence[Sequence[int]]]
+    ) -> tuple[Vectors, list[Vectors | None]]:
+        """The chunk vectors, and each sentence pooled as its chunk's vector."""
+        out, units = super().embed_pooled(passages, groups)
+        return out, [None if u is None else np.repeat(out[i : i + 1], len(u), 0) for i, u in enumerate(units)]
+
+
+def _stored(pipeline: Pipeline, chunk_id: str) -> np.ndarray:
+    return np.stack(
+        [s.vector for s in pipeline.index.sentence_vectors([chunk_id], pipeline.retriever.documents)]
+    )
+
+
+def test_a_document_is_searchable_after_one_pass_and_then_gets_separate_sentence_vectors(
+    settings: Settings,
+) -> None:
+    pipeline = Pipeline(settings, embedder=ContextualFake())
+    during: list[tuple[bool, np.ndarray]] = []
+
+    def look(done: int, total: int, stage: str) -> None:
+        if stage == "refining" and not during:
+            # The first pass is stored and visible: questions find the document already.
+            chunk = next(c for c in pipeline.retriever.chunks if len(sentence_units(c)) > 2)
+            during.append(
+                (pipeline.retriever.documents[chunk.document_id].provisional, _stored(pipeline, chunk.id))
+            )
+
+    report = pipeline.ingest(progress=False, on_progress=look)
+    assert during, "the second pass ran after the documents were searchable"
+    chunk = next(c for c in pipeline.retriever.chunks if len(sentence_units(c)) > 2)
+    separate = FakeEmbedder().embed([t for _, _, t in sentence_units(chunk)])
+    provisional, pooled = during[0]
+    assert provisional and not np.allclose(pooled, separate, atol=1e-4)
+    # Afterwards the stored (and no longer cached) vectors are the separately embedded ones.
+    assert not pipeline.retriever.documents[chunk.document_id].provisional
+    assert np.allclose(_stored(pipeline, chunk.id), separate, atol=1e-6)
+    assert sorted(report.refined) == sorted(report.added)
+    assert report.searchable_seconds is not None and report.searchable_seconds <= report.seconds
+
+
+def test_a_document_left_with_pooled_vectors_is_refined_by_the_next_ingest(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline = Pipeline(settings, embedder=ContextualFake())
+
+    def fail(*args: object) -> None:
+        raise IndexUnavailable("the Chroma server went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline.index, "replace_sentence_vectors", fail)
+        report = pipeline.ingest(progress=False)
+    assert report.refined == [] and len(report.errors) == 2
+    assert all(d.provisional for d in pipeline.retriever.documents.values())
+    assert pipeline.ask("Vad ska folkbiblioteket verka för?").passages, "still searchable meanwhile"
+    again = pipeline.ingest(progress=False)
+    assert again.added == [] and sorted(again.refined) == sorted(report.added)
+    assert not any(d.provisional for d in pipeline.retriever.documents.values())
+
+
+def test_without_the_native_pooling_build_sentences_are_embedded_in_one_go(settings: Settings) -> None:
+    class NoNative(FakePoolingEmbedder):
+        def embed_pooled(self, *args: object) -> tuple[Vectors, list[Vectors | None]]:
+            raise ModelUnavailable("planbot's native pooling library is not built")
+
+    pipeline = Pipeline(settings, embedder=NoNative())
+    report = pipeline.ingest(progress=False)
+    assert report.added and report.refined == [] and report.searchable_seconds is None
+    assert not any(d.provisional for d in pipeline.retriever.documents.values())
+
+
+@pytest.mark.parametrize(
+    ("mode", "searchable_first", "stages"),
+    [
+        ("pooled", False, ["embedding"]),
+        ("separate", False, ["embedding"]),
+        ("separate", True, ["embedding", "refining"]),
+    ],
+)
+def test_progress_moves_while_a_document_is_embedded(
+    settings: Settings, mode: str, searchable_first: bool, stages: list[str]
+) -> None:
     settings.sentence_vectors = mode  # type: ignore[assignment]
-    seen: list[tuple[int, int]] = []
+    settings.searchable_first = searchable_first
+    seen: list[tuple[int, int, str]] = []
     pipeline = Pipeline(settings, embedder=FakePoolingEmbedder())
     pipeline.settings.embed_batch_size = 4
-    pipeline.ingest(progress=False, on_progress=lambda done, total: seen.append((done, total)))
-    totals = {total for _, total in seen}
-    assert len(totals) == 1
-    # Several figures per document, rising to the total.
-    assert len(seen) > 4
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
-    assert seen[-1][0] == seen[-1][1]
+    pipeline.ingest(progress=False, on_progress=lambda done, total, stage: seen.append((done, total, stage)))
+    assert list(dict.fromkeys(stage for _, _, stage in seen)) == stages
+    for stage in stages:
+        figures = [(d, t) for d, t, s in seen if s == stage]
+        assert len({total for _, total in figures}) == 1
+        # Several figures per document, rising to the total.
+        assert len(figures) > 4
+        assert [d for d, _ in figures] == sorted(d for d, _ in figures)
+        assert figures[-1][0] == figures[-1][1]

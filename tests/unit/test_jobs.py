@@ -10,12 +10,10 @@ import pytest
 from planbot.admin.jobs import Job, JobRunner
 from planbot.config import Settings
 from planbot.errors import DocumentError, NotFound
-from planbot.ingest import IngestReport
+from planbot.ingest import IngestReport, Pass, Progress
 from planbot.pipeline import Pipeline
 
 from ..support import FakeEmbedder
-
-Progress = Callable[[int, int], None]
 
 
 @pytest.fixture
@@ -37,8 +35,8 @@ def test_a_job_reports_progress_while_it_embeds(
     shown: list[tuple[int, int | None]] = []
 
     def work(progress: Progress) -> IngestReport:
-        def report_and_look(done: int, total: int) -> None:
-            progress(done, total)
+        def report_and_look(done: int, total: int, stage: Pass) -> None:
+            progress(done, total, stage)
             job = runner.active("reindex")
             assert job is not None and job.state == "running"
             shown.append((job.done, job.total))
@@ -64,9 +62,11 @@ def test_a_jobs_phase_follows_its_work_from_queued_to_done(runner: JobRunner, ki
     def work(progress: Progress) -> IngestReport:
         assert submitted.wait(30)
         look()
-        progress(4, 10)
+        progress(4, 10, "embedding")
         look()
-        progress(10, 10)
+        progress(10, 10, "embedding")
+        look()
+        progress(2, 7, "refining")
         look()
         return _report(added=["plan"], chunks_embedded=3, sentences_embedded=7)
 
@@ -74,15 +74,31 @@ def test_a_jobs_phase_follows_its_work_from_queued_to_done(runner: JobRunner, ki
     submitted.set()
     assert queued.phase == "queued"
     final = runner.wait(queued.id, timeout=30)
-    assert seen == [(first, 0, None), ("embedding", 4, 10), ("indexing", 10, 10)]
-    assert (final.state, final.phase, final.done, final.total) == ("done", "done", 10, 10)
+    assert seen == [(first, 0, None), ("embedding", 4, 10), ("indexing", 10, 10), ("refining", 2, 7)]
+    assert (final.state, final.phase, final.done, final.total) == ("done", "done", 7, 7)
+
+
+def test_a_job_says_when_its_document_became_searchable(runner: JobRunner) -> None:
+    """The second pass refines a document questions can already find: the job says so from then on."""
+    looked: list[object] = []
+
+    def work(progress: Progress) -> IngestReport:
+        progress(10, 10, "embedding")
+        looked.append(runner.active("upload").searchable)  # type: ignore[union-attr]
+        progress(0, 7, "refining")
+        looked.append(runner.active("upload").searchable)  # type: ignore[union-attr]
+        return _report(added=["plan"], chunks_embedded=3, sentences_embedded=7)
+
+    final = runner.wait(runner.submit("upload", work).id, timeout=30)
+    assert looked[0] is None and looked[1] is not None
+    assert final.searchable == looked[1] and final.finished is not None and final.searchable <= final.finished
 
 
 def test_the_final_figure_keeps_the_unit_the_work_counted_in(runner: JobRunner) -> None:
     """The texts reported while it ran stay its figure, whatever the report counts."""
 
     def work(progress: Progress) -> IngestReport:
-        progress(5, 5)
+        progress(5, 5, "embedding")
         return _report(added=["plan"], chunks_embedded=4, sentences_embedded=9)
 
     final = runner.wait(runner.submit("upload", work).id, timeout=30)

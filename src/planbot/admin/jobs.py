@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from planbot.errors import NotFound
-from planbot.ingest import IngestReport
+from planbot.ingest import IngestReport, Pass, Progress
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,8 @@ JobState = Literal["queued", "running", "done", "failed"]
 JobKind = Literal["upload", "reindex"]
 # What a job is doing: reading files (a re-index loads the corpus first; an upload was read when it was
 # accepted), embedding texts (done/total count them), indexing (writing the search index, making it visible).
-JobPhase = Literal["queued", "reading", "embedding", "indexing", "done", "failed"]
+# refining: the document is searchable and its sentences are being embedded on their own (a second pass).
+JobPhase = Literal["queued", "reading", "embedding", "indexing", "refining", "done", "failed"]
 # Finished jobs kept for GET /api/jobs/{id}; older ones are forgotten first.
 _KEEP_FINISHED = 500
 
@@ -46,11 +47,13 @@ class Job:
     error: str | None = None
     created: dt.datetime = field(default_factory=_now)
     started: dt.datetime | None = None
+    # When what the job ingests could first be found by a question (before a second pass, if there is one).
+    searchable: dt.datetime | None = None
     finished: dt.datetime | None = None
 
 
-# Work receives a progress callback (texts embedded, texts to embed) and returns its ingest report.
-Work = Callable[[Callable[[int, int], None]], IngestReport]
+# Work receives a progress callback (texts embedded, texts to embed, pass) and returns its ingest report.
+Work = Callable[[Progress], IngestReport]
 
 
 def report_dict(report: IngestReport) -> dict[str, object]:
@@ -62,6 +65,10 @@ def report_dict(report: IngestReport) -> dict[str, object]:
         "removed": report.removed,
         "errors": [{"name": e.name, "reason": e.reason} for e in report.errors],
         "chunks_embedded": report.chunks_embedded,
+        "refined": report.refined,
+        "searchable_seconds": None
+        if report.searchable_seconds is None
+        else round(report.searchable_seconds, 3),
         "seconds": round(report.seconds, 3),
         "summary": report.summary(),
     }
@@ -157,7 +164,11 @@ class JobRunner:
             self._changed.notify_all()
             return job
 
-    def _progress(self, job_id: str, done: int, total: int) -> None:
+    def _progress(self, job_id: str, done: int, total: int, stage: Pass) -> None:
+        if stage == "refining":
+            searchable = self.get(job_id).searchable or _now()
+            self._update(job_id, done=done, total=total, phase="refining", searchable=searchable)
+            return
         # Once every text is embedded, what is left is storing them and writing the lexical segment.
         self._update(job_id, done=done, total=total, phase="indexing" if done >= total else "embedding")
 
@@ -194,6 +205,7 @@ class JobRunner:
                     total=total,
                     report=report_dict(report),
                     error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
+                    searchable=None if failed else self.get(job_id).searchable or _now(),
                     finished=_now(),
                 )
                 if failed and on_failure is not None:

@@ -28,7 +28,7 @@ from planbot.admin.uploads import (
 )
 from planbot.config import Settings
 from planbot.errors import DocumentError, InvalidInput
-from planbot.ingest import IngestReport
+from planbot.ingest import IngestReport, Pass
 from planbot.ingest import Progress as OnProgress
 from planbot.pipeline import Pipeline
 from planbot.planmeta import FIELDS, KINDS, annotate, check, detect
@@ -54,7 +54,8 @@ class Progress(BaseModel):
     total: int | None = Field(description="Texts to embed; null until the ingest has counted them.")
     phase: JobPhase = Field(
         description="queued, reading (a re-index loads its files), embedding, indexing (storing the "
-        "vectors and the search index), done or failed."
+        "vectors and the search index), refining (searchable; its sentences are being embedded on their "
+        "own, a second pass that sharpens the ranking), done or failed."
     )
 
 
@@ -70,6 +71,9 @@ class JobOut(BaseModel):
     error: str | None
     created: dt.datetime
     started: dt.datetime | None
+    searchable: dt.datetime | None = Field(
+        description="When questions could first find what the job ingests; null until then."
+    )
     finished: dt.datetime | None
     url: str
 
@@ -86,6 +90,7 @@ class JobOut(BaseModel):
             error=job.error,
             created=job.created,
             started=job.started,
+            searchable=job.searchable,
             finished=job.finished,
             url=f"/api/jobs/{job.id}",
         )
@@ -273,17 +278,18 @@ def reindex(response: Response, pipeline: PipelineDep, settings: SettingsDep, jo
 
 
 def _reindex(pipeline: Pipeline, settings: Settings, progress: OnProgress) -> IngestReport:
-    first = [0]
+    first: dict[Pass, int] = {"embedding": 0, "refining": 0}
 
-    def corpus_progress(done: int, total: int) -> None:
-        first[0] = total
-        progress(done, total)
+    def corpus_progress(done: int, total: int, stage: Pass) -> None:
+        first[stage] = total
+        progress(done, total, stage)
 
     report = pipeline.ingest(progress=False, on_progress=corpus_progress)
     docs, errors = load_stored(settings.data_dir, settings.upload_parse_seconds)
-    # The kept uploads continue the corpus's figure, so the job's progress never runs backwards.
+    # The kept uploads continue the corpus's figure of the same pass, so it never runs backwards within one.
     uploads = pipeline.ingest_documents(
-        docs, on_progress=lambda done, total: progress(first[0] + done, first[0] + total)
+        docs,
+        on_progress=lambda done, total, stage: progress(first[stage] + done, first[stage] + total, stage),
     )
     report.added += uploads.added
     report.updated += uploads.updated
@@ -291,6 +297,7 @@ def _reindex(pipeline: Pipeline, settings: Settings, progress: OnProgress) -> In
     report.errors += uploads.errors + errors
     report.chunks_embedded += uploads.chunks_embedded
     report.sentences_embedded += uploads.sentences_embedded
+    report.refined += uploads.refined
     report.seconds += uploads.seconds
     return report
 

@@ -79,6 +79,7 @@
     if (!progress || progress.phase === "queued") return i18n.t("phaseQueued");
     if (progress.phase === "reading") return i18n.t("phaseReading");
     if (progress.phase === "indexing") return i18n.t("phaseIndexing");
+    if (progress.phase === "refining") return i18n.t("phaseRefining", { done: progress.done, total: progress.total });
     if (progress.phase === "done") return i18n.t("phaseDone");
     if (progress.phase === "failed") return i18n.t("phaseFailed");
     if (progress.total) return i18n.t("phaseEmbedding", { done: progress.done, total: progress.total });
