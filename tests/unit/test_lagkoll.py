@@ -131,6 +131,12 @@ def test_what_commits_the_plan(sentence: str, lead_in: str, commits: bool) -> No
         ("biblioteksplan-ostergarde", "bl-7-digital", "saknas"),  # the library's own routines digitised
         ("biblioteksplan-ostergarde", "bl-8-barn-unga", "nämns"),  # only where the law is restated
         ("biblioteksplan-brovik", "bl-7-lasning", "nämns"),  # "ska ... stimulera barnens läsning" is 8 §
+        ("biblioteksplan-ekeby", "bl-14-samverkan", "saknas"),  # a "gemensam" plan of the school libraries
+        ("biblioteksplan-grenas", "bl-14-samverkan", "saknas"),
+        ("biblioteksplan-fjallmo", "bl-8-barn-unga", "nämns"),  # "är en prioriterad grupp": no commitment
+        ("biblioteksplan-fjallmo", "bl-9-avgiftsfritt", "behandlas"),  # a plain statement is enough
+        ("biblioteksplan-tallnas", "bl-15-16-fjarrlan", "behandlas"),  # "lånar vi in från andra bibliotek"
+        ("biblioteksplan-grenas", "bl-2-demokrati", "nämns"),  # källkritik taught to pupils
     ],
 )
 def test_status_of_a_requirement_in_a_plan(
@@ -193,6 +199,47 @@ def test_a_requirement_in_other_words_is_mentioned_and_an_absent_one_missing(pip
     assert status["minoritetssprak"].status == "saknas"
 
 
+CLAIMED_LIST = """
+[search]
+mention_baseline = 0.0
+mention_margin = 0.0
+
+[[krav]]
+id = "samtal"
+title = "Samtal"
+document_id = "bibliotekslag-2013-801"
+locator = "2 §"
+law_text = "x"
+query = "samtal med föreningar"
+cues = ["jiddisch"]
+examples = ["samtal om aktuella frågor med föreningar"]
+"""
+
+CLAIMING_ITEM = """
+[[krav]]
+id = "samhallsfragor"
+title = "Samhällsfrågor"
+document_id = "bibliotekslag-2013-801"
+locator = "2 §"
+law_text = "x"
+query = "samhällsfrågor"
+cues = ["samhällsfråg*"]
+examples = ["vi arrangerar samtal om aktuella samhällsfrågor tillsammans med lokala föreningar"]
+"""
+
+
+def test_a_sentence_nearer_to_a_requirement_it_names_stands_in_for_no_other(pipeline: Pipeline) -> None:
+    # With the baseline at the lowest top and no margin, only the plan's nearest sentence to "samtal" can
+    # make it "nämns". That sentence names "samhällsfrågor" and is nearer to that requirement: it is about
+    # that one, so "samtal" stays missing.
+    alone = LagkollChecker(pipeline, parse_requirements(CLAIMED_LIST)).check("biblioteksplan-tallnas")
+    assert alone.results[0].status == "nämns"
+    assert "samhällsfrågor" in alone.results[0].evidence[0].quote
+    both = parse_requirements(CLAIMED_LIST + CLAIMING_ITEM)
+    report = LagkollChecker(pipeline, both).check("biblioteksplan-tallnas")
+    assert report.results[0].status == "saknas"
+
+
 def test_law_wording_is_checked_against_the_index(pipeline: Pipeline) -> None:
     report = LagkollChecker(pipeline, load_requirements()).check("biblioteksplan-alunda")
     assert unverified_sources(report) == []
@@ -204,11 +251,12 @@ def test_editing_the_requirement_file_changes_the_result(pipeline: Pipeline, tmp
     assert next(r for r in before.results if r.requirement.id == "bl-9-avgiftsfritt").status == "saknas"
     edited = tmp_path / "lagkrav.toml"
     text = SHIPPED.read_text(encoding="utf-8")
-    # A librarian adds "Bokstart" as wording that counts for 9 §, and turns similarity fallback off.
+    # A librarian adds "Bokstart" as wording that counts for 9 § (and as a lending word, which 9 § asks for
+    # beside a cue), and turns similarity fallback off.
     edited.write_text(
-        text.replace('"utan avgift", ', '"utan avgift", "bokstart", ').replace(
-            "mention_margin = -0.005", "mention_margin = 1.0"
-        ),
+        text.replace('"utan avgift", ', '"utan avgift", "bokstart", ')
+        .replace('also = ["lån*",', 'also = ["bokstart", "lån*",')
+        .replace("mention_margin = -0.005", "mention_margin = 1.0"),
         encoding="utf-8",
     )
     pipeline.settings.lagkrav_file = edited

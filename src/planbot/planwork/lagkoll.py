@@ -119,9 +119,7 @@ class LagkollChecker:
         doc, chunks = self.pipeline.document(document_id)
         laws = self._law_sources()
         probes = _probe_vectors(self.pipeline, self.requirements)
-        readings = [
-            self._read(req, document_id, chunks, probes[req.id]) for req in self.requirements.requirements
-        ]
+        readings = [self._read(req, document_id, chunks, probes) for req in self.requirements.requirements]
         # How near the plan's sentences come to requirements in general: the bar for "near in meaning" is
         # set against it, so it holds for short and long plans and for either kind of sentence vector.
         tops = [r.top for r in readings]
@@ -129,7 +127,9 @@ class LagkollChecker:
         results = tuple(self._decide(r, laws[r.requirement.id], baseline) for r in readings)
         return LagkollReport(doc.id, doc.title, self.requirements.source, results, baseline)
 
-    def _read(self, req: Requirement, document_id: str, chunks: list[Chunk], probes: Vectors) -> _Reading:
+    def _read(
+        self, req: Requirement, document_id: str, chunks: list[Chunk], probes: dict[str, Vectors]
+    ) -> _Reading:
         """The plan sentences addressing ``req`` by its cues, and the nearest one by meaning that does not."""
         _, ranked = self.pipeline.search(
             _search_text(req), self.requirements.passages, Filters(document_id=[document_id])
@@ -141,9 +141,18 @@ class LagkollChecker:
             if chunk.id not in candidates and (req.cues.find(chunk.text) or req.cues.find(_heading(chunk))):
                 candidates[chunk.id] = chunk
         similarity: dict[tuple[str, int], float] = {}
+        # Which other requirements each sentence is nearer to in meaning (see `_claimed`).
+        nearer: dict[tuple[str, int], list[Requirement]] = {}
         documents = self.pipeline.retriever.documents
+        own = probes[req.id]
         for sv in self.pipeline.index.sentence_vectors(list(candidates), documents):
-            similarity[(sv.chunk_id, sv.end)] = float((probes @ sv.vector).max()) if len(probes) else 0.0
+            sim = float((own @ sv.vector).max()) if len(own) else 0.0
+            similarity[(sv.chunk_id, sv.end)] = sim
+            nearer[(sv.chunk_id, sv.end)] = [
+                r
+                for r in self.requirements.requirements
+                if r.id != req.id and len(probes[r.id]) and float((probes[r.id] @ sv.vector).max()) > sim
+            ]
         rules = self.requirements.commitment
         found: list[Evidence] = []
         nearest: Evidence | None = None
@@ -161,8 +170,10 @@ class LagkollChecker:
                     # A sentence restating the law is about the law's requirement whatever `also` asks.
                     cues = req.cues.find(sentence)
                 if not cues:
-                    # A sentence near in meaning stands in only where the requirement's `also` words occur.
-                    near = req.also.pattern is None or req.also.find(f"{sentence}\n{context}")
+                    # A sentence near in meaning stands in only where the requirement's `also` words occur,
+                    # and not when it belongs to another requirement (`_claimed`).
+                    near = req.also.pattern is None or bool(req.also.find(f"{sentence}\n{context}"))
+                    near = near and not _claimed(sentence, nearer.get((chunk.id, unit.end), []))
                     if near and (nearest is None or sim > nearest.similarity):
                         nearest = Evidence(chunk, sentence, (), False, sim)
                     continue
@@ -233,6 +244,13 @@ def _probe_vectors(pipeline: Pipeline, requirements: RequirementList) -> dict[st
                 _PROBE_CACHE.popitem(last=False)
     row = {t: i for i, t in enumerate(texts)}
     return {r.id: vectors[[row[t] for t in r.probes()]] for r in requirements.requirements}
+
+
+def _claimed(sentence: str, nearer: list[Requirement]) -> bool:
+    """Whether one of the requirements nearer in meaning to ``sentence`` has its cues in it."""
+    # Such a sentence is about that requirement ("a meeting place for talk about society" is 2 §'s
+    # democracy, not its culture), so it stands in for no other one by meaning.
+    return any(r.cues.find(sentence) for r in nearer)
 
 
 def _heading(chunk: Chunk) -> str:
