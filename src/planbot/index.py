@@ -11,8 +11,6 @@ import contextlib
 import functools
 import logging
 import shutil
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -22,12 +20,11 @@ import numpy as np
 
 from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
+from planbot.sentence_store import SentenceStore, count_per_chunk, is_live
 
 log = logging.getLogger(__name__)
 
 _BATCH = 500
-# Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
-_SENTENCE_CACHE = 2000
 
 
 def _unavailable(exc: BaseException) -> PlanbotError:
@@ -146,10 +143,6 @@ class ChromaIndex:
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
         self.embedder_name = embedder_name
-        self._sentence_counts: dict[str, int] = {}
-        # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
-        self._sentence_cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
-        self._cache_lock = threading.Lock()
         self.dimension = dimension
         meta = {"embedder": embedder_name, "dimension": dimension}
         try:
@@ -159,11 +152,13 @@ class ChromaIndex:
                 metadata=meta,
                 configuration={"hnsw": {"space": "cosine"}},
             )
-            self._sentences = self._client.get_or_create_collection(
-                f"{collection}-sentences",
-                embedding_function=None,
-                metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
+            self._sentences = SentenceStore(
+                self._client.get_or_create_collection(
+                    f"{collection}-sentences",
+                    embedding_function=None,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
             )
             # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
             self._manifest = self._client.get_or_create_collection(
@@ -225,7 +220,7 @@ class ChromaIndex:
     ) -> None:
         """Store chunks and sentences, then (unless told not to yet) publish the document and sweep."""
         suffix = "@" + doc.content_hash[:16]
-        sentence_ids, counts = _sentence_ids(doc, sentences)
+        counts = count_per_chunk(sentences)
         for lo in range(0, len(chunks), _BATCH):
             part = chunks[lo : lo + _BATCH]
             self._chunks.upsert(
@@ -234,22 +229,7 @@ class ChromaIndex:
                 documents=[c.text for c in part],
                 metadatas=[_chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
             )
-        for lo in range(0, len(sentences), _BATCH):
-            part_s = sentences[lo : lo + _BATCH]
-            self._sentences.upsert(
-                ids=sentence_ids[lo : lo + _BATCH],
-                embeddings=sentence_vectors[lo : lo + _BATCH],
-                metadatas=[
-                    {
-                        "chunk_id": cid,
-                        "document_id": doc.id,
-                        "start": s,
-                        "end": e,
-                        "content_hash": doc.content_hash,
-                    }
-                    for cid, s, e in part_s
-                ],
-            )
+        self._sentences.add(doc, sentences, sentence_vectors)
         if publish:
             self.publish(doc, len(chunks))
 
@@ -258,9 +238,7 @@ class ChromaIndex:
         self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
     ) -> None:
         """Give a published document's sentences new vectors (same sentences, same ids) and mark it final."""
-        sentence_ids, _ = _sentence_ids(doc, sentences)
-        for lo in range(0, len(sentence_ids), _BATCH):
-            self._sentences.update(ids=sentence_ids[lo : lo + _BATCH], embeddings=vectors[lo : lo + _BATCH])
+        self._sentences.replace(doc, sentences, vectors)
         self._manifest.update(ids=[doc.id], metadatas=[{"sentences": None}])
 
     @_chroma
@@ -296,7 +274,7 @@ class ChromaIndex:
         if keep_hash is not None:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
         self._chunks.delete(where=where)
-        self._sentences.delete(where=where)
+        self._sentences.delete(where)
 
     @_chroma
     def sweep_orphans(self) -> int:
@@ -310,18 +288,18 @@ class ChromaIndex:
         for doc_id, content_hash in stale:
             where = {"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]}
             self._chunks.delete(where=where)
-            self._sentences.delete(where=where)
+            self._sentences.delete(where)
         return len(stale)
 
     # -- reading --------------------------------------------------------------------------------
 
     def know_sentence_counts(self, counts: dict[str, int]) -> None:
         """Each chunk's number of sentence vectors (from the segments), so they are fetched by id."""
-        self._sentence_counts = counts
+        self._sentences.counts = counts
 
     def sentence_counts(self) -> dict[str, int]:
         """What this index learnt about sentence counts from the chunks it read."""
-        return self._sentence_counts
+        return self._sentences.counts
 
     @_chroma
     def chunk_count(self) -> int:
@@ -334,9 +312,9 @@ class ChromaIndex:
         live = self.documents() if live is None else live
         out = []
         for cid, meta, text in self._get_all(self._chunks, include=["metadatas", "documents"]):
-            if _is_live(meta, live):
+            if is_live(meta, live):
                 chunk = chunk_from_metadata(text or "", meta, cid)
-                self._sentence_counts[chunk.id] = int(meta.get("sentences", -1))
+                self._sentences.counts[chunk.id] = int(meta.get("sentences", -1))
                 out.append(chunk)
         out.sort(key=lambda c: (c.document_id, c.ordinal))
         return out
@@ -351,7 +329,7 @@ class ChromaIndex:
         chunks = []
         for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True):
             chunks.append(chunk_from_metadata(text or "", meta, cid))
-            self._sentence_counts[chunks[-1].id] = int(meta.get("sentences", -1))
+            self._sentences.counts[chunks[-1].id] = int(meta.get("sentences", -1))
         return sorted(chunks, key=lambda c: c.ordinal)
 
     @_chroma
@@ -371,7 +349,7 @@ class ChromaIndex:
         for cid, meta, text, dist in zip(
             res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
         ):
-            if _is_live(meta, live):
+            if is_live(meta, live):
                 out.append((chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist)))
         return out[:n]
 
@@ -390,7 +368,7 @@ class ChromaIndex:
         return [
             chunk_from_metadata(text or "", meta, cid)
             for cid, meta, text in zip(res["ids"], res["metadatas"], res["documents"], strict=True)
-            if _is_live(meta, live)
+            if is_live(meta, live)
         ]
 
     @_chroma
@@ -410,54 +388,7 @@ class ChromaIndex:
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:
         """Stored sentence vectors of the given visible chunks (recently used ones come from memory)."""
-        # A provisional document's vectors are replaced by the ingest's second pass: keyed apart, so the
-        # replacements are read once they are there.
-        keys = {
-            c: f"{c}@{doc.content_hash[:16]}{'~pooled' if doc.provisional else ''}"
-            for c in chunk_ids
-            if (doc := live.get(c.split("#", 1)[0])) is not None
-        }
-        out: list[SentenceVector] = []
-        missing = []
-        with self._cache_lock:
-            for cid, key in keys.items():
-                if key in self._sentence_cache:
-                    self._sentence_cache.move_to_end(key)
-                    out.extend(self._sentence_cache[key])
-                else:
-                    missing.append(cid)
-        if missing:
-            fetched = self._fetch_sentences(missing, live)
-            with self._cache_lock:
-                for cid in missing:
-                    self._sentence_cache[keys[cid]] = fetched.get(cid, [])
-                    out.extend(fetched.get(cid, []))
-                while len(self._sentence_cache) > _SENTENCE_CACHE:
-                    self._sentence_cache.popitem(last=False)
-        return out
-
-    def _fetch_sentences(
-        self, ids: list[str], live: dict[str, IndexedDocument]
-    ) -> dict[str, list[SentenceVector]]:
-        if all(self._sentence_counts.get(c, -1) >= 0 for c in ids):
-            wanted = [
-                f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}:s{i}"
-                for c in ids
-                for i in range(self._sentence_counts[c])
-            ]
-            if not wanted:
-                return {}
-            res = self._sentences.get(ids=wanted, include=["metadatas", "embeddings"])
-        else:  # an index written before sentence ids were numbered
-            res = self._sentences.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
-        out: dict[str, list[SentenceVector]] = {}
-        for m, v in zip(res["metadatas"], res["embeddings"], strict=True):
-            if _is_live(m, live):
-                sv = SentenceVector(
-                    str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
-                )
-                out.setdefault(sv.chunk_id, []).append(sv)
-        return out
+        return self._sentences.vectors(chunk_ids, live)
 
     def _get_all(
         self, collection: Any, include: list[str]
@@ -472,24 +403,6 @@ class ChromaIndex:
             docs = res.get("documents") or [None] * len(ids)
             yield from zip(ids, metas, docs, strict=True)
             offset += len(ids)
-
-
-def _sentence_ids(
-    doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]]
-) -> tuple[list[str], dict[str, int]]:
-    """Sentence ids, numbered per chunk (a search fetches them by id, not by a metadata scan), and counts."""
-    suffix = "@" + doc.content_hash[:16]
-    counts: dict[str, int] = {}
-    ids = []
-    for cid, _, _ in sentences:
-        ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
-        counts[cid] = counts.get(cid, 0) + 1
-    return ids, counts
-
-
-def _is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
-    doc = live.get(str(meta.get("document_id")))
-    return doc is not None and doc.content_hash == meta.get("content_hash")
 
 
 def drop_index(settings: Any) -> None:

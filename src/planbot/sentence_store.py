@@ -1,0 +1,136 @@
+"""Sentence vectors in Chroma: stored and replaced per document, fetched by id, recently used ones cached.
+
+Part of the Chroma adapter (``index.py`` maps this collection's errors in its public methods).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from planbot.records import Document, IndexedDocument, SentenceVector, Vectors
+
+_BATCH = 500
+# Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
+_CACHE = 2000
+
+
+def count_per_chunk(sentences: Sequence[tuple[str, int, int]]) -> dict[str, int]:
+    """How many sentences each chunk has."""
+    counts: dict[str, int] = {}
+    for cid, _, _ in sentences:
+        counts[cid] = counts.get(cid, 0) + 1
+    return counts
+
+
+def _sentence_ids(doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]]) -> list[str]:
+    """Sentence ids, numbered per chunk (a search fetches them by id, not by a metadata scan)."""
+    suffix = "@" + doc.content_hash[:16]
+    counts: dict[str, int] = {}
+    ids = []
+    for cid, _, _ in sentences:
+        ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
+        counts[cid] = counts.get(cid, 0) + 1
+    return ids
+
+
+def is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
+    """Whether a stored row belongs to the published version of its document."""
+    doc = live.get(str(meta.get("document_id")))
+    return doc is not None and doc.content_hash == meta.get("content_hash")
+
+
+class SentenceStore:
+    """The sentence collection: one vector per sentence unit of a chunk, with its span."""
+
+    def __init__(self, collection: Any) -> None:
+        self._collection = collection
+        # Each chunk's number of sentences (from the segments or the chunks read), so they are fetched by id.
+        self.counts: dict[str, int] = {}
+        # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
+        self._cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
+        """Store a document version's sentences (chunk id, start, end) with their vectors."""
+        ids = _sentence_ids(doc, sentences)
+        for lo in range(0, len(sentences), _BATCH):
+            self._collection.upsert(
+                ids=ids[lo : lo + _BATCH],
+                embeddings=vectors[lo : lo + _BATCH],
+                metadatas=[
+                    {
+                        "chunk_id": cid,
+                        "document_id": doc.id,
+                        "start": s,
+                        "end": e,
+                        "content_hash": doc.content_hash,
+                    }
+                    for cid, s, e in sentences[lo : lo + _BATCH]
+                ],
+            )
+
+    def replace(
+        self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+    ) -> None:
+        """New vectors for the same sentences of a stored document version (same ids)."""
+        ids = _sentence_ids(doc, sentences)
+        for lo in range(0, len(ids), _BATCH):
+            self._collection.update(ids=ids[lo : lo + _BATCH], embeddings=vectors[lo : lo + _BATCH])
+
+    def delete(self, where: dict[str, Any]) -> None:
+        """Delete the sentences matching a metadata filter."""
+        self._collection.delete(where=where)
+
+    def vectors(self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]) -> list[SentenceVector]:
+        """Stored sentence vectors of the given visible chunks (recently used ones come from memory)."""
+        # A provisional document's vectors are replaced by the ingest's second pass: keyed apart, so the
+        # replacements are read once they are there.
+        keys = {
+            c: f"{c}@{doc.content_hash[:16]}{'~pooled' if doc.provisional else ''}"
+            for c in chunk_ids
+            if (doc := live.get(c.split("#", 1)[0])) is not None
+        }
+        out: list[SentenceVector] = []
+        missing = []
+        with self._lock:
+            for cid, key in keys.items():
+                if key in self._cache:
+                    self._cache.move_to_end(key)
+                    out.extend(self._cache[key])
+                else:
+                    missing.append(cid)
+        if missing:
+            fetched = self._fetch(missing, live)
+            with self._lock:
+                for cid in missing:
+                    self._cache[keys[cid]] = fetched.get(cid, [])
+                    out.extend(fetched.get(cid, []))
+                while len(self._cache) > _CACHE:
+                    self._cache.popitem(last=False)
+        return out
+
+    def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
+        if all(self.counts.get(c, -1) >= 0 for c in ids):
+            wanted = [
+                f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}:s{i}"
+                for c in ids
+                for i in range(self.counts[c])
+            ]
+            if not wanted:
+                return {}
+            res = self._collection.get(ids=wanted, include=["metadatas", "embeddings"])
+        else:  # an index written before sentence ids were numbered
+            res = self._collection.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
+        out: dict[str, list[SentenceVector]] = {}
+        for m, v in zip(res["metadatas"], res["embeddings"], strict=True):
+            if is_live(m, live):
+                sv = SentenceVector(
+                    str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
+                )
+                out.setdefault(sv.chunk_id, []).append(sv)
+        return out
