@@ -81,6 +81,9 @@ def test_source_criticism_taught_to_pupils_only_mentions_democracy() -> None:
         ("bl-7-digital", "Vi lär ut hur man skyddar sig mot bedrägerier i mobiltelefonen."),
         ("bl-17-biblioteksplan", "Planen gäller folkbiblioteket och skolbiblioteken."),
         ("uppfoljning", "Planen aktualitetsprövas varje mandatperiod."),
+        ("bl-15-16-fjarrlan", "Om boken inte finns här kan du beställa den från ett annat bibliotek."),
+        ("bl-5-andra-sprak", "Böcker på de språk som invånarna talar köps in."),
+        ("bl-2-demokrati", "Här kan invånarna bilda sig en uppfattning om samhället."),
     ],
 )
 def test_common_plan_wording_addresses_its_requirement(req_id: str, sentence: str) -> None:

@@ -247,10 +247,10 @@ def _probe_vectors(pipeline: Pipeline, requirements: RequirementList) -> dict[st
 
 
 def _claimed(sentence: str, nearer: list[Requirement]) -> bool:
-    """Whether one of the requirements nearer in meaning to ``sentence`` has its cues in it."""
+    """Whether ``sentence`` addresses (by its cues) one of the requirements nearer to it in meaning."""
     # Such a sentence is about that requirement ("a meeting place for talk about society" is 2 §'s
     # democracy, not its culture), so it stands in for no other one by meaning.
-    return any(r.cues.find(sentence) for r in nearer)
+    return any(r.addressed_by(sentence) for r in nearer)
 
 
 def _heading(chunk: Chunk) -> str:
