@@ -270,7 +270,6 @@ class Ingestor:
                     report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
                     continue
                 report.refined.append(doc.id)
-                report.sentences_embedded += len(texts)
                 log.info("refined %s: %d sentences embedded on their own", doc.id, len(texts))
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:

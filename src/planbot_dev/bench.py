@@ -36,8 +36,9 @@ def _echo(line: str) -> None:
     click.echo(line)
 
 
-def embed_floor(settings: Settings) -> tuple[int, float]:
-    """The floor for ingest: one embedder pass over the corpus's chunk texts (chunks, seconds)."""
+def embed_floor(settings: Settings) -> tuple[int, float, float]:
+    """The floor for ingest: one embedder pass over the corpus's chunk texts (chunks, seconds), and the same
+    texts in length-sorted batches as the ingest sends them (seconds): the raw embedder at its best."""
     from planbot.chunking import chunk_document, estimate_tokens
     from planbot.embedding import create_embedder
     from planbot.loaders import load_corpus
@@ -53,14 +54,19 @@ def embed_floor(settings: Settings) -> tuple[int, float]:
     ]
     t0 = time.perf_counter()
     embedder.embed(texts)
-    return len(texts), time.perf_counter() - t0
+    plain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    for lo in range(0, len(order), settings.embed_batch_size):
+        embedder.embed([texts[i] for i in order[lo : lo + settings.embed_batch_size]])
+    return len(texts), plain, time.perf_counter() - t0
 
 
 def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
     """Ingest throughput vs the raw embedder's on the same chunk texts, re-ingest time, ask latency."""
     from planbot.pipeline import Pipeline
 
-    floor_chunks, floor_s = embed_floor(settings)
+    floor_chunks, floor_s, sorted_s = embed_floor(settings)
     pipeline = Pipeline(settings)
     report = pipeline.ingest(progress=False)
     texts = report.chunks_embedded + report.sentences_embedded
@@ -73,11 +79,17 @@ def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
         f"floor: one embed pass over the same {floor_chunks} chunk texts in {floor_s:.1f} s = {raw:.2f} "
         f"chunks/s ({pipeline.embedder.name}); ingest reaches {rate / raw:.0%} of it (goal >= 80 %)"
     )
+    best = floor_chunks / sorted_s
+    _echo(
+        f"the same texts in length-sorted batches of {settings.embed_batch_size}: {sorted_s:.1f} s = "
+        f"{best:.2f} chunks/s; ingest reaches {rate / best:.0%} of that"
+    )
     if report.searchable_seconds:
         first = report.chunks_embedded / report.searchable_seconds
         _echo(
             f"searchable after the first pass (pooled sentence vectors): {report.searchable_seconds:.1f} s = "
-            f"{first / raw:.0%} of the floor; the second pass (sentences on their own) took the rest"
+            f"{first / raw:.0%} of the floor, {first / best:.0%} of the sorted batches; the second pass "
+            "(sentences on their own) took the rest"
         )
     again = pipeline.ingest(progress=False)
     _echo(

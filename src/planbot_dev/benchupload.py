@@ -26,6 +26,7 @@ class UploadTiming:
     searchable_s: float
     refined_s: float
     floor_s: float
+    sorted_floor_s: float
     first_hit: str
 
     def line(self) -> str:
@@ -33,12 +34,14 @@ class UploadTiming:
         return (
             f"upload of {self.pdf} ({self.chunks} chunks): accepted (parsed) in {self.accepted_s:.1f} s, "
             f"answered from after {self.searchable_s:.1f} s (goal <= 60 s), second pass done after "
-            f"{self.refined_s:.1f} s; floor (one embed pass over its chunk texts) {self.floor_s:.1f} s: "
-            f"searchable at {self.searchable_s / self.floor_s:.2f}x the floor; first hit {self.first_hit}"
+            f"{self.refined_s:.1f} s; floor (one embed pass over its chunk texts) {self.floor_s:.1f} s, in "
+            f"length-sorted batches {self.sorted_floor_s:.1f} s: searchable at "
+            f"{self.searchable_s / self.sorted_floor_s:.2f}x the sorted floor; first hit {self.first_hit}"
         )
 
 
-def _floor(settings: Settings, pipeline: Pipeline, pdf: Path) -> tuple[int, float]:
+def _floor(settings: Settings, pipeline: Pipeline, pdf: Path) -> tuple[int, float, float]:
+    """Chunks, one embed call over their texts (s), and the texts in length-sorted batches (s)."""
     from planbot.chunking import chunk_document
     from planbot.loaders import load_document
     from planbot.records import embedding_text
@@ -48,7 +51,12 @@ def _floor(settings: Settings, pipeline: Pipeline, pdf: Path) -> tuple[int, floa
     texts = [embedding_text(c) for c in chunks]
     started = time.perf_counter()
     pipeline.embedder.embed(texts)
-    return len(chunks), time.perf_counter() - started
+    plain = time.perf_counter() - started
+    texts.sort(key=len)
+    started = time.perf_counter()
+    for lo in range(0, len(texts), settings.embed_batch_size):
+        pipeline.embedder.embed(texts[lo : lo + settings.embed_batch_size])
+    return len(chunks), plain, time.perf_counter() - started
 
 
 def time_upload(pdf: Path, base: Settings | None = None) -> UploadTiming:
@@ -69,7 +77,7 @@ def time_upload(pdf: Path, base: Settings | None = None) -> UploadTiming:
         pipeline = Pipeline(settings)
         with TestClient(create_app(settings, pipeline)) as client:
             client.post("/api/ask", json={"question": "uppvärmning"})  # the model is loaded before the clock
-            chunks, floor_s = _floor(settings, pipeline, pdf)
+            chunks, floor_s, sorted_s = _floor(settings, pipeline, pdf)
             start = time.perf_counter()
             res = client.post("/api/documents", files={"file": (pdf.name, pdf.read_bytes())}, headers=key)
             res.raise_for_status()
@@ -90,5 +98,6 @@ def time_upload(pdf: Path, base: Settings | None = None) -> UploadTiming:
         searchable_s=searchable,
         refined_s=refined,
         floor_s=floor_s,
+        sorted_floor_s=sorted_s,
         first_hit=passages[0]["locator"] if passages else "(none)",
     )
