@@ -296,3 +296,108 @@ def test_unknown_plan_is_not_found(pipeline: Pipeline) -> None:
 def test_a_broken_requirement_file_says_what_is_wrong(toml: str, message: str) -> None:
     with pytest.raises(InvalidInput, match=message):
         parse_requirements(toml, "own.toml")
+
+
+PROVPLAN = """---
+title: "Biblioteksplan Provkommun 2026–2028"
+doc_type: "biblioteksplan"
+period: "2026-2028"
+publisher: "Provkommun (fiktiv, testdata)"
+---
+
+# Biblioteksplan Provkommun 2026–2028
+
+## Om planen
+
+Kommunfullmäktige antog planen den 9 oktober 2025 (§ 112).
+Varje kommun ska enligt bibliotekslagen ha en biblioteksplan.
+
+## Styrdokument
+
+Bibliotekslagen beskriver bibliotekens uppdrag. Folkbiblioteken ska vara tillgängliga för alla
+och anpassade till användarnas behov.
+
+## Samverkan
+
+Provkommun ingår i bibliotekssamverkan Dalen tillsammans med två grannkommuner.
+
+## Mål och aktiviteter
+
+Utöver detta kan biblioteket, i mån av tid, till exempel erbjuda
+
+- sagostunder och lovaktiviteter för barn,
+- utställningar med lokala konstnärer.
+
+## Uppföljning
+
+Planen ska följas upp under perioden.
+"""
+
+
+@pytest.fixture
+def provplan(tmp_path: Path) -> Pipeline:
+    settings = planwork_settings(tmp_path)
+    (settings.corpus_dir / "biblioteksplan-provkommun.md").write_text(PROVPLAN, encoding="utf-8")
+    p = Pipeline(settings, embedder=FakeEmbedder())
+    p.ingest(progress=False)
+    return p
+
+
+@pytest.mark.parametrize(
+    ("requirement", "status"),
+    [
+        ("bl-17-biblioteksplan", "behandlas"),  # the council's minutes paragraph "§ 112" is not the law
+        ("bl-6-folkbibliotek", "nämns"),  # the law's "Folkbiblioteken ska" right after naming the law
+        ("bl-14-samverkan", "behandlas"),  # membership of a library cooperation, stated
+        ("bl-8-barn-unga", "nämns"),  # under "Mål", but its unfinished lead-in hedges the list
+        ("uppfoljning", "nämns"),  # "ska följas upp" says neither when nor how
+    ],
+)
+def test_what_a_plan_states_restates_or_leaves_vague(
+    provplan: Pipeline, requirement: str, status: str
+) -> None:
+    report = LagkollChecker(provplan, load_requirements()).check("biblioteksplan-provkommun")
+    assert next(r for r in report.results if r.requirement.id == requirement).status == status
+
+
+CLAIMED_BY_LAW = """
+[commitment]
+attribution = ["bibliotekslag*"]
+
+[search]
+mention_baseline = 0.0
+mention_margin = -1.0
+
+[[krav]]
+id = "skola"
+title = "Skola"
+document_id = "bibliotekslag-2013-801"
+locator = "2 §"
+law_text = "x"
+query = "varje kommun ska ha en biblioteksplan"
+cues = ["jiddisch"]
+examples = ["varje kommun ska ha en biblioteksplan"]
+"""
+
+PLAN_ITEM = """
+[[krav]]
+id = "plan"
+title = "Plan"
+document_id = "bibliotekslag-2013-801"
+locator = "17 §"
+law_text = "x"
+query = "planen antogs"
+cues = ["ha en biblioteksplan"]
+examples = ["planen antogs"]
+"""
+
+
+def test_the_law_restated_stands_in_only_for_the_provision_it_names(provplan: Pipeline) -> None:
+    # With no bar, "skola" is always mentioned by its nearest sentence. The law restated about the plan
+    # ("ska enligt bibliotekslagen ha en biblioteksplan") is nearest, until a requirement claims it by a cue.
+    restated = "Varje kommun ska enligt bibliotekslagen ha en biblioteksplan."
+    alone = LagkollChecker(provplan, parse_requirements(CLAIMED_BY_LAW)).check("biblioteksplan-provkommun")
+    assert alone.results[0].evidence[0].quote == restated
+    both = parse_requirements(CLAIMED_BY_LAW + PLAN_ITEM)
+    report = LagkollChecker(provplan, both).check("biblioteksplan-provkommun")
+    assert report.results[0].evidence[0].quote != restated

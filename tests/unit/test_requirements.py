@@ -88,3 +88,103 @@ def test_source_criticism_taught_to_pupils_only_mentions_democracy() -> None:
 )
 def test_common_plan_wording_addresses_its_requirement(req_id: str, sentence: str) -> None:
     assert requirement(req_id).addressed_by(sentence)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "headings"),
+    [
+        ("Där står att biblioteken ska bidra till det demokratiska samhällets utveckling.", ()),
+        ("Lagen pekar också ut grupper som biblioteken ska ägna särskild uppmärksamhet.", ()),
+        ("Bibliotekslagen (2013:801) säger att folkbiblioteken ska främja läsning.", ()),
+        # The law's own subject and modal in a section about the governing documents restates the law.
+        ("Biblioteken ska verka för det demokratiska samhällets utveckling.", ("Styrdokument och uppdrag",)),
+        ("Folkbiblioteken ska vara tillgängliga för alla.", ("Lagstiftning",)),
+    ],
+)
+def test_the_law_restated_in_the_plan_is_no_commitment(sentence: str, headings: tuple[str, ...]) -> None:
+    assert load_requirements().commitment.commits(sentence, "", headings) is False
+
+
+def test_the_same_words_in_the_plans_own_priorities_commit() -> None:
+    rules = load_requirements().commitment
+    assert rules.commits("Biblioteken ska erbjuda språkcafé varje vecka.", "", ("Prioriterade områden",))
+    assert rules.commits("Under perioden inför vi läsombud på äldreboendena.", "", ("Prioriterade områden",))
+    # Under the plan's promises a description is a promise; under a theme it is only a description.
+    assert rules.commits("- Filialerna får självbetjäning tidiga morgnar.", "", ("Våra löften",))
+    assert not rules.commits("Läsning är grunden för allt lärande.", "", ("Prioriterade områden",))
+
+
+def test_a_council_decision_paragraph_is_not_the_law_restated() -> None:
+    rules = load_requirements().commitment
+    assert rules.plain("Kommunfullmäktige antog planen den 9 oktober 2025 (§ 112).")
+    assert rules.plain("Planen antogs av kommunfullmäktige 2025-02-24, § 18.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lead_in"),
+    [
+        ("- utreda om fjärrlån från andra län kan skickas direkt till närbiblioteken.", ""),
+        ("Biblioteket ska utreda om meröppet kan införas på filialen.", ""),
+        ("Vi ska se över möjligheten att erbjuda fler talböcker.", ""),
+        ("- pröva uppsökande verksamhet på gruppbostäderna,", "Om ekonomin tillåter kan biblioteket också"),
+        ("- sagostunder och lovaktiviteter för barn,", "I mån av tid kan biblioteket till exempel erbjuda"),
+        ("Skolbiblioteken har en egen handlingsplan, som inte ingår här.", ""),
+    ],
+)
+def test_a_study_a_hedged_list_or_an_exclusion_is_no_commitment(sentence: str, lead_in: str) -> None:
+    rules = load_requirements().commitment
+    assert rules.commits(sentence, lead_in, ("Utvecklingsområden",)) is False
+    assert rules.plain(sentence, lead_in) is False
+
+
+def test_membership_in_a_library_cooperation_is_a_statement_that_meets_14_paragraph() -> None:
+    req = requirement("bl-14-samverkan")
+    member = "Sjöbacka ingår i bibliotekssamverkan Västra dalen tillsammans med tre grannkommuner."
+    assert req.addressed_by(member) and req.statement_counts(member)
+    # That the county's libraries cooperate says nothing of the municipality's own part.
+    county = "Länets folkbibliotek har ett nätverk som samordnas av regionen."
+    assert req.addressed_by(county) and not req.statement_counts(county)
+    assert requirement("bl-17-biblioteksplan").statement_counts("Planen antogs av kommunfullmäktige.")
+
+
+def test_the_plan_period_as_a_time_of_something_else_is_not_17_paragraph() -> None:
+    req = requirement("bl-17-biblioteksplan")
+    assert not req.addressed_by(
+        "Vi har tagit bort alla övertidsavgifter, och så ska det förbli under hela planperioden."
+    )
+    assert not req.addressed_by("Under planperioden kommer vi att införa meröppet på filialen.")
+    assert req.addressed_by("Varje kommun ska enligt bibliotekslagen ha en biblioteksplan.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concrete"),
+    [
+        ("Planen ska följas upp under perioden, och utskottet kommer att hållas informerat.", False),
+        ("Planen följs upp årligen av kultur- och fritidsnämnden.", True),
+        ("Bibliotekschefen rapporterar till nämnden varje höst.", True),
+        ("Nämnden får en lägesrapport varje år i september.", True),
+        ("Båda nämnderna följer upp planen i sina årsredovisningar med följande nyckeltal:", True),
+    ],
+)
+def test_a_follow_up_commits_only_with_a_when_or_a_measure(sentence: str, concrete: bool) -> None:
+    assert bool(requirement("uppfoljning").commits_only_with.find(sentence)) is concrete
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Inför varje allmänt val anordnas en valvecka med partiutfrågningar och information om att rösta.",
+        "Biblioteket ska erbjuda dagstidningar så att invånarna tar del av nyheter från olika källor.",
+        "En gång i månaden hålls Hällviksforum, ett öppet samtal om en aktuell fråga i kommunen.",
+    ],
+)
+def test_democracy_worded_as_the_plans_own_work_addresses_2_paragraph(sentence: str) -> None:
+    assert requirement("bl-2-demokrati").addressed_by(sentence)
+
+
+def test_the_laws_voice_right_after_a_sentence_naming_the_law_restates_it() -> None:
+    rules = load_requirements().commitment
+    sentence = "Folkbiblioteken ska vara tillgängliga för alla och anpassade till användarnas behov."
+    assert not rules.commits(sentence, "", (), "Bibliotekslagen (2013:801) beskriver bibliotekens uppdrag.")
+    assert not rules.plain(sentence, "", "Bibliotekslagen (2013:801) beskriver bibliotekens uppdrag.")
+    assert rules.commits(sentence, "", (), "Kommunen växer snabbt.")

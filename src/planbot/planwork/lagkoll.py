@@ -86,19 +86,27 @@ class _Unit:
     start: int
     end: int
     lead: str
+    previous: str = ""
 
 
 def _units(text: str) -> list[_Unit]:
-    """The sentences of a passage; a list item remembers the sentence that introduces it."""
+    """A passage's sentences, each with its list's lead-in (items) or the paragraph's previous sentence."""
     out: list[_Unit] = []
     lead = ""
+    last_end, last = 0, ""
     for start, end in split_sentences(text):
         piece = text[start:end]
         if is_list_item(piece):
             out.append(_Unit(start, end, lead))
+            last = ""
         else:
-            out.append(_Unit(start, end, ""))
-            lead = piece.strip() if piece.rstrip().endswith(":") else ""
+            same_paragraph = bool(last) and "\n\n" not in text[last_end:start]
+            out.append(_Unit(start, end, "", last if same_paragraph else ""))
+            # "Så här gör vi:" introduces a list, and so does an unfinished sentence ("... kan biblioteket
+            # till exempel erbjuda" followed by the items).
+            last = piece.strip()
+            lead = last if last.endswith(":") or not last.endswith((".", "!", "?")) else ""
+        last_end = end
     return out
 
 
@@ -174,17 +182,28 @@ class LagkollChecker:
                     # and not when it belongs to another requirement (`_claimed`).
                     near = req.also.pattern is None or bool(req.also.find(f"{sentence}\n{context}"))
                     near = near and not _claimed(sentence, nearer.get((chunk.id, unit.end), []))
+                    # A sentence restating the law is about the provisions it names by their cues.
+                    near = near and not (
+                        rules.attribution.find(sentence) and _claimed(sentence, self._others(req))
+                    )
                     if near and (nearest is None or sim > nearest.similarity):
                         nearest = Evidence(chunk, sentence, (), False, sim)
                     continue
-                commits = rules.commits(sentence, unit.lead, headings) or (
-                    req.statement_is_enough and rules.plain(sentence)
+                commits = rules.commits(sentence, unit.lead, headings, unit.previous) or (
+                    req.statement_counts(sentence) and rules.plain(sentence, unit.lead, unit.previous)
                 )
                 # Some wording makes a hit belong to another requirement: children's reading is 8 §, not 7 §.
                 commits = commits and not req.mention_only_with.find(f"{sentence}\n{context}")
+                # Some requirements need a detail beside the promise: "ska följas upp" says not when or how.
+                if req.commits_only_with.pattern is not None:
+                    commits = commits and bool(req.commits_only_with.find(f"{sentence}\n{context}"))
                 found.append(Evidence(chunk, sentence, tuple(cues), commits, sim))
         found.sort(key=lambda e: (-e.commits, -len(e.cues), -e.similarity))
         return _Reading(req, found, nearest, max(similarity.values(), default=0.0))
+
+    def _others(self, req: Requirement) -> list[Requirement]:
+        """Every requirement in the list but ``req``."""
+        return [r for r in self.requirements.requirements if r.id != req.id]
 
     def _decide(self, reading: _Reading, law: LawSource, baseline: float) -> RequirementResult:
         """behandlas or nämns by the cue evidence; without it, nämns by meaning or else saknas."""

@@ -120,24 +120,42 @@ class Commitment:
     hedges: Cues
     attribution: Cues
     sections: Cues
+    deferrals: Cues = Cues((), None)
+    law_sections: Cues = Cues((), None)
+    law_voice: Cues = Cues((), None)
 
-    def commits(self, sentence: str, lead_in: str = "", headings: tuple[str, ...] = ()) -> bool:
-        """Whether ``sentence`` (with its list lead-in and section headings) commits the plan."""
-        if self.attribution.find(sentence):
+    def commits(
+        self, sentence: str, lead_in: str = "", headings: tuple[str, ...] = (), previous: str = ""
+    ) -> bool:
+        """Whether ``sentence`` (with its list lead-in, headings and the sentence before it) commits."""
+        if self._not_the_plans_own(sentence, lead_in, previous):
+            return False
+        if any(self.law_sections.find(h) for h in headings):
+            # "Biblioteken ska ..." under "Styrdokument" is the law's subject and modal, not the plan's.
             return False
         if self.strong.find(sentence):
             return True
-        if self.hedges.find(sentence):
+        if self.hedges.find(sentence) or self.hedges.find(lead_in):
+            # A list item is as uncertain as its lead-in ("I mån av tid kan biblioteket erbjuda:").
             return False
         if self.phrases.find(sentence):
             return True
         if lead_in and any(c.find(lead_in) for c in (self.strong, self.phrases, self.sections)):
-            return not self.hedges.find(lead_in)
+            return True
         return any(self.sections.find(h) for h in headings)
 
-    def plain(self, sentence: str) -> bool:
-        """A statement in the plan's own voice: it neither restates the law nor hedges."""
-        return not self.attribution.find(sentence) and not self.hedges.find(sentence)
+    def plain(self, sentence: str, lead_in: str = "", previous: str = "") -> bool:
+        """A statement in the plan's own voice: not the law restated, deferred or hedged (nor its lead-in)."""
+        if self._not_the_plans_own(sentence, lead_in, previous):
+            return False
+        return not self.hedges.find(sentence) and not self.hedges.find(lead_in)
+
+    def _not_the_plans_own(self, sentence: str, lead_in: str, previous: str) -> bool:
+        """The sentence restates the law (itself, or in the law's voice after a sentence naming it), or it (or
+        its lead-in) defers the matter or leaves it outside the plan."""
+        if self.attribution.find(sentence) or self.deferrals.find(sentence) or self.deferrals.find(lead_in):
+            return True
+        return bool(previous and self.attribution.find(previous) and self.law_voice.find(sentence))
 
 
 @dataclass(frozen=True)
@@ -156,10 +174,16 @@ class Requirement:
     statement_is_enough: bool = False
     examples: tuple[str, ...] = ()
     mention_only_with: Cues = Cues((), None)
+    commits_only_with: Cues = Cues((), None)
+    statement_words: Cues = Cues((), None)
 
     def probes(self) -> tuple[str, ...]:
         """What a plan sentence is compared with by meaning: the examples and the cues (wildcards dropped)."""
         return tuple(dict.fromkeys([*self.examples, *(c.replace("*", "") for c in self.cues.cues)]))
+
+    def statement_counts(self, sentence: str) -> bool:
+        """Whether a plain statement of fact in ``sentence`` meets the requirement (statement_is_enough)."""
+        return self.statement_is_enough or bool(self.statement_words.find(sentence))
 
     def addressed_by(self, text: str, context: str = "") -> list[str]:
         """The cue words ``text`` matches, or [] when it does not (``also`` may match in ``context``)."""
@@ -214,6 +238,11 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
             raise InvalidInput(f"{where}: the id {k['id']!r} is used twice.")
         seen.add(k["id"])
         cues = _strings(k, "cues", where)
+        enough = k.get("statement_is_enough", False)
+        if not isinstance(enough, bool | list):
+            raise InvalidInput(f"{where}: 'statement_is_enough' must be true, false or a list of strings.")
+        # true: any plain statement will do; a list of words: a plain statement holding one of them.
+        statement_words = _strings(k, "statement_is_enough", where) if isinstance(enough, list) else []
         if not cues:
             raise InvalidInput(f"{where} ({k['id']}): give at least one cue.")
         items.append(
@@ -227,11 +256,15 @@ def parse_requirements(text: str, source: str = DEFAULT_FILE) -> RequirementList
                 cues=Cues.of(cues, stemmed=stemmed, compound_min=compound_min),
                 also=Cues.of(_strings(k, "also", where), stemmed=stemmed, compound_min=compound_min),
                 optional=bool(k.get("optional", False)),
-                statement_is_enough=bool(k.get("statement_is_enough", False)),
+                statement_is_enough=enough is True,
                 examples=tuple(_strings(k, "examples", where)),
                 mention_only_with=Cues.of(
                     _strings(k, "mention_only_with", where), stemmed=stemmed, compound_min=compound_min
                 ),
+                commits_only_with=Cues.of(
+                    _strings(k, "commits_only_with", where), stemmed=stemmed, compound_min=compound_min
+                ),
+                statement_words=Cues.of(statement_words, stemmed=stemmed, compound_min=compound_min),
             )
         )
     if not items:
