@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from .conftest import open_watched_page, serve_fake_embedded, small_site_settings
 
@@ -62,6 +62,24 @@ def test_a_keyed_planbot_checks_an_uploaded_plan_when_the_key_is_typed(tools: Pa
     # Kept for this tab only, under the name the chat page's upload panel uses.
     assert tools.evaluate("sessionStorage.getItem('planbot.apiKey')") == KEY
     assert tools.evaluate("localStorage.getItem('planbot.apiKey')") is None
+
+
+def test_an_uploaded_plan_is_sent_while_the_list_of_indexed_plans_is_still_loading(
+    browser: Browser, keyed_site: str
+) -> None:
+    with open_watched_page(browser) as page:
+        held: list[Route] = []
+        page.route("**/api/documents", lambda route: held.append(route))
+        page.goto(keyed_site + "/verktyg")
+        expect(page.locator("#vk-lagkoll-doc option")).to_have_count(0)
+        _choose_plan(page)
+        page.get_by_label("API-nyckel").fill(KEY)
+        with page.expect_response("**/api/lagkoll") as sent:
+            page.get_by_role("button", name="Kontrollera").click()
+        assert sent.value.status == 200
+        expect(page.locator("#vk-lagkoll-out h2")).to_have_text(f"Lagkoll: {TITLE}")
+        for route in held:
+            route.continue_()
 
 
 @pytest.mark.parametrize("key", ["", "fel-nyckel"], ids=["no-key", "wrong-key"])

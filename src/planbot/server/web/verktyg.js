@@ -130,6 +130,10 @@
     keyInput.focus();
   }
 
+  // A plan chosen from disk needs no indexed one: while the list loads, or before any plan is indexed, the
+  // empty required list would otherwise stop the form from being sent at all.
+  $("vk-lagkoll-file").addEventListener("change", (ev) => { $("vk-lagkoll-doc").required = !ev.target.files.length; });
+
   $("vk-lagkoll-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const status = $("vk-lagkoll-status");
