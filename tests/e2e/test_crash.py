@@ -37,11 +37,11 @@ CHILD = textwrap.dedent(
     original = ChromaIndex.publish
 
     # Chunks, sentences and the BM25 segment are written before a document is published.
-    def publish(self, doc, *args):
+    def publish(self, doc, *args, **kwargs):
         if doc.id == stall:
             print("STORED-UNPUBLISHED", doc.id, flush=True)
             time.sleep(600)
-        original(self, doc, *args)
+        original(self, doc, *args, **kwargs)
         print("PUBLISHED", doc.id, flush=True)
 
     ChromaIndex.publish = publish
