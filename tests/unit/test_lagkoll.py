@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -151,42 +152,54 @@ def test_status_of_a_requirement_in_a_plan(
         assert e.quote in e.chunk.text and e.chunk.document_id == plan
 
 
-SEMANTIC_LIST = """
-[search]
-mention_baseline = 0.5
-mention_margin = 0.0
+def _search(*, baseline: float, margin: float) -> str:
+    """The [search] table of a test requirement list: the meaning fallback's bar."""
+    return f"[search]\nmention_baseline = {baseline}\nmention_margin = {margin}\n"
 
-[[krav]]
-id = "digital"
-title = "Digital delaktighet"
-document_id = "bibliotekslag-2013-801"
-locator = "7 §"
-law_text = "x"
-query = "digital delaktighet"
-cues = ["digital delaktighet"]
-examples = ["vägledning i digitala tjänster och e-legitimation"]
 
-[[krav]]
-id = "digital-med-bibliotek"
-title = "Digital delaktighet i samverkan med andra bibliotek"
-document_id = "bibliotekslag-2013-801"
-locator = "7 §"
-law_text = "x"
-query = "digital delaktighet"
-cues = ["digital delaktighet"]
-also = ["regionbibliotek*"]
-examples = ["vägledning i digitala tjänster och e-legitimation"]
+def _krav(
+    krav_id: str, locator: str, query: str, cues: list[str], examples: list[str], **more: list[str]
+) -> str:
+    """One [[krav]] of a test requirement list resting on bibliotekslagen (titled by its id)."""
+    fields = {"cues": cues, "examples": examples, **more}
+    lines = [
+        "[[krav]]",
+        f'id = "{krav_id}"',
+        f'title = "{krav_id}"',
+        'document_id = "bibliotekslag-2013-801"',
+        f'locator = "{locator}"',
+        'law_text = "x"',
+        f'query = "{query}"',
+        *(f"{name} = {json.dumps(value, ensure_ascii=False)}" for name, value in fields.items()),
+    ]
+    return "\n" + "\n".join(lines) + "\n"
 
-[[krav]]
-id = "minoritetssprak"
-title = "Nationella minoritetsspråk"
-document_id = "bibliotekslag-2013-801"
-locator = "5 §"
-law_text = "x"
-query = "nationella minoritetsspråk"
-cues = ["jiddisch"]
-examples = ["litteratur på samiska och meänkieli för de nationella minoriteterna"]
-"""
+
+SEMANTIC_LIST = (
+    _search(baseline=0.5, margin=0.0)
+    + _krav(
+        "digital",
+        "7 §",
+        "digital delaktighet",
+        ["digital delaktighet"],
+        ["vägledning i digitala tjänster och e-legitimation"],
+    )
+    + _krav(
+        "digital-med-bibliotek",
+        "7 §",
+        "digital delaktighet",
+        ["digital delaktighet"],
+        ["vägledning i digitala tjänster och e-legitimation"],
+        also=["regionbibliotek*"],
+    )
+    + _krav(
+        "minoritetssprak",
+        "5 §",
+        "nationella minoritetsspråk",
+        ["jiddisch"],
+        ["litteratur på samiska och meänkieli för de nationella minoriteterna"],
+    )
+)
 
 
 def test_a_requirement_in_other_words_is_mentioned_and_an_absent_one_missing(pipeline: Pipeline) -> None:
@@ -201,33 +214,17 @@ def test_a_requirement_in_other_words_is_mentioned_and_an_absent_one_missing(pip
     assert status["minoritetssprak"].status == "saknas"
 
 
-CLAIMED_LIST = """
-[search]
-mention_baseline = 0.0
-mention_margin = 0.0
+CLAIMED_LIST = _search(baseline=0.0, margin=0.0) + _krav(
+    "samtal", "2 §", "samtal med föreningar", ["jiddisch"], ["samtal om aktuella frågor med föreningar"]
+)
 
-[[krav]]
-id = "samtal"
-title = "Samtal"
-document_id = "bibliotekslag-2013-801"
-locator = "2 §"
-law_text = "x"
-query = "samtal med föreningar"
-cues = ["jiddisch"]
-examples = ["samtal om aktuella frågor med föreningar"]
-"""
-
-CLAIMING_ITEM = """
-[[krav]]
-id = "samhallsfragor"
-title = "Samhällsfrågor"
-document_id = "bibliotekslag-2013-801"
-locator = "2 §"
-law_text = "x"
-query = "samhällsfrågor"
-cues = ["samhällsfråg*"]
-examples = ["vi arrangerar samtal om aktuella samhällsfrågor tillsammans med lokala föreningar"]
-"""
+CLAIMING_ITEM = _krav(
+    "samhallsfragor",
+    "2 §",
+    "samhällsfrågor",
+    ["samhällsfråg*"],
+    ["vi arrangerar samtal om aktuella samhällsfrågor tillsammans med lokala föreningar"],
+)
 
 
 def test_a_sentence_nearer_to_a_requirement_it_names_stands_in_for_no_other(pipeline: Pipeline) -> None:
@@ -360,36 +357,19 @@ def test_what_a_plan_states_restates_or_leaves_vague(
     assert next(r for r in report.results if r.requirement.id == requirement).status == status
 
 
-CLAIMED_BY_LAW = """
-[commitment]
-attribution = ["bibliotekslag*"]
+CLAIMED_BY_LAW = (
+    '[commitment]\nattribution = ["bibliotekslag*"]\n'
+    + _search(baseline=0.0, margin=-1.0)
+    + _krav(
+        "skola",
+        "2 §",
+        "varje kommun ska ha en biblioteksplan",
+        ["jiddisch"],
+        ["varje kommun ska ha en biblioteksplan"],
+    )
+)
 
-[search]
-mention_baseline = 0.0
-mention_margin = -1.0
-
-[[krav]]
-id = "skola"
-title = "Skola"
-document_id = "bibliotekslag-2013-801"
-locator = "2 §"
-law_text = "x"
-query = "varje kommun ska ha en biblioteksplan"
-cues = ["jiddisch"]
-examples = ["varje kommun ska ha en biblioteksplan"]
-"""
-
-PLAN_ITEM = """
-[[krav]]
-id = "plan"
-title = "Plan"
-document_id = "bibliotekslag-2013-801"
-locator = "17 §"
-law_text = "x"
-query = "planen antogs"
-cues = ["ha en biblioteksplan"]
-examples = ["planen antogs"]
-"""
+PLAN_ITEM = _krav("plan", "17 §", "planen antogs", ["ha en biblioteksplan"], ["planen antogs"])
 
 
 def test_the_law_restated_stands_in_only_for_the_provision_it_names(provplan: Pipeline) -> None:
