@@ -20,11 +20,9 @@ import numpy as np
 
 from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
-from planbot.sentence_store import SentenceStore, count_per_chunk, is_live
+from planbot.sentence_store import WRITE_BATCH, SentenceStore, count_per_chunk, is_live
 
 log = logging.getLogger(__name__)
-
-_BATCH = 500
 
 
 def _unavailable(exc: BaseException) -> PlanbotError:
@@ -221,11 +219,11 @@ class ChromaIndex:
         """Store chunks and sentences, then (unless told not to yet) publish the document and sweep."""
         suffix = "@" + doc.content_hash[:16]
         counts = count_per_chunk(sentences)
-        for lo in range(0, len(chunks), _BATCH):
-            part = chunks[lo : lo + _BATCH]
+        for lo in range(0, len(chunks), WRITE_BATCH):
+            part = chunks[lo : lo + WRITE_BATCH]
             self._chunks.upsert(
                 ids=[c.id + suffix for c in part],
-                embeddings=vectors[lo : lo + _BATCH],
+                embeddings=vectors[lo : lo + WRITE_BATCH],
                 documents=[c.text for c in part],
                 metadatas=[_chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
             )

@@ -14,7 +14,8 @@ import numpy as np
 
 from planbot.records import Document, IndexedDocument, SentenceVector, Vectors
 
-_BATCH = 500
+# Rows per Chroma write (the chunk collection uses it too).
+WRITE_BATCH = 500
 # Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
 _CACHE = 2000
 
@@ -27,14 +28,18 @@ def count_per_chunk(sentences: Sequence[tuple[str, int, int]]) -> dict[str, int]
     return counts
 
 
+def _sentence_id(chunk_id: str, content_hash: str, n: int) -> str:
+    """A chunk's n-th sentence in one document version (fetched by id, not by a metadata scan)."""
+    return f"{chunk_id}@{content_hash[:16]}:s{n}"
+
+
 def _sentence_ids(doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]]) -> list[str]:
-    """Sentence ids, numbered per chunk (a search fetches them by id, not by a metadata scan)."""
-    suffix = "@" + doc.content_hash[:16]
-    counts: dict[str, int] = {}
+    """Ids of a document version's sentences, numbered per chunk in order."""
+    seen: dict[str, int] = {}
     ids = []
     for cid, _, _ in sentences:
-        ids.append(f"{cid}{suffix}:s{counts.get(cid, 0)}")
-        counts[cid] = counts.get(cid, 0) + 1
+        ids.append(_sentence_id(cid, doc.content_hash, seen.get(cid, 0)))
+        seen[cid] = seen.get(cid, 0) + 1
     return ids
 
 
@@ -58,10 +63,10 @@ class SentenceStore:
     def add(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
         """Store a document version's sentences (chunk id, start, end) with their vectors."""
         ids = _sentence_ids(doc, sentences)
-        for lo in range(0, len(sentences), _BATCH):
+        for lo in range(0, len(sentences), WRITE_BATCH):
             self._collection.upsert(
-                ids=ids[lo : lo + _BATCH],
-                embeddings=vectors[lo : lo + _BATCH],
+                ids=ids[lo : lo + WRITE_BATCH],
+                embeddings=vectors[lo : lo + WRITE_BATCH],
                 metadatas=[
                     {
                         "chunk_id": cid,
@@ -70,7 +75,7 @@ class SentenceStore:
                         "end": e,
                         "content_hash": doc.content_hash,
                     }
-                    for cid, s, e in sentences[lo : lo + _BATCH]
+                    for cid, s, e in sentences[lo : lo + WRITE_BATCH]
                 ],
             )
 
@@ -79,8 +84,8 @@ class SentenceStore:
     ) -> None:
         """New vectors for the same sentences of a stored document version (same ids)."""
         ids = _sentence_ids(doc, sentences)
-        for lo in range(0, len(ids), _BATCH):
-            self._collection.update(ids=ids[lo : lo + _BATCH], embeddings=vectors[lo : lo + _BATCH])
+        for lo in range(0, len(ids), WRITE_BATCH):
+            self._collection.update(ids=ids[lo : lo + WRITE_BATCH], embeddings=vectors[lo : lo + WRITE_BATCH])
 
     def delete(self, where: dict[str, Any]) -> None:
         """Delete the sentences matching a metadata filter."""
@@ -117,7 +122,7 @@ class SentenceStore:
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
         if all(self.counts.get(c, -1) >= 0 for c in ids):
             wanted = [
-                f"{c}@{live[c.split('#', 1)[0]].content_hash[:16]}:s{i}"
+                _sentence_id(c, live[c.split("#", 1)[0]].content_hash, i)
                 for c in ids
                 for i in range(self.counts[c])
             ]
