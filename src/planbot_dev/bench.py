@@ -8,6 +8,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 import httpx
@@ -15,6 +16,9 @@ import numpy as np
 
 from planbot.config import Settings
 from planbot_dev.loadtest import QUESTIONS, eval_questions, free_port, run_load, serve, single_client
+
+if TYPE_CHECKING:
+    from planbot_dev.benchupload import Floors
 
 
 def _pcts(latencies: list[float]) -> str:
@@ -36,14 +40,13 @@ def _echo(line: str) -> None:
     click.echo(line)
 
 
-def embed_floor(settings: Settings) -> tuple[int, float, float, float | None]:
-    """The floor for ingest: one embedder pass over the corpus's chunk texts (chunks, seconds); the same texts
-    in length-sorted batches as the ingest sends them; and so through the native build where there is one."""
+def embed_floor(settings: Settings) -> tuple[int, Floors]:
+    """The floors for ingest over the corpus's chunk texts: how many, and the raw embedder's times."""
     from planbot.chunking import chunk_document, estimate_tokens
-    from planbot.embedding import PoolingEmbedder, create_embedder
+    from planbot.embedding import create_embedder
     from planbot.loaders import load_corpus
-    from planbot.native import library_path
     from planbot.records import embedding_text
+    from planbot_dev.benchupload import time_floors
 
     embedder = create_embedder(settings)
     counter = getattr(embedder, "count_tokens", None)
@@ -53,58 +56,40 @@ def embed_floor(settings: Settings) -> tuple[int, float, float, float | None]:
         for d in docs
         for c in chunk_document(d, settings.chunk_tokens, counter if callable(counter) else estimate_tokens)
     ]
-    t0 = time.perf_counter()
-    embedder.embed(texts)
-    plain = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-    for lo in range(0, len(order), settings.embed_batch_size):
-        embedder.embed([texts[i] for i in order[lo : lo + settings.embed_batch_size]])
-    by_length = time.perf_counter() - t0
-    if not isinstance(embedder, PoolingEmbedder) or library_path() is None:
-        return len(texts), plain, by_length, None
-    embedder.embed_pooled([["värm upp"]], [[]])  # loads the native engine before the clock
-    t0 = time.perf_counter()
-    for lo in range(0, len(order), settings.embed_batch_size):
-        rows = order[lo : lo + settings.embed_batch_size]
-        embedder.embed_pooled([[texts[i]] for i in rows], [[] for _ in rows])
-    return len(texts), plain, by_length, time.perf_counter() - t0
+    return len(texts), time_floors(embedder, texts, settings.embed_batch_size)
 
 
 def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
     """Ingest throughput vs the raw embedder's on the same chunk texts, re-ingest time, ask latency."""
     from planbot.pipeline import Pipeline
 
-    floor_chunks, floor_s, sorted_s, native_s = embed_floor(settings)
+    floor_chunks, floors = embed_floor(settings)
     pipeline = Pipeline(settings)
     report = pipeline.ingest(progress=False)
     texts = report.chunks_embedded + report.sentences_embedded
-    rate, raw = report.chunks_embedded / report.seconds, floor_chunks / floor_s
+    rate, raw = report.chunks_embedded / report.seconds, floor_chunks / floors.plain
     _echo(
         f"ingest: {report.chunks_embedded} chunks + {report.sentences_embedded} sentences "
         f"in {report.seconds:.1f} s = {rate:.2f} chunks/s, {texts / report.seconds:.1f} texts/s"
     )
     _echo(
-        f"floor: one embed pass over the same {floor_chunks} chunk texts in {floor_s:.1f} s = {raw:.2f} "
+        f"floor: one embed pass over the same {floor_chunks} chunk texts in {floors.plain:.1f} s = {raw:.2f} "
         f"chunks/s ({pipeline.embedder.name}); ingest reaches {rate / raw:.0%} of it (goal >= 80 %)"
     )
-    best = floor_chunks / sorted_s
-    _echo(
-        f"the same texts in length-sorted batches of {settings.embed_batch_size}: {sorted_s:.1f} s = "
-        f"{best:.2f} chunks/s; ingest reaches {rate / best:.0%} of that"
-    )
-    if native_s is not None:
-        fastest = floor_chunks / native_s
+    ways = [(f"in length-sorted batches of {settings.embed_batch_size}", floors.by_length)]
+    if floors.native is not None:
+        ways.append(("in the same batches through planbot's native build (-march=native)", floors.native))
+    for how, seconds in ways:
         _echo(
-            f"the same batches through planbot's native build (-march=native): {native_s:.1f} s "
-            f"= {fastest:.2f} chunks/s; ingest reaches {rate / fastest:.0%} of that"
+            f"the same texts {how}: {seconds:.1f} s = {floor_chunks / seconds:.2f} chunks/s; "
+            f"ingest reaches {rate * seconds / floor_chunks:.0%} of that"
         )
-        best = max(best, fastest)
     if report.searchable_seconds:
         first = report.chunks_embedded / report.searchable_seconds
+        fastest = floor_chunks / floors.fastest
         _echo(
             f"searchable after the first pass (pooled sentence vectors): {report.searchable_seconds:.1f} s = "
-            f"{first / raw:.0%} of the floor, {first / best:.0%} of the fastest floor; the second pass "
+            f"{first / raw:.0%} of the floor, {first / fastest:.0%} of the fastest floor; the second pass "
             "(sentences on their own) took the rest"
         )
     again = pipeline.ingest(progress=False)
