@@ -46,28 +46,27 @@ def holdout_plans(splits: Iterable[str] = HOLDOUT_SPLITS) -> set[str]:
     return {plan_id for plan_id, row in truth.items() if row["split"] in wanted}
 
 
-def build_pipeline(
-    index_dir: Path | None,
-    settings: Settings | None = None,
-    *,
-    include_holdout: bool = False,
-    include_splits: Iterable[str] = (),
-) -> Pipeline:
-    """A pipeline over the fixture plans plus the corpus documents they rely on.
+def write_corpus(corpus: Path, include_splits: Iterable[str] = ()) -> Path:
+    """Copy the fixture plans and the corpus documents they rely on to ``corpus``.
 
-    Blind plans are left out, except those of the blind splits in ``include_splits``; ``include_holdout`` is
-    shorthand for ``include_splits=("holdout",)``.
+    Blind plans are left out, except those of the blind splits in ``include_splits``.
     """
-    base = Path(tempfile.mkdtemp(prefix="planwork-eval-"))
-    corpus = base / "corpus"
-    included = set(include_splits) | ({"holdout"} if include_holdout else set())
-    blind = [s for s in HOLDOUT_SPLITS if s not in included]
+    blind = [s for s in HOLDOUT_SPLITS if s not in set(include_splits)]
     skip = {f"{plan_id}.md" for plan_id in holdout_plans(blind)}
     shutil.copytree(FIXTURES / "plans", corpus, ignore=lambda _dir, names: [n for n in names if n in skip])
     for name in CORPUS_DOCS:
         target = corpus / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / "corpus" / name, target)
+    return corpus
+
+
+def build_pipeline(
+    index_dir: Path | None, settings: Settings | None = None, *, include_splits: Iterable[str] = ()
+) -> Pipeline:
+    """A pipeline over ``write_corpus``'s documents (blind plans only of ``include_splits``)."""
+    base = Path(tempfile.mkdtemp(prefix="planwork-eval-"))
+    corpus = write_corpus(base / "corpus", include_splits)
     s = settings or Settings()
     s = s.model_copy(
         update={"corpus_dir": corpus, "index_dir": index_dir or base / "index", "data_dir": base}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,22 +14,16 @@ from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
 from planbot.planwork.lagkoll import LagkollChecker, to_csv, to_markdown, unverified_sources
 from planbot.planwork.requirements import Cues, load_requirements, parse_requirements
-from planbot_dev.eval_planwork import holdout_plans
+from planbot_dev.eval_planwork import write_corpus
 
-from ..support import CORPUS, ROOT, FakeEmbedder
+from ..support import CORPUS, FakeEmbedder
 
-PLANS = ROOT / "eval" / "planwork" / "plans"
 SHIPPED = Path(__file__).resolve().parents[2] / "src" / "planbot" / "planwork" / "lagkrav.toml"
 
 
 def planwork_settings(tmp_path: Path) -> Settings:
     """A corpus of the fixture plans (not the blind holdout ones), the law and the school-library bill."""
-    corpus = tmp_path / "corpus"
-    holdout = {f"{plan_id}.md" for plan_id in holdout_plans()}
-    shutil.copytree(PLANS, corpus, ignore=lambda _, names: [n for n in names if n in holdout])
-    (corpus / "regeringen").mkdir()
-    shutil.copy(CORPUS / "bibliotekslag-2013-801.md", corpus)
-    shutil.copy(CORPUS / "regeringen" / "prop.-202324164.md", corpus / "regeringen")
+    corpus = write_corpus(tmp_path / "corpus")
     return Settings(corpus_dir=corpus, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
 
 
