@@ -142,8 +142,28 @@ var PlanbotApi = (function () {
     };
   }
 
+  /* The write key a person types on a page, kept for this tab only (sessionStorage, never localStorage or a
+     cookie) under one name, so a key typed once serves the chat page's upload panel and the tools page. */
+  var KEY_STORE = "planbot.apiKey";
+
+  function session() { try { return window.sessionStorage; } catch (e) { return null; } }
+
+  var tabKey = {
+    get: function () {
+      var store = session();
+      return (store && store.getItem(KEY_STORE)) || "";
+    },
+    set: function (key) {
+      var store = session();
+      if (!store) return;
+      key = (key || "").trim();
+      if (key) store.setItem(KEY_STORE, key);
+      else store.removeItem(KEY_STORE);
+    },
+  };
+
   return {
     Problem: Problem, problemFrom: problemFrom, createApi: createApi, parseEvent: parseEvent,
-    createEventParser: createEventParser,
+    createEventParser: createEventParser, tabKey: tabKey,
   };
 })();

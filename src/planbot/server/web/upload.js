@@ -5,7 +5,6 @@
 
   var el = PlanbotCore.el;
   var Problem = PlanbotApi.Problem;
-  var KEY_STORE = "planbot.apiKey";
   var POLL_MS = 500;
   // Statuses whose problem detail is completed by a hint saying what to do.
   var HINTS = { 401: "error401", 403: "error403", 409: "error409", 413: "error413", 415: "error415", 422: "error422" };
@@ -33,19 +32,9 @@
   var view = { phase: null, job: null, upload: null, started: 0, ended: 0, error: null, doc: null };
   var ticker = null;
 
-  function session() { try { return window.sessionStorage; } catch (e) { return null; } }
-
-  /* The key lives in this tab only (sessionStorage), never in localStorage or a cookie. */
-  (function restoreKey() {
-    var store = session();
-    if (store && store.getItem(KEY_STORE)) keyInput.value = store.getItem(KEY_STORE);
-    keyInput.addEventListener("change", function () {
-      var s = session();
-      if (!s) return;
-      if (keyInput.value.trim()) s.setItem(KEY_STORE, keyInput.value.trim());
-      else s.removeItem(KEY_STORE);
-    });
-  })();
+  /* The key lives in this tab only (PlanbotApi.tabKey), shared with the tools page. */
+  keyInput.value = PlanbotApi.tabKey.get();
+  keyInput.addEventListener("change", function () { PlanbotApi.tabKey.set(keyInput.value); });
 
   function headers(extra) {
     var h = Object.assign({ Accept: "application/json" }, extra || {});

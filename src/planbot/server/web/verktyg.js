@@ -14,19 +14,10 @@
   }
 
   // -- API key -----------------------------------------------------------------------------------
-  // The chat page's upload panel keeps the key under the same name, so a key typed once serves the whole tab.
-  // It lives in this tab only (sessionStorage), never in localStorage or a cookie.
-  const KEY_STORE = "planbot.apiKey";
+  // Kept for this tab only and shared with the chat page's upload panel (PlanbotApi.tabKey in api.js).
   const keyInput = $("vk-key");
-  function session() { try { return window.sessionStorage; } catch (e) { return null; } }
-  const stored = session() && session().getItem(KEY_STORE);
-  if (stored) keyInput.value = stored;
-  keyInput.addEventListener("input", () => {
-    const store = session();
-    if (!store) return;
-    const key = keyInput.value.trim();
-    if (key) store.setItem(KEY_STORE, key); else store.removeItem(KEY_STORE);
-  });
+  keyInput.value = PlanbotApi.tabKey.get();
+  keyInput.addEventListener("input", () => PlanbotApi.tabKey.set(keyInput.value));
 
   // What to do about a refused key, after the server's own problem detail.
   const KEY_HINTS = {
