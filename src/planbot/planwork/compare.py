@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
+import numpy as np
+
+from planbot.answer import REFUSAL
 from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters, document_period
 from planbot.pipeline import Pipeline
-from planbot.records import Answer
+from planbot.records import Answer, Vectors
 
 NOT_MENTIONED = "nämns inte"
 MAX_DOCUMENTS = 12
+
+# The column rule on top of the pipeline's refusal. Inside one plan the best passage is always the most
+# topical one, so a plan that never treats the question still answers with a section sharing its words
+# (its "Syfte", a paragraph quoting the law). Such a column is "nämns inte" when both
+#  - its best sentence stands little above the plan's own baseline for the question (the median
+#    similarity of all the plan's sentences to it: what "merely about libraries" scores in this plan), and
+#  - its best passage (with its headings) holds few of the question's words, weighted by rarity.
+# A passage that treats the topic passes on either. Chosen on the dev split of eval/planwork/compare.toml
+# (`python -m planbot_dev.eval_planwork --split dev --only compare`) from the middle of the plateau where
+# refusal accuracy is best (margin 0.0525-0.0625, coverage 0.325-0.40), not its single best point.
+COLUMN_MIN_MARGIN = 0.058
+COLUMN_MIN_COVERAGE = 0.36
+# A median over fewer sentences is no baseline: shorter plans keep the pipeline's own decision.
+COLUMN_MIN_SENTENCES = 5
 
 
 @dataclass(frozen=True)
@@ -80,10 +97,32 @@ def compare(
     question = pipeline.validate_question(question)
     chosen = select_documents(pipeline, document_ids, doc_type, date_from, date_to)
     docs = pipeline.documents()
-    columns = tuple(
-        Column(d, docs[d].title, pipeline.ask(question, top_k, Filters(document_id=[d]))) for d in chosen
-    )
-    return Comparison(question, columns)
+    vector = pipeline.retriever.embed_query(question)
+    columns = []
+    for d in chosen:
+        answer = pipeline.ask(question, top_k, Filters(document_id=[d]))
+        if not answer.refused and only_shares_words(pipeline, question, vector, d, answer):
+            answer = replace(answer, text=REFUSAL[answer.language], refused=True, citations=())
+        columns.append(Column(d, docs[d].title, answer))
+    return Comparison(question, tuple(columns))
+
+
+def only_shares_words(
+    pipeline: Pipeline, question: str, vector: Vectors, document_id: str, answer: Answer
+) -> bool:
+    """Whether the plan's answer is merely topical: no nearer than its other sentences, few question words."""
+    # English questions over Swedish plans share no words; the rule was tuned on Swedish ones only.
+    if answer.language != "sv" or not answer.passages:
+        return False
+    _, chunks = pipeline.document(document_id)
+    vectors = pipeline.index.sentence_vectors([c.id for c in chunks], pipeline.documents())
+    if len(vectors) < COLUMN_MIN_SENTENCES:
+        return False
+    similarity = np.array([float(sv.vector @ vector) for sv in vectors])
+    margin = float(similarity.max() - np.median(similarity))
+    best = answer.passages[0].chunk
+    covered = pipeline.retriever.lexical.coverage(question, [" ".join([*best.heading_path, best.text])])
+    return margin < COLUMN_MIN_MARGIN and covered < COLUMN_MIN_COVERAGE
 
 
 def column_text(column: Column) -> str:
