@@ -35,7 +35,7 @@ COLUMN_MIN_SENTENCES = 5
 
 @dataclass(frozen=True)
 class Column:
-    """One document's answer: the pipeline's own answer with a document filter (refused = not mentioned)."""
+    """One document's answer: the pipeline's, with a document filter, unless the column rule refuses it."""
 
     document_id: str
     title: str
@@ -93,7 +93,7 @@ def compare(
     date_to: date | None = None,
     top_k: int = 3,
 ) -> Comparison:
-    """Ask ``question`` of each document on its own, with the pipeline's refusal rule per column."""
+    """Ask ``question`` of each document on its own: the pipeline's refusal, then the column rule."""
     question = pipeline.validate_question(question)
     chosen = select_documents(pipeline, document_ids, doc_type, date_from, date_to)
     docs = pipeline.documents()
