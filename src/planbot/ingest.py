@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -155,7 +156,6 @@ class Ingestor:
         on_progress: Progress | None = None,
         pool_sentences: bool = True,
         searchable_first: bool = False,
-        on_searchable: Callable[[], None] | None = None,
     ) -> None:
         self.index = index
         # Sentence vectors pooled from the chunk's own encoder pass where the embedder can (README "Ingest"):
@@ -163,7 +163,9 @@ class Ingestor:
         pooling = pool_sentences or searchable_first
         self.pooler = embedder if pooling and isinstance(embedder, PoolingEmbedder) else None
         self.refine_after = searchable_first and not pool_sentences
-        self.on_searchable = on_searchable
+        # What the last ingest stored, for the second pass (so it need not read the chunks back).
+        self._fresh: dict[str, list[Chunk]] = {}
+        self._started = time.perf_counter()
         self.on_progress = on_progress
         self.embedder = embedder
         self.chunk_tokens = chunk_tokens
@@ -173,13 +175,16 @@ class Ingestor:
         counter = getattr(embedder, "count_tokens", None)
         self.count_tokens: Callable[[str], int] = counter if callable(counter) else estimate_tokens
 
-    def ingest_corpus(self, root: Path, *, prune: bool = True) -> IngestReport:
-        """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone."""
+    def ingest_corpus(self, root: Path, *, prune: bool = True, refine: bool = True) -> IngestReport:
+        """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone.
+
+        With ``refine`` false the second pass is left to the caller (``refine``), e.g. to run it unlocked.
+        """
         started = time.perf_counter()
         docs, errors = load_corpus(root)
         # Reads every chunk's metadata, so only the bulk ingest does it, not each upload.
         self.index.sweep_orphans()
-        report = self.ingest_documents(docs)
+        report = self.ingest_documents(docs, refine=False)
         report.errors.extend(errors)
         if prune:
             present = {d.id for d in docs} | {e.name for e in errors}
@@ -187,12 +192,18 @@ class Ingestor:
                 if doc_id not in present and known.metadata.get("origin", "corpus") == "corpus":
                     self.index.delete_document(doc_id)
                     report.removed.append(doc_id)
+        self._started = started
+        if refine:
+            self.refine(report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def ingest_documents(self, docs: Iterable[Document]) -> IngestReport:
-        """Add new documents and replace changed ones; unchanged ones cost nothing."""
-        started = time.perf_counter()
+    def ingest_documents(self, docs: Iterable[Document], *, refine: bool = True) -> IngestReport:
+        """Add new documents and replace changed ones; unchanged ones cost nothing.
+
+        With ``refine`` false the second pass is left to the caller (``refine``), e.g. to run it unlocked.
+        """
+        started = self._started = time.perf_counter()
         report = IngestReport()
         known = self.index.documents()
         todo: list[tuple[Document, list[Chunk]]] = []
@@ -225,8 +236,9 @@ class Ingestor:
             self.publish(pending)
         if report.changed or todo:
             self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
-        if self.refine_after:
-            self._refine({doc.id: chunks for doc, chunks in todo}, report, started)
+        self._fresh = {doc.id: chunks for doc, chunks in todo}
+        if refine:
+            self.refine(report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -243,17 +255,21 @@ class Ingestor:
     def _bar(self, total: int, desc: str) -> tqdm:
         return tqdm(total=total, unit="text", desc=desc, disable=self.progress is False or total < 50)
 
-    def _refine(self, fresh: dict[str, list[Chunk]], report: IngestReport, started: float) -> None:
+    def refine(self, report: IngestReport, swap_lock: AbstractContextManager[object] | None = None) -> None:
         """Second pass: embed each sentence of a provisional document on its own and swap the vectors in.
 
-        Covers the documents this ingest stored and any an interrupted ingest left provisional.
+        Covers the documents the last ingest stored and any an interrupted ingest left provisional. Only
+        the swap holds ``swap_lock``: embedding takes most of a minute for a long plan, and edits and
+        deletions should not wait for it. A document replaced or deleted meanwhile is left alone.
         """
+        if not self.refine_after:
+            return
         provisional = [d for d in self.index.documents().values() if d.provisional]
         if not provisional:
             return
-        report.searchable_seconds = time.perf_counter() - started
-        if self.on_searchable is not None:
-            self.on_searchable()
+        lock = swap_lock if swap_lock is not None else nullcontext()
+        report.searchable_seconds = time.perf_counter() - self._started
+        fresh = self._fresh
         work = [(d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash)) for d in provisional]
         units = {d.id: [(c.id, s, e, t) for c in cs for s, e, t in sentence_units(c)] for d, cs in work}
         total = sum(len(u) for u in units.values())
@@ -265,12 +281,17 @@ class Ingestor:
                 try:
                     vectors = _embed(self.embedder, texts, 4 * self.batch_size, meter)
                     spans = [(c, s, e) for c, s, e, _ in units[doc.id]]
-                    self.index.replace_sentence_vectors(doc, spans, vectors)
+                    with lock:
+                        current = self.index.documents().get(doc.id)
+                        if current is None or current.content_hash != doc.content_hash:
+                            continue  # deleted or replaced while its sentences were embedded
+                        self.index.replace_sentence_vectors(current, spans, vectors)
                 except PlanbotError as exc:  # it stays searchable as it is; the next ingest tries again
                     report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
                     continue
                 report.refined.append(doc.id)
                 log.info("refined %s: %d sentences embedded on their own", doc.id, len(texts))
+        report.seconds = time.perf_counter() - self._started
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
         units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]

@@ -61,6 +61,7 @@ class Pipeline:
             ),
         )
         self._write_lock = threading.Lock()
+        self._refine_lock = threading.Lock()
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -75,29 +76,40 @@ class Pipeline:
             on_progress=on_progress,
             pool_sentences=self.settings.sentence_vectors == "pooled",
             searchable_first=self.settings.searchable_first,
-            # Asks see a document as soon as its first pass is stored, while the second pass runs.
-            on_searchable=self.retriever.refresh,
         )
 
     def ingest(
         self, path: Path | None = None, *, progress: bool | None = None, on_progress: Progress | None = None
     ) -> IngestReport:
         """Bring the index in line with the corpus directory (or ``path``) and refresh search."""
+        ingestor = self.ingestor(progress, on_progress)
         with self._write_lock:
-            report = self.ingestor(progress, on_progress).ingest_corpus(path or self.settings.corpus_dir)
+            report = ingestor.ingest_corpus(path or self.settings.corpus_dir, refine=False)
             if report.changed or not self.retriever.chunks:
                 self.retriever.refresh()
+        self._refine(ingestor, report)
         return report
 
     def ingest_documents(
         self, docs: list[Document], *, progress: bool | None = False, on_progress: Progress | None = None
     ) -> IngestReport:
         """Add or replace already-loaded documents (uploads, synced sources) and refresh search."""
+        ingestor = self.ingestor(progress, on_progress)
         with self._write_lock:
-            report = self.ingestor(progress, on_progress).ingest_documents(docs)
+            report = ingestor.ingest_documents(docs, refine=False)
             if report.changed:
                 self.retriever.refresh()
+        self._refine(ingestor, report)
         return report
+
+    def _refine(self, ingestor: Ingestor, report: IngestReport) -> None:
+        """The second pass, searchable meanwhile: only its swaps wait for (and hold) the write lock."""
+        # One second pass at a time, so two ingests do not embed the same provisional document twice.
+        with self._refine_lock:
+            ingestor.refine(report, swap_lock=self._write_lock)
+            if report.refined:
+                with self._write_lock:
+                    self.retriever.refresh()
 
     def update_metadata(self, doc_id: str, changes: Mapping[str, str | None]) -> IndexedDocument:
         """Change a document's metadata (None removes a field) without re-embedding it."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -238,6 +239,41 @@ def test_a_document_left_with_pooled_vectors_is_refined_by_the_next_ingest(
     again = pipeline.ingest(progress=False)
     assert again.added == [] and sorted(again.refined) == sorted(report.added)
     assert not any(d.provisional for d in pipeline.retriever.documents.values())
+
+
+@pytest.mark.parametrize("edit", ["patch", "delete"])
+def test_a_document_can_be_edited_or_deleted_while_the_second_pass_runs(
+    settings: Settings, edit: str
+) -> None:
+    pipeline = Pipeline(settings, embedder=ContextualFake())
+    target = "region-varmland-biblioteksverksamhetens-uppdrag"
+    finished_during: list[bool] = []
+
+    def change() -> None:
+        if edit == "patch":
+            pipeline.update_metadata(target, {"kommun": "Karlstad"})
+        else:
+            pipeline.delete_document(target)
+
+    def look(done: int, total: int, stage: str) -> None:
+        if stage == "refining" and not finished_during:
+            # From another thread, as a PATCH or DELETE request would: it must not wait for the pass.
+            worker = threading.Thread(target=change)
+            worker.start()
+            worker.join(timeout=10)
+            finished_during.append(not worker.is_alive())
+
+    report = pipeline.ingest(progress=False, on_progress=look)
+    assert finished_during == [True]
+    assert report.errors == []
+    if edit == "patch":
+        doc = pipeline.retriever.documents[target]
+        assert doc.metadata["kommun"] == "Karlstad" and not doc.provisional
+        assert target in report.refined
+    else:
+        # Not brought back by the swap of its sentence vectors.
+        assert target not in pipeline.index.documents() and target not in pipeline.retriever.documents
+        assert target not in report.refined and report.refined
 
 
 def test_without_the_native_pooling_build_sentences_are_embedded_in_one_go(settings: Settings) -> None:
