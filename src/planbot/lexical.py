@@ -174,6 +174,15 @@ class LexicalIndex:
         """Inverse document frequency of a stem (highest for words the corpus never uses)."""
         return math.log((self._size + 1) / (self._df.get(token, 0) + 0.5))
 
+    def uses(self, word: str) -> bool:
+        """Whether the indexed texts use ``word`` (each stem of it, or every part of a compound one)."""
+        # Stopwords are not indexed ("Ett" in "Ett läsande land", "IT"): a name of only those is known.
+        return all(t in self._df or self._known_parts(t) for t in stems(word))
+
+    def _known_parts(self, token: str) -> bool:
+        parts = split_compound(token, self.vocabulary)
+        return bool(parts) and all(p in self._df for p in parts)
+
     def coverage(self, question: str, passages: Iterable[str]) -> float:
         """IDF-weighted share of the question's stems that occur in the passages (compounds split)."""
         asked = [t for t in set(stems(question)) if len(t) > 1]

@@ -18,7 +18,7 @@ from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
-from planbot.rerank import Reranker, create_reranker
+from planbot.rerank import ExpandedLexical, Reranker, create_reranker
 from planbot.retrieval import ChromaFullText, Retriever
 from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
@@ -59,6 +59,7 @@ class Pipeline:
                 settings.refuse_coverage_below,
                 settings.refuse_min_sentence_english,
             ),
+            knows=self._knows,
         )
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
@@ -130,6 +131,15 @@ class Pipeline:
             self.retriever.refresh()
 
     # -- questions -----------------------------------------------------------------------------
+
+    def _knows(self, name: str) -> bool:
+        """Whether the documents use a name, or the glossary says what they call it ("KB")."""
+        lexical = self.retriever.lexical
+        # Without a local lexical index (Chroma's full-text search instead) no name can be ruled out.
+        if len(lexical) == 0 or lexical.uses(name):
+            return True
+        backend = self.retriever.lexical_backend
+        return isinstance(backend, ExpandedLexical) and bool(backend.expander.expand(name).glossary)
 
     def validate_question(self, question: str) -> str:
         """The question stripped, or an InvalidInput a person can act on."""

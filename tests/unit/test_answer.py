@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,9 @@ def _unit(chunk: Chunk, sentence: str, lead: str | None = None) -> tuple[int, in
 
 
 def _answerer(
-    vectors: dict[tuple[str, int, int], float], rule: RefusalRule | None = None
+    vectors: dict[tuple[str, int, int], float],
+    rule: RefusalRule | None = None,
+    knows: Callable[[str], bool] | None = None,
 ) -> ExtractiveAnswerer:
     """Sentence 'vectors' whose dot product with the query vector [1, 0] is the given similarity."""
 
@@ -39,7 +43,7 @@ def _answerer(
                 out.append(SentenceVector(cid, start, end, np.array([sim, 0.0], dtype=np.float32)))
         return out
 
-    return ExtractiveAnswerer(lookup, lambda q, texts: 1.0, rule)
+    return ExtractiveAnswerer(lookup, lambda q, texts: 1.0, rule, knows=knows)
 
 
 QUERY = np.array([1.0, 0.0], dtype=np.float32)
@@ -136,6 +140,33 @@ def test_refuses_in_the_question_language_with_no_citations() -> None:
 def test_refuses_when_no_passage_matches() -> None:
     answer = _answerer({}).answer("Hur bokar jag en tvättstuga?", QUERY, [])
     assert answer.refused and answer.text == REFUSAL["sv"]
+
+
+# -- names: a question about someone or somewhere the documents never name is refused, naming it -----------
+
+BUDGET = "Kommunens biblioteksbudget beslutas av kommunfullmäktige varje år. Den ska räcka till hela planen."
+
+
+@pytest.mark.parametrize(
+    ("question", "refused_naming"),
+    [
+        ("Hur stor är Arvika kommuns biblioteksbudget?", "Arvika"),  # owned by the unknown name
+        ("Vad står det om budgeten i Arvikas biblioteksplan?", "Arvikas"),
+        ("Vi i Arvika undrar vem som beslutar biblioteksbudgeten?", None),  # the name is only context
+        ("Vem beslutar om Värmlands biblioteksbudget?", None),  # a name the documents use
+        ("How large is Arvika's library budget?", None),  # English: names are in English, not checked
+    ],
+)
+def test_a_question_about_a_name_the_documents_never_use_is_refused_naming_it(
+    question: str, refused_naming: str | None
+) -> None:
+    chunk = _chunk("c1", BUDGET)
+    sentence = _unit(chunk, BUDGET.split(". ")[0] + ".")
+    answerer = _answerer({("c1", *sentence): 0.95}, knows=lambda name: name.startswith("Värmland"))
+    answer = answerer.answer(question, QUERY, [_passage(chunk, sentence=0.95)])
+    assert answer.refused is (refused_naming is not None)
+    if refused_naming:
+        assert answer.text == f"{REFUSAL['sv']} Dokumenten nämner inte {refused_naming}."
 
 
 # -- answer kinds: a how-many/when/who question needs a sentence stating such a fact --------------------

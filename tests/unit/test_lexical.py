@@ -70,3 +70,17 @@ def test_mask_zeroes_what_is_filtered_out() -> None:
 def test_empty_input_scores_nothing(texts: list[str]) -> None:
     index = LexicalIndex(texts)
     assert not index.scores("bibliotek").any()
+
+
+@pytest.mark.parametrize(
+    ("word", "used"),
+    [
+        ("Skollagen", True),
+        ("Kommunens", True),  # an inflection of a word the texts use
+        ("Folkbiblioteksplanen", True),  # a compound of words the texts use
+        ("Arvika", False),
+        ("Ett", True),  # only stopwords, which are not indexed: nothing to rule out
+    ],
+)
+def test_knows_which_words_the_indexed_texts_use(word: str, used: bool) -> None:
+    assert LexicalIndex(TEXTS).uses(word) is used

@@ -47,3 +47,23 @@ def test_only_the_chroma_backend_ranks_words_through_chromas_full_text_filter(
     answer = pipe.ask("Vilka är bibliotekshuvudmän?")
     assert bool(terms) is asks_chroma
     assert answer.passages and answer.passages[0].chunk.document_id == LAW
+
+
+@pytest.mark.parametrize(
+    ("question", "unknown"),
+    [
+        ("Vem beslutar om Vellinges biblioteksbudget?", "Vellinges"),
+        ("Hur mycket lägger Vellinge kommun på biblioteken?", "Vellinge"),
+        ("Vem beslutar om Värmlands biblioteksbudget?", None),
+        # "KB" is not in these documents, but the glossary says what they call it.
+        ("När fick KB uppdraget om bibliotekshuvudmän?", None),
+    ],
+)
+def test_a_question_owned_by_a_name_no_document_uses_is_refused_naming_it(
+    settings: Settings, question: str, unknown: str | None
+) -> None:
+    answer = _pipeline(settings, "segments").ask(question)
+    if unknown:
+        assert answer.refused and answer.text.endswith(f"Dokumenten nämner inte {unknown}.")
+    else:
+        assert "nämner inte" not in answer.text

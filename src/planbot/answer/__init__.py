@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planbot.answer.kinds import AnswerKind, answer_kind, holds
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
+from planbot.answer.names import owns_something, unknown_names
 from planbot.chunking import split_sentences
 from planbot.lexical import STOPWORDS, stems, words
 from planbot.records import Answer, Citation, Language, ScoredChunk, SentenceVector, Vectors
@@ -105,9 +106,12 @@ class ExtractiveAnswerer:
         passage_margin: float = 0.01,
         fact_passages: int = 3,
         fact_margin: float = 0.06,
+        knows: Callable[[str], bool] | None = None,
     ) -> None:
         self._sentences = sentences
         self._coverage = coverage
+        # Whether the documents use a name (answer/names.py); None: every name counts as known.
+        self._knows = knows
         self.rule = rule or RefusalRule()
         self.passage_margin = passage_margin
         self.max_sentences = max_sentences
@@ -120,11 +124,16 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
         language = detect_language(question)
         refusal = Answer(question, REFUSAL[language], True, language, (), tuple(passages))
+        # English questions name Swedish bodies in English ("the Arts Council"): only Swedish ones count.
+        missing = unknown_names(question, self._knows) if language == "sv" and self._knows else []
+        kind = answer_kind(question)
+        missing = [n for n in missing if kind is not None or owns_something(question, n)]
+        if missing:
+            return replace(refusal, text=f"{REFUSAL['sv']} Dokumenten nämner inte {_listed(missing)}.")
         if self.rule.should_refuse(question, language, passages, self._coverage):
             return refusal
         scored = self._score(question, query_vector, passages, self._considered(passages))
         picks = self._choose(scored)
-        kind = answer_kind(question)
         if kind is not None:
             # A how-many/when/who question is answered only by a sentence stating such a fact.
             factual = self._with_fact(kind, question, query_vector, passages, picks, scored)
@@ -252,6 +261,11 @@ class ExtractiveAnswerer:
             first = split_sentences(body)[0] if body.strip() else (0, 0)
             out.append(_Pick(rank, first[0], first[1], best.score))
         return out
+
+
+def _listed(names: Sequence[str]) -> str:
+    """'A', 'A och B', 'A, B och C'."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
 
 
 def _join(parts: Sequence[str]) -> str:
