@@ -33,6 +33,7 @@ def _answerer(
     vectors: dict[tuple[str, int, int], float],
     rule: RefusalRule | None = None,
     knows: Callable[[str], bool] | None = None,
+    coverage: Callable[[str, list[str]], float] = lambda q, texts: 1.0,
 ) -> ExtractiveAnswerer:
     """Sentence 'vectors' whose dot product with the query vector [1, 0] is the given similarity."""
 
@@ -43,7 +44,7 @@ def _answerer(
                 out.append(SentenceVector(cid, start, end, np.array([sim, 0.0], dtype=np.float32)))
         return out
 
-    return ExtractiveAnswerer(lookup, lambda q, texts: 1.0, rule, knows=knows)
+    return ExtractiveAnswerer(lookup, coverage, rule, knows=knows)
 
 
 QUERY = np.array([1.0, 0.0], dtype=np.float32)
@@ -221,6 +222,9 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
         ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),
         ("outcome", "KB föreslår en gemensam standard för e-boklån.", "Vad kom KB fram till?", True),
+        # A figure for another year than the one asked about does not answer.
+        ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
+        ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2023?", True),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(
@@ -241,6 +245,35 @@ def test_a_how_much_question_takes_the_sentence_with_the_amount_or_is_refused_in
     for question, language in [("Hur mycket kostar reformen?", "sv"), ("How much does it cost?", "en")]:
         refused = only_topical.answer(question, QUERY, [_passage(chunk)])
         assert refused.refused and refused.text == REFUSAL[language] and refused.citations == ()  # type: ignore[index]
+
+
+def _shared_words(question: str, texts: list[str]) -> float:
+    """Share of the question's longer words found in the texts (a stand-in for BM25 coverage)."""
+    asked = {w.strip("?").lower() for w in question.split() if len(w) > 4}
+    found = " ".join(texts).lower()
+    return sum(w[:6] in found for w in asked) / max(len(asked), 1)
+
+
+@pytest.mark.parametrize(
+    ("elsewhere", "answered"),
+    [
+        ("Ersättning enligt första stycket får tas ut med högst 12 500 euro.", False),
+        ("Förseningsavgiften får vara högst 10 kronor per bok och dag.", True),
+    ],
+)
+def test_a_figure_further_down_answers_only_when_it_shares_the_questions_topic(
+    elsewhere: str, answered: bool
+) -> None:
+    fees, other = _chunk("c1", FEES), _chunk("c2", elsewhere, doc="annan")
+    answerer = _answerer(
+        {("c1", 0, len(FEES)): 0.93, ("c2", 0, len(elsewhere)): 0.92}, coverage=_shared_words
+    )
+    answer = answerer.answer(
+        "Hur mycket får vi ta i förseningsavgift per bok?", QUERY, [_passage(fees), _passage(other)]
+    )
+    assert answer.refused is not answered
+    if answered:
+        assert "10 kronor" in answer.text
 
 
 def test_an_unfinished_lead_in_brings_its_whole_list_each_item_cited() -> None:

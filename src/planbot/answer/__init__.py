@@ -215,9 +215,22 @@ class ExtractiveAnswerer:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
         stating = [
-            p for p in wider if p.score >= ceiling - self.fact_margin and holds(kind, text(p), question)
+            p
+            for p in wider
+            if p.score >= ceiling - self.fact_margin
+            and holds(kind, text(p), question)
+            and self._on_topic(question, passages[p.rank], text(p))
         ]
         return [max(stating, key=lambda p: p.score)] if stating else None
+
+    def _on_topic(self, question: str, passage: ScoredChunk, sentence: str) -> bool:
+        """Whether a fact found further down shares a word with the question, in it or its headings.
+
+        A figure from a passage on another matter ("högst 12 500 euro" for a question on overdue fees)
+        is near in meaning only as a figure; it does not answer.
+        """
+        chunk = passage.chunk
+        return self._coverage(question, [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
 
     def _whole_lists(
         self, passages: Sequence[ScoredChunk], picks: list[_Pick], scored: list[_Pick], asks_list: bool

@@ -167,6 +167,9 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "person":
         return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
     text = _facts(sentence)
+    asked_years = set(_YEAR.findall(question))
+    if kind != "date" and asked_years and not asked_years & set(_YEAR.findall(text)):
+        return False  # a sum for 2023 does not answer "how much in 2024?"
     if kind != "date":
         text = _DAY.sub(" ", text)  # "1 juli" is a date, not a quantity
     if kind == "count":
