@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from planbot.answer import REFUSAL, ExtractiveAnswerer, RefusalRule, detect_language, verify_citations
-from planbot.answer.kinds import AnswerKind, answer_kind, holds
+from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
 from planbot.records import Chunk, Citation, ScoredChunk, SentenceVector
 
 LAW = (
@@ -255,22 +255,38 @@ def _shared_words(question: str, texts: list[str]) -> float:
 
 
 @pytest.mark.parametrize(
-    ("elsewhere", "answered"),
+    ("question", "subject"),
     [
-        ("Ersättning enligt första stycket får tas ut med högst 12 500 euro.", False),
-        ("Förseningsavgiften får vara högst 10 kronor per bok och dag.", True),
+        ("Med hur många kronor höjdes biblioteksersättningen?", "med höjdes biblioteksersättningen"),
+        ("Hur mycket får vi ta i förseningsavgift per bok?", "får vi ta i förseningsavgift per bok"),
+        ("När skulle KB lämna slutrapporten?", "skulle kb lämna slutrapporten"),
+        ("Hur många?", "hur många?"),  # nothing but the cue: the whole question
+    ],
+)
+def test_the_topic_of_a_fact_question_leaves_out_what_asks_for_the_fact(question: str, subject: str) -> None:
+    assert " ".join(topic(question).split()) == subject
+
+
+FEE_QUESTION = "Hur mycket får vi ta i förseningsavgift per bok?"
+
+
+@pytest.mark.parametrize(
+    ("question", "elsewhere", "answered"),
+    [
+        (FEE_QUESTION, "Ersättning enligt första stycket får tas ut med högst 12 500 euro.", False),
+        (FEE_QUESTION, "Förseningsavgiften får vara högst 10 kronor per bok och dag.", True),
+        # Sharing only the words that ask for the fact ("kronor") is not sharing the topic.
+        ("Med hur många kronor höjdes ersättningen?", "Kostnaden beräknas till 216 miljoner kronor.", False),
     ],
 )
 def test_a_figure_further_down_answers_only_when_it_shares_the_questions_topic(
-    elsewhere: str, answered: bool
+    question: str, elsewhere: str, answered: bool
 ) -> None:
     fees, other = _chunk("c1", FEES), _chunk("c2", elsewhere, doc="annan")
     answerer = _answerer(
         {("c1", 0, len(FEES)): 0.93, ("c2", 0, len(elsewhere)): 0.92}, coverage=_shared_words
     )
-    answer = answerer.answer(
-        "Hur mycket får vi ta i förseningsavgift per bok?", QUERY, [_passage(fees), _passage(other)]
-    )
+    answer = answerer.answer(question, QUERY, [_passage(fees), _passage(other)])
     assert answer.refused is not answered
     if answered:
         assert "10 kronor" in answer.text

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer.kinds import AnswerKind, answer_kind, holds
+from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, unknown_names
 from planbot.chunking import split_sentences
@@ -230,7 +230,8 @@ class ExtractiveAnswerer:
         is near in meaning only as a figure; it does not answer.
         """
         chunk = passage.chunk
-        return self._coverage(question, [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
+        # "hur många kronor" is shared by any sum in kronor: only the question's topic counts.
+        return self._coverage(topic(question), [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
 
     def _whole_lists(
         self, passages: Sequence[ScoredChunk], picks: list[_Pick], scored: list[_Pick], asks_list: bool

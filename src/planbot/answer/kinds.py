@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from planbot.lexical import stems
+
 AnswerKind = Literal["amount", "count", "number", "date", "person", "outcome"]
 
 _MONEY = r"(?:kr|kronor|kronorna|sek|euro|miljon|miljoner|miljard|miljarder|procent|%)"
@@ -120,6 +122,23 @@ def answer_kind(question: str) -> AnswerKind | None:
     start, kind = min(found, key=lambda f: f[0])
     other = _OTHER_QUESTION.search(lowered)
     return None if other is not None and other.start() < start else kind
+
+
+# The words that ask for a kind of fact rather than say what about: left out of a question's topic.
+_CUE_WORDS = frozenset(
+    """
+    hur mycket många kronor kr pengar summa belopp antal antalet stor stort stora del andel länge lång tid
+    ofta gammal när vilket vilken vilka år datum månad vem heter
+    how much many money cost costs when who which what year date long often
+    """.split()
+)
+
+
+def topic(question: str) -> str:
+    """The question without the words that ask for the kind of fact ("hur många kronor", "när")."""
+    kept = [w for w in _WORD.findall(question.lower()) if w not in _CUE_WORDS]
+    # Nothing but the cue ("hur mycket kostar det?"): the question is its own topic.
+    return " ".join(kept) if stems(" ".join(kept)) else question.lower()
 
 
 _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
