@@ -277,6 +277,8 @@ FEE_QUESTION = "Hur mycket får vi ta i förseningsavgift per bok?"
         (FEE_QUESTION, "Förseningsavgiften får vara högst 10 kronor per bok och dag.", True),
         # Sharing only the words that ask for the fact ("kronor") is not sharing the topic.
         ("Med hur många kronor höjdes ersättningen?", "Kostnaden beräknas till 216 miljoner kronor.", False),
+        # English questions share no words with Swedish text: the figure's place in the ranking decides.
+        ("How much may we charge for late books?", "Förseningsavgiften får vara högst 10 kronor.", True),
     ],
 )
 def test_a_figure_further_down_answers_only_when_it_shares_the_questions_topic(

@@ -229,6 +229,8 @@ class ExtractiveAnswerer:
         A figure from a passage on another matter ("högst 12 500 euro" for a question on overdue fees)
         is near in meaning only as a figure; it does not answer.
         """
+        if detect_language(question) == "en":
+            return True  # English questions share no words with Swedish text (as in the refusal rule)
         chunk = passage.chunk
         # "hur många kronor" is shared by any sum in kronor: only the question's topic counts.
         return self._coverage(topic(question), [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
