@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors
 
-from ..support import FakeEmbedder
+from ..support import FakeEmbedder, FakePoolingEmbedder
 from .conftest import open_watched_page, serve_in_thread, small_site_settings
 
 pytestmark = [pytest.mark.browser]
@@ -197,3 +197,52 @@ def test_sending_without_a_file_asks_for_one(keyed_page: Page, keyed_site: str) 
     panel.get_by_role("button", name="Ladda upp").click()
     expect(panel.locator("#pb-upload-status")).to_have_text("Välj en fil först.")
     expect(panel.get_by_label("Dokument", exact=True)).to_be_focused()
+
+
+class SlowSecondPass(FakePoolingEmbedder):
+    """Pools in the first pass at once; each batch of the second pass takes ``delay`` seconds."""
+
+    delay = 0.0
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Questions at once; passages (the second pass's sentences) after a wait."""
+        if not query:
+            time.sleep(self.delay)
+        return super().embed(texts, query=query)
+
+
+@pytest.fixture(scope="module")
+def refining_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """planbot whose uploads are searchable after a quick first pass and refined slowly after it."""
+    settings = small_site_settings(
+        tmp_path_factory.mktemp("refining-site"), api_key=KEY, embed_batch_size=1, searchable_first=True
+    )
+    embedder = SlowSecondPass()
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest(progress=False)
+    embedder.delay = 1.0
+    with serve_in_thread(settings, pipeline, "planbot (API key, slow second pass)") as url:
+        yield url
+
+
+def test_an_upload_says_it_is_searchable_while_its_ranking_is_still_sharpened(
+    browser: Browser, refining_site: str
+) -> None:
+    with open_watched_page(browser) as page:
+        panel = _open_panel(page, refining_site)
+        _choose(panel, "biblioteksplan-testby.md", PLAN, "text/markdown")
+        panel.get_by_label("Dokumenttyp").fill("plan")
+        panel.get_by_label("API-nyckel").fill(KEY)
+        panel.get_by_role("button", name="Ladda upp").click()
+        figure = panel.locator("#pb-upload-figure")
+        expect(figure).to_contain_text(
+            re.compile(r"Sökbart nu; finslipar rankningen: \d+ av \d+ meningar"), timeout=30_000
+        )
+        # Meanwhile it is already among the documents that questions are answered from.
+        listed = httpx.get(f"{refining_site}/api/documents").json()
+        assert any(d["id"] == "biblioteksplan-testby" for d in listed)
+        expect(panel.locator(".pb-upload-done")).to_contain_text(
+            f"Klart: ”{TITLE}” är sökbart efter", timeout=60_000
+        )
+        page.get_by_role("button", name="English").click()
+        expect(panel.locator(".pb-upload-done")).to_contain_text(f"Done: “{TITLE}” is searchable after")
