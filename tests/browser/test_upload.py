@@ -181,7 +181,10 @@ def test_a_refused_upload_says_why_and_what_to_do(
     if not says:
         panel.get_by_label("Period, t.ex. 2025–2028").fill("nästa år")
         says = ["'period' must be two years such as '2021–2024'", "Rätta det som står ovan"]
-    with page.expect_response("**/api/documents") as info:
+    # The upload's POST, not the page's own GET of the document list, which can come first.
+    with page.expect_response(
+        lambda r: r.url.endswith("/api/documents") and r.request.method == "POST"
+    ) as info:
         panel.get_by_role("button", name="Ladda upp").click()
     assert info.value.status in (401, 415, 422)
     alert = panel.get_by_role("alert")
