@@ -203,6 +203,9 @@ def bench_scale(settings: Settings, sizes: list[int], pool_size: int, asks: int,
 @click.option("--skip-corpus", is_flag=True, help="Leave out the corpus ingest, ask and HTTP figures.")
 @click.option("--skip-upload", is_flag=True, help="Leave out the plan PDF's upload to searchable.")
 @click.option("--bm25", "bm25", type=int, default=0, help="Also BM25 alone at these many chunks (x100k).")
+@click.option(
+    "--dense", "dense", type=int, default=0, help="Also Chroma's query alone at these many chunks (x100k)."
+)
 def bench(
     quick: bool,
     sizes: str,
@@ -218,6 +221,7 @@ def bench(
     skip_corpus: bool,
     skip_upload: bool,
     bm25: int,
+    dense: int,
 ) -> None:
     """Measure planbot on this machine (2 cores in the README figures); prints the figures."""
     try:
@@ -254,6 +258,14 @@ def bench(
             questions = eval_questions(Path("eval/questions.jsonl"))[:60]
             for copies in sorted({1, max(1, bm25 // 100_000)}):
                 _echo(bm25_at(settings, bench_dir / "bm25-only", copies, questions))
+        if dense:
+            from planbot.embedding import create_embedder
+            from planbot_dev.benchdense import dense_at
+
+            questions = eval_questions(Path("eval/questions.jsonl"))[:60]
+            vectors = create_embedder(settings).embed(questions, query=True)
+            copies = max(1, dense // 100_000)
+            _echo(dense_at(bench_dir / "scale-100000", bench_dir / f"dense-{copies}x", copies, vectors))
         if not skip_scale:
             bench_scale(settings, chosen, pool_size, asks, cache_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -91,9 +91,14 @@ def bm25_at(
         top = np.argpartition(-scores, min(30, scores.size - 1))[:30]
         _ = [table.at(int(i)) for i in top[np.argsort(-scores[top])]]
         latencies.append(1e3 * (time.perf_counter() - t0))
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    p50, p95 = np.percentile(latencies, [50, 95])
     return (
         f"BM25 alone, {len(table)} chunks in {len(names)} segments: open {open_s:.2f} s; top-30 ranking "
-        f"p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(questions)} questions; peak RSS so far {rss} MB"
+        + timings(latencies)
     )
+
+
+def timings(latencies: list[float]) -> str:
+    """ "p50 .. ms, p95 .. ms over n questions; peak RSS so far .. MB" for a scale bench line."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    p50, p95 = np.percentile(latencies, [50, 95])
+    return f"p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(latencies)} questions; peak RSS so far {rss} MB"

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from planbot.config import Settings
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors
 
@@ -44,6 +45,27 @@ class SlowEmbedder(FakeEmbedder):
         return super().embed(texts, query=query)
 
 
+class SlowSecondPass(FakePoolingEmbedder):
+    """Pools in the first pass at once; each batch of the second pass takes ``delay`` seconds."""
+
+    delay = 0.0
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
+        """Questions at once; passages (the second pass's sentences) after a wait."""
+        if not query:
+            time.sleep(self.delay)
+        return super().embed(texts, query=query)
+
+
+def _serve_slowly(settings: Settings, embedder: SlowEmbedder | SlowSecondPass, what: str) -> Iterator[str]:
+    """Index the corpus at full speed, then serve with the embedder taking a second a batch."""
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest(progress=False)
+    embedder.delay = 1.0
+    with serve_in_thread(settings, pipeline, what) as url:
+        yield url
+
+
 @pytest.fixture(scope="module")
 def keyed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """planbot with an API key over two corpus documents, embedding with the slow fake embedder."""
@@ -53,12 +75,7 @@ def keyed_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         # Small batches and a slow embedder: the embedding takes a few steps of a second each.
         embed_batch_size=4,
     )
-    embedder = SlowEmbedder()
-    pipeline = Pipeline(settings, embedder=embedder)
-    pipeline.ingest(progress=False)
-    embedder.delay = 1.0
-    with serve_in_thread(settings, pipeline, "planbot (API key, slow fake embedder)") as url:
-        yield url
+    yield from _serve_slowly(settings, SlowEmbedder(), "planbot (API key, slow fake embedder)")
 
 
 @pytest.fixture
@@ -202,30 +219,13 @@ def test_sending_without_a_file_asks_for_one(keyed_page: Page, keyed_site: str) 
     expect(panel.get_by_label("Dokument", exact=True)).to_be_focused()
 
 
-class SlowSecondPass(FakePoolingEmbedder):
-    """Pools in the first pass at once; each batch of the second pass takes ``delay`` seconds."""
-
-    delay = 0.0
-
-    def embed(self, texts: list[str], *, query: bool = False) -> Vectors:
-        """Questions at once; passages (the second pass's sentences) after a wait."""
-        if not query:
-            time.sleep(self.delay)
-        return super().embed(texts, query=query)
-
-
 @pytest.fixture(scope="module")
 def refining_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """planbot whose uploads are searchable after a quick first pass and refined slowly after it."""
     settings = small_site_settings(
         tmp_path_factory.mktemp("refining-site"), api_key=KEY, embed_batch_size=1, searchable_first=True
     )
-    embedder = SlowSecondPass()
-    pipeline = Pipeline(settings, embedder=embedder)
-    pipeline.ingest(progress=False)
-    embedder.delay = 1.0
-    with serve_in_thread(settings, pipeline, "planbot (API key, slow second pass)") as url:
-        yield url
+    yield from _serve_slowly(settings, SlowSecondPass(), "planbot (API key, slow second pass)")
 
 
 def test_an_upload_says_it_is_searchable_while_its_ranking_is_still_sharpened(

@@ -9,6 +9,7 @@ import numpy as np
 from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
+from planbot_dev.benchdense import dense_at
 from planbot_dev.benchlexical import bm25_at
 from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
 from planbot_dev.loadtest import eval_questions
@@ -78,3 +79,17 @@ def test_the_bm25_only_bench_opens_copies_of_one_segment_as_more_chunks(
     questions = ["Vilka är bibliotekshuvudmän?", "Vad ska en biblioteksplan innehålla?"]
     line = bm25_at(settings, tmp_path / "bm25", 3, questions, docs_n=4, per_doc=10)
     assert "120 chunks in 3 segments" in line and "over 2 questions" in line
+
+
+def test_the_dense_only_bench_queries_noisy_copies_of_a_kept_index_built_once(
+    settings: Settings, tmp_path: Path
+) -> None:
+    pipeline = Pipeline(settings, embedder=FakeEmbedder())
+    pipeline.ingest(progress=False)
+    chunks = len(pipeline.retriever.chunks)
+    vectors = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?", "Vad är en biblioteksplan?"], query=True)
+    line = dense_at(settings.index_dir, tmp_path / "dense", 3, vectors)
+    assert f"{3 * chunks} chunk vectors" in line and "over 2 questions" in line
+    # A second run with as many copies adds nothing; one with more adds only the missing copy.
+    assert f"{3 * chunks} chunk vectors" in dense_at(settings.index_dir, tmp_path / "dense", 3, vectors)
+    assert f"{4 * chunks} chunk vectors" in dense_at(settings.index_dir, tmp_path / "dense", 4, vectors)
