@@ -42,6 +42,8 @@ def test_lagkoll_lists_every_requirement_with_a_status_and_the_law_beside_it_and
     page: Page, sites: Sites
 ) -> None:
     page.goto(sites.planbot + "/verktyg")
+    # As a person would, press once the plan list is there (before it, the required list stops the form).
+    expect(page.locator("#vk-lagkoll-doc option").first).to_be_attached()
     page.get_by_role("button", name="Kontrollera").click()
     requirements = page.locator("#vk-lagkoll-out article.vk-req")
     expect(requirements.first).to_be_visible(timeout=60_000)
