@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
         picks = self._choose(scored)
         if kind is not None:
             # A how-many/when/who question is answered only by a sentence stating such a fact.
-            factual = self._with_fact(kind, question, query_vector, passages, picks, scored)
+            factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
             if factual is None:
                 return refusal
             picks = factual
@@ -195,6 +195,7 @@ class ExtractiveAnswerer:
         self,
         kind: AnswerKind,
         question: str,
+        language: Language,
         qv: Vectors,
         passages: Sequence[ScoredChunk],
         picks: list[_Pick],
@@ -219,17 +220,17 @@ class ExtractiveAnswerer:
             for p in wider
             if p.score >= ceiling - self.fact_margin
             and holds(kind, text(p), question)
-            and self._on_topic(question, passages[p.rank], text(p))
+            and self._on_topic(question, language, passages[p.rank], text(p))
         ]
         return [max(stating, key=lambda p: p.score)] if stating else None
 
-    def _on_topic(self, question: str, passage: ScoredChunk, sentence: str) -> bool:
+    def _on_topic(self, question: str, language: Language, passage: ScoredChunk, sentence: str) -> bool:
         """Whether a fact found further down shares a word with the question, in it or its headings.
 
         A figure from a passage on another matter ("högst 12 500 euro" for a question on overdue fees)
         is near in meaning only as a figure; it does not answer.
         """
-        if detect_language(question) == "en":
+        if language == "en":
             return True  # English questions share no words with Swedish text (as in the refusal rule)
         chunk = passage.chunk
         # "hur många kronor" is shared by any sum in kronor: only the question's topic counts.
