@@ -252,18 +252,18 @@ def bench(
             _echo(time_upload(pdf, base).line())
         if national:
             bench_national(settings, national, pool_size, bench_dir, pdf, asks)
+        # The scale-only benches (BM25 alone, dense alone) time the same 60 eval questions.
+        scale_questions = eval_questions(Path("eval/questions.jsonl"))[:60]
         if bm25:
             from planbot_dev.benchlexical import bm25_at
 
-            questions = eval_questions(Path("eval/questions.jsonl"))[:60]
             for copies in sorted({1, max(1, bm25 // 100_000)}):
-                _echo(bm25_at(settings, bench_dir / "bm25-only", copies, questions))
+                _echo(bm25_at(settings, bench_dir / "bm25-only", copies, scale_questions))
         if dense:
             from planbot.embedding import create_embedder
             from planbot_dev.benchdense import dense_at
 
-            questions = eval_questions(Path("eval/questions.jsonl"))[:60]
-            vectors = create_embedder(settings).embed(questions, query=True)
+            vectors = create_embedder(settings).embed(scale_questions, query=True)
             copies = max(1, dense // 100_000)
             _echo(dense_at(bench_dir / "scale-100000", bench_dir / f"dense-{copies}x", copies, vectors))
         if not skip_scale:
