@@ -11,7 +11,9 @@ import contextlib
 import functools
 import logging
 import shutil
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -23,6 +25,9 @@ from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Ve
 from planbot.sentence_store import WRITE_BATCH, SentenceStore, count_per_chunk, is_live
 
 log = logging.getLogger(__name__)
+
+# Chunk vectors kept in memory for the candidates BM25 finds and the dense search does not (~1.5 KB each).
+_VECTOR_CACHE = 20_000
 
 
 def _unavailable(exc: BaseException) -> PlanbotError:
@@ -138,6 +143,8 @@ class ChromaIndex:
         chroma_url: str | None = None,
     ) -> None:
         self._client = _client(index_dir, chroma_url)
+        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
+        self._vector_lock = threading.Lock()
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
         self.embedder_name = embedder_name
@@ -332,24 +339,52 @@ class ChromaIndex:
 
     @_chroma
     def query(
-        self, vector: Vectors, n: int, where: dict[str, Any] | None, live: dict[str, IndexedDocument]
+        self,
+        vector: Vectors,
+        n: int,
+        where: dict[str, Any] | None,
+        live: dict[str, IndexedDocument],
+        known: Callable[[str], Chunk | None] | None = None,
     ) -> list[tuple[Chunk, float]]:
-        """The ``n`` visible chunks nearest to ``vector`` with their cosine similarity."""
+        """The ``n`` visible chunks nearest to ``vector`` with their cosine similarity.
+
+        ``known`` gives a chunk's record from elsewhere (the caller's segments) by id, or None; Chroma is
+        then asked only for ids and distances, and for the records of the chunks ``known`` lacks.
+        """
         # No count() first to bound n_results: Chroma returns what it has (none from an empty collection),
         # and count() keeps the GIL for its whole call, stalling every other request thread meanwhile.
+        # Records read with the results cost Chroma three times the search itself (SQLite, then Python
+        # objects, mostly under the interpreter lock), so a caller with the records asks for ids only.
         res = self._chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n + 10,
             where=where or None,
-            include=["metadatas", "documents", "distances"],
+            include=["distances"] if known is not None else ["metadatas", "documents", "distances"],
         )
-        out: list[tuple[Chunk, float]] = []
-        for cid, meta, text, dist in zip(
-            res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
-        ):
-            if is_live(meta, live):
-                out.append((chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist)))
-        return out[:n]
+        if known is None:
+            rows = zip(
+                res["ids"][0], res["metadatas"][0], res["documents"][0], res["distances"][0], strict=True
+            )
+            return [
+                (chunk_from_metadata(text or "", meta, cid), 1.0 - float(dist))
+                for cid, meta, text, dist in rows
+                if is_live(meta, live)
+            ][:n]
+        found: list[tuple[str, Chunk | None, float]] = []
+        for key, dist in zip(res["ids"][0], res["distances"][0], strict=True):
+            cid, _, version = key.partition("@")
+            doc = live.get(cid.split("#", 1)[0])
+            if doc is not None and doc.content_hash[:16] == version:
+                found.append((key, known(cid), 1.0 - float(dist)))
+        lacking = [key for key, chunk, _ in found if chunk is None]
+        if lacking:  # published by another process since the caller last read its records
+            got = self._chunks.get(ids=lacking, include=["metadatas", "documents"])
+            fetched = {
+                key: chunk_from_metadata(text or "", meta, key)
+                for key, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+            }
+            found = [(key, chunk or fetched.get(key), score) for key, chunk, score in found]
+        return [(chunk, score) for _, chunk, score in found if chunk is not None][:n]
 
     @_chroma
     def chunks_containing(
@@ -371,15 +406,26 @@ class ChromaIndex:
 
     @_chroma
     def chunk_vectors(self, chunks: Iterable[Chunk], live: dict[str, IndexedDocument]) -> dict[str, Vectors]:
-        """Stored embeddings of visible chunks, by chunk id."""
+        """Stored embeddings of visible chunks, by chunk id (recently used ones from memory)."""
+        # Keyed by chunk id and content hash: a version's vector never changes, so the cache is never stale.
         ids = [f"{c.id}@{live[c.document_id].content_hash[:16]}" for c in chunks if c.document_id in live]
-        if not ids:
-            return {}
-        res = self._chunks.get(ids=ids, include=["embeddings"])
-        return {
-            cid.split("@", 1)[0]: np.asarray(v, dtype=np.float32)
-            for cid, v in zip(res["ids"], res["embeddings"], strict=True)
-        }
+        with self._vector_lock:
+            out = {key: self._vectors[key] for key in ids if key in self._vectors}
+            for key in out:
+                self._vectors.move_to_end(key)
+        missing = [key for key in ids if key not in out]
+        if missing:
+            res = self._chunks.get(ids=missing, include=["embeddings"])
+            fetched = {
+                key: np.asarray(v, dtype=np.float32)
+                for key, v in zip(res["ids"], res["embeddings"], strict=True)
+            }
+            with self._vector_lock:
+                self._vectors.update(fetched)
+                while len(self._vectors) > _VECTOR_CACHE:
+                    self._vectors.popitem(last=False)
+            out |= fetched
+        return {key.split("@", 1)[0]: v for key, v in out.items()}
 
     @_chroma
     def sentence_vectors(

@@ -217,7 +217,12 @@ class Retriever:
     def dense(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity."""
         where = filters.to_where() if filters else None
-        return self.index.query(vector, n, where, self.documents)
+        return self.index.query(vector, n, where, self.documents, known=self._known_chunk)
+
+    def _known_chunk(self, chunk_id: str) -> Chunk | None:
+        """A live chunk's record from the segments (already in memory or mapped), or None."""
+        row = self.chunks.by_id.get(chunk_id)
+        return None if row is None else self._chunk_at(row)
 
     def lexical_ranking(
         self, question: str, n: int, filters: Filters | None = None

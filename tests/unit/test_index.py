@@ -17,7 +17,7 @@ from planbot.config import Settings
 from planbot.lexical import LexicalSegment
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import Document, Vectors
+from planbot.records import Document, Vectors, embedding_text
 from planbot.segments import read_manifest
 
 from ..support import CORPUS, FakeEmbedder
@@ -144,3 +144,69 @@ def test_a_repeated_question_is_not_embedded_again(pipeline: Pipeline) -> None:
     first = pipeline.retriever.embed_query("Vilka är bibliotekshuvudmän?")
     again = pipeline.retriever.embed_query("Vilka är bibliotekshuvudmän?")
     assert counting.calls == 1 and np.array_equal(first, again)
+
+
+class _Spy:
+    """Wraps a Chroma collection and records what each call asked it to include."""
+
+    def __init__(self, collection: object) -> None:
+        self.collection, self.includes = collection, []
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.collection, name)
+
+        def call(*args: object, **kwargs: object) -> object:
+            self.includes.append((name, kwargs.get("include")))
+            return method(*args, **kwargs)
+
+        return call
+
+
+def test_dense_search_takes_the_records_from_the_segments_and_only_ids_from_chroma(
+    pipeline: Pipeline,
+) -> None:
+    retriever = pipeline.retriever
+    vector = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?"], query=True)[0]
+    from_chroma = retriever.index.query(vector, 8, None, retriever.documents)
+    spy = _Spy(retriever.index._chunks)
+    retriever.index._chunks = spy
+    assert retriever.dense(vector, 8) == from_chroma
+    assert spy.includes == [("query", ["distances"])]
+
+
+def test_dense_search_reads_from_chroma_the_records_its_segments_lack(pipeline: Pipeline) -> None:
+    retriever = pipeline.retriever
+    vector = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?"], query=True)[0]
+    expected = retriever.index.query(vector, 8, None, retriever.documents)
+    assert retriever.index.query(vector, 8, None, retriever.documents, known=lambda _: None) == expected
+
+
+def test_dense_search_leaves_out_a_replaced_version(pipeline: Pipeline) -> None:
+    old = pipeline.retriever.documents[LAW]
+    new = _doc(f"{LAW}.md", text=_doc(f"{LAW}.md").text.replace("kommunerna", "zebrakommunerna"))
+    vector = FakeEmbedder().embed(["bibliotekshuvudmän kommunerna"], query=True)[0]
+    pipeline.ingest_documents([new])
+    live = pipeline.retriever.documents
+    assert live[LAW].content_hash != old.content_hash
+    stale = {**live, LAW: old}  # a caller whose view is older than the index: it must not mix versions
+    for view in (live, stale):
+        hits = pipeline.index.query(vector, 50, None, view, known=pipeline.retriever._known_chunk)
+        law = [c for c, _ in hits if c.document_id == LAW]
+        assert law if view is live else not law
+
+
+def test_chunk_vectors_come_from_memory_once_read_and_follow_a_new_version(pipeline: Pipeline) -> None:
+    retriever = pipeline.retriever
+    chunks = [c for c in retriever.chunks if c.document_id == LAW][:3]
+    first = retriever.index.chunk_vectors(chunks, retriever.documents)
+    spy = _Spy(retriever.index._chunks)
+    retriever.index._chunks = spy
+    again = retriever.index.chunk_vectors(chunks, retriever.documents)
+    assert spy.includes == [] and all(np.array_equal(first[c.id], again[c.id]) for c in chunks)
+    retriever.index._chunks = spy.collection
+    text = _doc(f"{LAW}.md").text.replace("kommunerna", "zebrakommunerna")
+    pipeline.ingest_documents([_doc(f"{LAW}.md", text=text)])
+    fresh = [c for c in pipeline.retriever.chunks if c.document_id == LAW and "zebrakommunerna" in c.text]
+    vectors = pipeline.index.chunk_vectors(fresh, pipeline.retriever.documents)
+    expected = FakeEmbedder().embed([embedding_text(c) for c in fresh])
+    assert np.allclose(np.vstack([vectors[c.id] for c in fresh]), expected, atol=1e-6)
