@@ -373,7 +373,7 @@ class ChromaIndex:
         found: list[tuple[str, Chunk | None, float]] = []
         for key, dist in zip(res["ids"][0], res["distances"][0], strict=True):
             cid, _, version = key.partition("@")
-            doc = live.get(cid.split("#", 1)[0])
+            doc = live.get(cid.rsplit("#", 1)[0])
             if doc is not None and doc.content_hash[:16] == version:
                 found.append((key, known(cid), 1.0 - float(dist)))
         lacking = [key for key, chunk, _ in found if chunk is None]

@@ -98,7 +98,7 @@ class SentenceStore:
         keys = {
             c: f"{c}@{doc.content_hash[:16]}{'~pooled' if doc.provisional else ''}"
             for c in chunk_ids
-            if (doc := live.get(c.split("#", 1)[0])) is not None
+            if (doc := live.get(c.rsplit("#", 1)[0])) is not None
         }
         out: list[SentenceVector] = []
         missing = []
@@ -122,7 +122,7 @@ class SentenceStore:
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
         if all(self.counts.get(c, -1) >= 0 for c in ids):
             wanted = [
-                _sentence_id(c, live[c.split("#", 1)[0]].content_hash, i)
+                _sentence_id(c, live[c.rsplit("#", 1)[0]].content_hash, i)
                 for c in ids
                 for i in range(self.counts[c])
             ]
