@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -255,16 +255,24 @@ class Ingestor:
     def _bar(self, total: int, desc: str) -> tqdm:
         return tqdm(total=total, unit="text", desc=desc, disable=self.progress is False or total < 50)
 
-    def refine(self, report: IngestReport, swap_lock: AbstractContextManager[object] | None = None) -> None:
+    def refine(
+        self,
+        report: IngestReport,
+        swap_lock: AbstractContextManager[object] | None = None,
+        only: Collection[str] | None = None,
+    ) -> None:
         """Second pass: embed each sentence of a provisional document on its own and swap the vectors in.
 
-        Covers the documents the last ingest stored and any an interrupted ingest left provisional. Only
-        the swap holds ``swap_lock``: embedding takes most of a minute for a long plan, and edits and
-        deletions should not wait for it. A document replaced or deleted meanwhile is left alone.
+        Covers the documents the last ingest stored and any an interrupted ingest left provisional, or
+        only the documents ``only`` names. Only the swap holds ``swap_lock``: embedding takes most of a
+        minute for a long plan, and edits and deletions should not wait for it. A document replaced or
+        deleted meanwhile is left alone.
         """
         if not self.refine_after:
             return
-        provisional = [d for d in self.index.documents().values() if d.provisional]
+        provisional = [
+            d for d in self.index.documents().values() if d.provisional and (only is None or d.id in only)
+        ]
         if not provisional:
             return
         lock = swap_lock if swap_lock is not None else nullcontext()

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -92,22 +92,37 @@ class Pipeline:
         return report
 
     def ingest_documents(
-        self, docs: list[Document], *, progress: bool | None = False, on_progress: Progress | None = None
+        self,
+        docs: list[Document],
+        *,
+        progress: bool | None = False,
+        on_progress: Progress | None = None,
+        refine: bool = True,
     ) -> IngestReport:
-        """Add or replace already-loaded documents (uploads, synced sources) and refresh search."""
+        """Add or replace already-loaded documents (uploads, synced sources) and refresh search.
+
+        With ``refine`` false the second pass is left for ``refine()`` (the upload jobs run it later).
+        """
         ingestor = self.ingestor(progress, on_progress)
         with self._write_lock:
             report = ingestor.ingest_documents(docs, refine=False)
             if report.changed:
                 self.retriever.refresh()
-        self._refine(ingestor, report)
+        if refine:
+            self._refine(ingestor, report)
         return report
 
-    def _refine(self, ingestor: Ingestor, report: IngestReport) -> None:
+    def refine(self, doc_ids: Collection[str], *, on_progress: Progress | None = None) -> IngestReport:
+        """The second pass over those of ``doc_ids`` still searchable with their first pass's vectors."""
+        report = IngestReport()
+        self._refine(self.ingestor(False, on_progress), report, only=set(doc_ids))
+        return report
+
+    def _refine(self, ingestor: Ingestor, report: IngestReport, only: Collection[str] | None = None) -> None:
         """The second pass, searchable meanwhile: only its swaps wait for (and hold) the write lock."""
         # One second pass at a time, so two ingests do not embed the same provisional document twice.
         with self._refine_lock:
-            ingestor.refine(report, swap_lock=self._write_lock)
+            ingestor.refine(report, swap_lock=self._write_lock, only=only)
             if report.refined:
                 with self._write_lock:
                     self.retriever.refresh()

@@ -15,7 +15,7 @@ from planbot.pipeline import Pipeline
 from planbot.server.app import create_app
 
 from ..conftest import PdfFactory
-from ..support import FakeEmbedder
+from ..support import FakeEmbedder, FakePoolingEmbedder
 
 PLAN = "# Plan för läsfrämjande\n\nBiblioteket i Torsby samverkar med skolan om läsfrämjande för barn.\n"
 
@@ -174,3 +174,44 @@ def test_health_reports_where_the_index_is_and_the_last_ingest(
     }  # fmt: skip
     _done(fake_client, _upload(fake_client, "plan.md", PLAN.encode())["job"]["url"])
     assert fake_client.get("/api/health").json()["index"]["last_ingest"].startswith("20")
+
+
+class _GatedPooling(FakePoolingEmbedder):
+    """Its first pass waits for ``first_pass``; records when each upload's first and second passes ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.first_pass = threading.Event()
+        self.first_pass.set()
+        self.log: list[str] = []
+
+    def embed_pooled(self, passages: Any, groups: Any) -> Any:
+        assert self.first_pass.wait(30)
+        self.log.append("first " + ("torsby" if "Torsby" in " ".join(passages[0]) else "other"))
+        return super().embed_pooled(passages, groups)
+
+    def embed(self, texts: list[str], *, query: bool = False) -> Any:
+        if not query:
+            self.log.append("second " + ("torsby" if any("Torsby" in t for t in texts) else "other"))
+        return super().embed(texts, query=query)
+
+
+def test_an_upload_queued_behind_another_is_searchable_before_the_others_second_pass(
+    settings: Settings,
+) -> None:
+    embedder = _GatedPooling()
+    pipeline = Pipeline(settings, embedder=embedder)
+    pipeline.ingest(progress=False)
+    with TestClient(create_app(settings, pipeline)) as client:
+        embedder.log.clear()
+        embedder.first_pass.clear()
+        first = _upload(client, "torsby.md", PLAN.encode())
+        second = _upload(
+            client, "kil.md", "# Plan för Kil\n\nBiblioteket i Kil ordnar sagostunder.\n".encode()
+        )
+        embedder.first_pass.set()
+        a, b = _done(client, first["job"]["url"]), _done(client, second["job"]["url"])
+    assert embedder.log.index("first other") < embedder.log.index("second torsby")
+    assert b["searchable"] < a["finished"]
+    assert a["state"] == b["state"] == "done"
+    assert (a["report"]["refined"], b["report"]["refined"]) == (["torsby"], ["kil"])  # each job its own

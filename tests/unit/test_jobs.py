@@ -181,3 +181,73 @@ def test_a_snapshot_does_not_change_under_its_reader(runner: JobRunner) -> None:
     job: Job = runner.submit("reindex", lambda progress: _report())
     runner.wait(job.id, timeout=30)
     assert job.state == "queued" and runner.get(job.id).state == "done"
+
+
+def test_a_second_step_waits_for_the_first_steps_queued_meanwhile(runner: JobRunner) -> None:
+    """A plan uploaded behind another is searchable without waiting for the other's second pass."""
+    order: list[str] = []
+    release = threading.Event()
+
+    def first(name: str) -> Callable[[Progress], IngestReport]:
+        def run(progress: Progress) -> IngestReport:
+            order.append(f"{name} first")
+            if name == "a":
+                assert release.wait(30)
+            return _report(added=[name], chunks_embedded=2)
+
+        return run
+
+    def then(name: str) -> Callable[[Progress], IngestReport]:
+        def run(progress: Progress) -> IngestReport:
+            progress(3, 3, "refining")
+            order.append(f"{name} then")
+            return _report(refined=[name])
+
+        return run
+
+    a = runner.submit("upload", first("a"), document_id="a", content_hash="1", then=then("a"))
+    b = runner.submit("upload", first("b"), document_id="b", content_hash="2", then=then("b"))
+    release.set()
+    done_a, done_b = runner.wait(a.id, timeout=30), runner.wait(b.id, timeout=30)
+    assert order == ["a first", "b first", "a then", "b then"]
+    assert done_a.searchable is not None and done_b.searchable is not None
+    assert done_b.searchable < done_a.finished  # type: ignore[operator]
+    assert done_a.state == done_b.state == "done" and done_a.report["refined"] == ["a"]  # type: ignore[index]
+    assert runner.pending() == {} and runner.ingested_chunks == 4
+
+
+def test_while_its_second_step_waits_a_job_is_searchable_and_refining(runner: JobRunner) -> None:
+    release, seen = threading.Event(), threading.Event()
+
+    def block(progress: Progress) -> IngestReport:
+        assert release.wait(30)
+        return _report(added=["b"])
+
+    a = runner.submit(
+        "upload",
+        lambda progress: _report(added=["a"]),
+        document_id="a",
+        content_hash="1",
+        then=lambda progress: _report(refined=["a"]),
+    )
+    runner.submit("upload", block)  # queued behind a's first step, ahead of its second
+    for _ in range(300):
+        job = runner.get(a.id)
+        if job.phase == "refining":
+            seen.set()
+            break
+        threading.Event().wait(0.01)
+    release.set()
+    assert seen.is_set() and job.state == "running" and job.searchable is not None
+    assert "a" not in runner.pending()  # its id is taken by the index now, not by the reservation
+    assert runner.wait(a.id, timeout=30).state == "done"
+
+
+def test_a_failed_second_step_leaves_the_job_done_with_the_reason(runner: JobRunner) -> None:
+    def broken(progress: Progress) -> IngestReport:
+        raise RuntimeError("disk full")
+
+    job = runner.submit("upload", lambda progress: _report(added=["a"]), document_id="a", then=broken)
+    final = runner.wait(job.id, timeout=30)
+    assert final.state == "done" and final.searchable is not None
+    assert final.error is not None and "disk full" in final.error

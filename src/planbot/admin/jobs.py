@@ -1,19 +1,22 @@
-"""In-process background jobs: one worker thread, so embedding never runs twice at once."""
+"""In-process background jobs: one worker thread, so embedding never runs twice at once.
+
+A job may have a second step (an upload's second ingest pass): it runs after every first step queued by
+then, so a plan uploaded behind another becomes searchable without waiting for the other's refinement.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import logging
-import queue
 import threading
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-from planbot.errors import NotFound
+from planbot.errors import DocumentError, NotFound
 from planbot.ingest import IngestReport, Pass, Progress
 
 log = logging.getLogger(__name__)
@@ -85,7 +88,13 @@ class JobRunner:
         self.reserve = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._work: dict[str, tuple[Work, Callable[[], object] | None]] = {}
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        # Second steps, and the first step's report each one adds to.
+        self._then: dict[str, Work] = {}
+        self._reports: dict[str, IngestReport] = {}
+        # First steps run before second steps; each in the order queued.
+        self._first: deque[str] = deque()
+        self._later: deque[str] = deque()
+        self._closing = False
         # Content hashes of uploads not yet visible in the index, by the document id they will get.
         self._pending: dict[str, str] = {}
         self.last_ingest: dt.datetime | None = None
@@ -102,15 +111,22 @@ class JobRunner:
         document_id: str | None = None,
         content_hash: str | None = None,
         on_failure: Callable[[], object] | None = None,
+        then: Work | None = None,
     ) -> Job:
-        """Queue ``work``; an upload's id and hash stay reserved until it is done."""
+        """Queue ``work``, and ``then`` after it once no first step is waiting.
+
+        An upload's id and hash stay reserved until its document is in the index (after ``work``).
+        """
         job = Job(id=uuid.uuid4().hex, kind=kind, state="queued", document_id=document_id)
-        with self._lock:
+        with self._changed:
             self._jobs[job.id] = job
             self._work[job.id] = (work, on_failure)
+            if then is not None:
+                self._then[job.id] = then
             if document_id is not None and content_hash is not None:
                 self._pending[document_id] = content_hash
-        self._queue.put(job.id)
+            self._first.append(job.id)
+            self._changed.notify_all()
         return job
 
     def get(self, job_id: str) -> Job:
@@ -154,8 +170,20 @@ class JobRunner:
 
     def close(self) -> None:
         """Stop the worker after the jobs already queued."""
-        self._queue.put(None)
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
         self._worker.join(timeout=60)
+
+    def _next(self) -> tuple[str, bool] | None:
+        """The next job to run and whether it is a second step; None once closed and drained."""
+        with self._changed:
+            self._changed.wait_for(lambda: bool(self._first or self._later or self._closing))
+            if self._first:
+                return self._first.popleft(), False
+            if self._later:
+                return self._later.popleft(), True
+            return None
 
     def _update(self, job_id: str, **changes: object) -> Job:
         with self._lock:
@@ -173,47 +201,94 @@ class JobRunner:
         self._update(job_id, done=done, total=total, phase="indexing" if done >= total else "embedding")
 
     def _run(self) -> None:
-        while (job_id := self._queue.get()) is not None:
-            work, on_failure = self._work.pop(job_id)
-            # An upload was read and checked when it was accepted: its job starts with the embedding.
-            phase: JobPhase = "embedding" if self.get(job_id).kind == "upload" else "reading"
-            job = self._update(job_id, state="running", phase=phase, started=_now())
+        while (item := self._next()) is not None:
+            job_id, later = item
             try:
-                report = work(functools.partial(self._progress, job_id))
-            except Exception as exc:
-                log.exception("job %s (%s) failed", job_id, job.kind)
-                if on_failure is not None:
-                    on_failure()
-                self._update(
-                    job_id,
-                    state="failed",
-                    phase="failed",
-                    error=f"{exc.__class__.__name__}: {exc}",
-                    finished=_now(),
-                )
-                self.failed += 1
-            else:
-                failed = job.kind == "upload" and bool(report.errors) and not report.changed
-                # The figure keeps the unit the ingest counted in while it ran; without reports, the texts.
-                seen = self.get(job_id).total
-                total = seen if seen is not None else report.chunks_embedded + report.sentences_embedded
-                self._update(
-                    job_id,
-                    state="failed" if failed else "done",
-                    phase="failed" if failed else "done",
-                    done=self.get(job_id).done if failed else total,
-                    total=total,
-                    report=report_dict(report),
-                    error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
-                    searchable=None if failed else self.get(job_id).searchable or _now(),
-                    finished=_now(),
-                )
-                if failed and on_failure is not None:
-                    on_failure()
-                self.last_ingest = _now()
-                self.ingested_chunks += report.chunks_embedded
-            finally:
-                self._forget(job_id)
+                if later:
+                    self._run_second(job_id)
+                elif not self._run_first(job_id):
+                    continue  # its second step is queued: the job is not over
+            except Exception:  # pragma: no cover - a bug here must not stop every later job
+                log.exception("job %s: the runner failed", job_id)
+            self._forget(job_id)
+
+    def _run_first(self, job_id: str) -> bool:
+        """Run a job's work; True when the job is over, False when its second step was queued."""
+        work, on_failure = self._work.pop(job_id)
+        # An upload was read and checked when it was accepted: its job starts with the embedding.
+        phase: JobPhase = "embedding" if self.get(job_id).kind == "upload" else "reading"
+        job = self._update(job_id, state="running", phase=phase, started=_now())
+        try:
+            report = work(functools.partial(self._progress, job_id))
+        except Exception as exc:
+            log.exception("job %s (%s) failed", job_id, job.kind)
+            if on_failure is not None:
+                on_failure()
+            self._update(
+                job_id,
+                state="failed",
+                phase="failed",
+                error=f"{exc.__class__.__name__}: {exc}",
+                finished=_now(),
+            )
+            self.failed += 1
+            with self._lock:
+                self._then.pop(job_id, None)
+            return True
+        self.last_ingest = _now()
+        self.ingested_chunks += report.chunks_embedded
+        with self._changed:
+            then = self._then.get(job_id)
+        if then is None or not report.changed:
+            with self._lock:
+                self._then.pop(job_id, None)
+            self._finish(job_id, report, on_failure)
+            return True
+        # Searchable now; the second step waits behind the first steps queued meanwhile.
+        searchable = self.get(job_id).searchable or _now()
+        self._update(job_id, phase="refining", report=report_dict(report), searchable=searchable)
+        with self._changed:
+            self._reports[job_id] = report
+            if job.document_id is not None:  # in the index now: choose_id sees it there
+                self._pending.pop(job.document_id, None)
+            self._later.append(job_id)
+            self._changed.notify_all()
+        return False
+
+    def _run_second(self, job_id: str) -> None:
+        """Run a job's second step and finish the job with both steps' report."""
+        with self._lock:
+            then, report = self._then.pop(job_id), self._reports.pop(job_id)
+        try:
+            more = then(functools.partial(self._progress, job_id))
+        except Exception as exc:  # the document stays searchable as the first step left it
+            log.exception("job %s: second step failed", job_id)
+            name = self.get(job_id).document_id or job_id
+            report.errors.append(DocumentError(name, f"second step: {exc.__class__.__name__}: {exc}"))
+        else:
+            report.refined.extend(more.refined)
+            report.errors.extend(more.errors)
+            report.seconds += more.seconds
+        self._finish(job_id, report, None)
+
+    def _finish(self, job_id: str, report: IngestReport, on_failure: Callable[[], object] | None) -> None:
+        job = self.get(job_id)
+        failed = job.kind == "upload" and bool(report.errors) and not report.changed
+        # The figure keeps the unit the ingest counted in while it ran; without reports, the texts.
+        total = job.total if job.total is not None else report.chunks_embedded + report.sentences_embedded
+        self._update(
+            job_id,
+            state="failed" if failed else "done",
+            phase="failed" if failed else "done",
+            done=job.done if failed else total,
+            total=total,
+            report=report_dict(report),
+            error="; ".join(f"{e.name}: {e.reason}" for e in report.errors) or None,
+            searchable=None if failed else job.searchable or _now(),
+            finished=_now(),
+        )
+        if failed and on_failure is not None:
+            on_failure()
 
     def _forget(self, job_id: str) -> None:
         with self._lock:

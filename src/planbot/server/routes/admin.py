@@ -203,10 +203,12 @@ def accept_upload(
         store(settings.data_dir, parsed)
         job = jobs.submit(
             "upload",
-            lambda progress: pipeline.ingest_documents([parsed.document], on_progress=progress),
+            lambda progress: pipeline.ingest_documents([parsed.document], on_progress=progress, refine=False),
             document_id=doc_id,
             content_hash=parsed.document.content_hash,
             on_failure=lambda: remove_stored(settings.data_dir, doc_id),
+            # The second pass waits for uploads queued meanwhile: each is searchable sooner.
+            then=lambda progress: pipeline.refine([doc_id], on_progress=progress),
         )
     doc = parsed.document
     annotated = annotate(doc)
