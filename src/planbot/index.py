@@ -22,6 +22,7 @@ import numpy as np
 
 from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
+from planbot.sentence_files import SentenceFiles
 from planbot.sentence_store import WRITE_BATCH, SentenceStore, count_per_chunk, is_live
 
 log = logging.getLogger(__name__)
@@ -147,6 +148,8 @@ class ChromaIndex:
         self._vector_lock = threading.Lock()
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
+        # Sentence vectors in flat files beside them; also in Chroma when machines share a Chroma server.
+        files = SentenceFiles(Path(index_dir) / f"{collection}-sentences")
         self.embedder_name = embedder_name
         self.dimension = dimension
         meta = {"embedder": embedder_name, "dimension": dimension}
@@ -163,7 +166,9 @@ class ChromaIndex:
                     embedding_function=None,
                     metadata=meta,
                     configuration={"hnsw": {"space": "cosine"}},
-                )
+                ),
+                files,
+                shared=bool(chroma_url),
             )
             # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
             self._manifest = self._client.get_or_create_collection(
@@ -280,6 +285,7 @@ class ChromaIndex:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
         self._chunks.delete(where=where)
         self._sentences.delete(where)
+        self._sentences.files.delete(doc_id, keep_hash)
 
     @_chroma
     def sweep_orphans(self) -> int:
@@ -294,6 +300,7 @@ class ChromaIndex:
             where = {"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]}
             self._chunks.delete(where=where)
             self._sentences.delete(where)
+        self._sentences.files.sweep(live)
         return len(stale)
 
     # -- reading --------------------------------------------------------------------------------
@@ -451,7 +458,8 @@ class ChromaIndex:
 
 def drop_index(settings: Any) -> None:
     """Delete planbot's collections (for a rebuild with another embedder)."""
-    shutil.rmtree(Path(settings.index_dir) / f"{settings.collection}-lexical", ignore_errors=True)
+    for suffix in ("lexical", "sentences"):
+        shutil.rmtree(Path(settings.index_dir) / f"{settings.collection}-{suffix}", ignore_errors=True)
     client = _client(str(settings.index_dir), settings.chroma_url)
     for suffix in ("chunks", "sentences", "documents"):
         # A collection that does not exist is already dropped.

@@ -1,6 +1,9 @@
-"""Sentence vectors in Chroma: stored and replaced per document, fetched by id, recently used ones cached.
+"""Sentence vectors: stored and replaced per document, fetched by chunk, recently used ones cached.
 
-Part of the Chroma adapter (``index.py`` maps this collection's errors in its public methods).
+They live in flat files beside the segments (``sentence_files.py``). Chroma's sentence collection is
+written only where several machines share one Chroma server (a machine without a document's file reads
+it there) and is read for indexes written before the files existed. Part of the Chroma adapter
+(``index.py`` maps this collection's errors in its public methods).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from planbot.records import Document, IndexedDocument, SentenceVector, Vectors
+from planbot.sentence_files import SentenceFiles
 
 # Rows per Chroma write (the chunk collection uses it too).
 WRITE_BATCH = 500
@@ -50,10 +54,12 @@ def is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
 
 
 class SentenceStore:
-    """The sentence collection: one vector per sentence unit of a chunk, with its span."""
+    """One vector per sentence unit of a chunk, with its span: in files, and in Chroma if ``shared``."""
 
-    def __init__(self, collection: Any) -> None:
+    def __init__(self, collection: Any, files: SentenceFiles, *, shared: bool = False) -> None:
         self._collection = collection
+        self.files = files
+        self.shared = shared
         # Each chunk's number of sentences (from the segments or the chunks read), so they are fetched by id.
         self.counts: dict[str, int] = {}
         # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
@@ -62,6 +68,11 @@ class SentenceStore:
 
     def add(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
         """Store a document version's sentences (chunk id, start, end) with their vectors."""
+        self.files.write(doc.id, doc.content_hash, sentences, vectors)
+        if self.shared:
+            self._upsert(doc, sentences, vectors)
+
+    def _upsert(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
         ids = _sentence_ids(doc, sentences)
         for lo in range(0, len(sentences), WRITE_BATCH):
             self._collection.upsert(
@@ -83,6 +94,9 @@ class SentenceStore:
         self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
     ) -> None:
         """New vectors for the same sentences of a stored document version (same ids)."""
+        self.files.write(doc.id, doc.content_hash, sentences, vectors)
+        if not self.shared:
+            return
         ids = _sentence_ids(doc, sentences)
         for lo in range(0, len(ids), WRITE_BATCH):
             self._collection.update(ids=ids[lo : lo + WRITE_BATCH], embeddings=vectors[lo : lo + WRITE_BATCH])
@@ -120,6 +134,22 @@ class SentenceStore:
         return out
 
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
+        out: dict[str, list[SentenceVector]] = {}
+        rest = []
+        for cid in ids:
+            doc = live[cid.rsplit("#", 1)[0]]
+            file = self.files.read(doc.id, doc.content_hash)
+            if file is None:
+                rest.append(cid)
+            else:  # a file holds its whole document version: a chunk it lacks has no sentences
+                out[cid] = file.of(cid) or []
+        if rest:  # another machine's ingest (shared Chroma server), or an index older than the files
+            out |= self._fetch_chroma(rest, live)
+        return out
+
+    def _fetch_chroma(
+        self, ids: list[str], live: dict[str, IndexedDocument]
+    ) -> dict[str, list[SentenceVector]]:
         if all(self.counts.get(c, -1) >= 0 for c in ids):
             wanted = [
                 _sentence_id(c, live[c.rsplit("#", 1)[0]].content_hash, i)

@@ -30,6 +30,9 @@ from planbot.loaders import load_corpus
 from planbot.records import Chunk, Document, Vectors
 
 _DOC_CHUNKS = 500  # synthetic chunks per synthetic document
+# Bumped when a kept index's layout no longer matches what planbot reads (2: chunk ids "doc#n" as the
+# chunker writes them, sentence vectors in files).
+_LAYOUT = 2
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ def _synthetic_document(n: int, count: int, pool: Pool, rng: np.random.Generator
             start = len(text)
             text += pool.texts[i] + " "
             local.append((start, start + len(pool.texts[i]), int(i)))
-        chunk_id = f"{doc_id}-{j:04d}"
+        chunk_id = f"{doc_id}#{j}"  # as the chunker names them: the document is what precedes the '#'
         chunks.append(Chunk(chunk_id, doc_id, j, text.strip(), f"del {j + 1}", title, end=len(text.strip())))
         v = pool.vectors[picks].sum(axis=0)
         vectors.append(v / np.linalg.norm(v))
@@ -122,7 +125,8 @@ def build_index(index_dir: Path, embedder: Embedder, pool: Pool, chunks: int, se
         index.add_document(doc, cs, vs, spans, svs, publish=False)
         pending.append((doc, cs))
         sentences += len(spans)
-        if len(pending) * _DOC_CHUNKS >= 20_000:
+        # One BM25 segment per 100k chunks, as merges leave a large index (one per ingest until then).
+        if len(pending) * _DOC_CHUNKS >= 100_000:
             ingestor.publish(pending)
             pending = []
     ingestor.publish(pending)
@@ -135,14 +139,16 @@ def cached_index(
     """A synthetic index of ``chunks`` kept under ``root`` (built once); also its build seconds (0: kept)."""
     index_dir = root / f"scale-{chunks}"
     done = index_dir / "complete.json"
-    if done.exists():
+    if done.exists() and json.loads(done.read_text()).get("layout") == _LAYOUT:
         return index_dir, 0.0
     shutil.rmtree(index_dir, ignore_errors=True)
     pool = pool() if callable(pool) else pool
     started = time.perf_counter()
     sentences = build_index(index_dir, embedder, pool, chunks)
     seconds = time.perf_counter() - started
-    done.write_text(json.dumps({"chunks": chunks, "sentences": sentences, "build_s": seconds}))
+    done.write_text(
+        json.dumps({"chunks": chunks, "sentences": sentences, "build_s": seconds, "layout": _LAYOUT})
+    )
     return index_dir, seconds
 
 
@@ -188,15 +194,19 @@ for q in questions[1:]:
     t0 = time.perf_counter()
     pipeline.ask(q)
     latencies.append(1e3 * (time.perf_counter() - t0))
-stages = {"lexical_ms": [], "dense_ms": []}
+stages = {"lexical_ms": [], "dense_ms": [], "dense_found": [], "sentences_read": []}
 for q in questions:
     vector = pipeline.retriever.embed_query(q)
     t0 = time.perf_counter()
     pipeline.retriever.lexical_ranking(q, 30)
     t1 = time.perf_counter()
-    pipeline.retriever.dense(vector, 30)
+    found = pipeline.retriever.dense(vector, 30)
     stages["lexical_ms"].append(1e3 * (t1 - t0))
     stages["dense_ms"].append(1e3 * (time.perf_counter() - t1))
+    # The asks above did real work only if the dense side found chunks and their sentences were read.
+    stages["dense_found"].append(len(found))
+    ids = [c.id for c, _ in found[:5]]
+    stages["sentences_read"].append(len(pipeline.index.sentence_vectors(ids, pipeline.retriever.documents)))
 pss = 0
 with open("/proc/self/smaps_rollup") as fh:
     for line in fh:
@@ -220,6 +230,8 @@ class Startup:
     pss_mb: int
     lexical_ms: list[float]
     dense_ms: list[float]
+    dense_found: list[int]
+    sentences_read: list[int]
 
     def line(self) -> str:
         """One line for a person."""
@@ -230,7 +242,9 @@ class Startup:
             f"first answer {self.first_answer_s:.1f} s, peak RSS {self.peak_rss_mb} MB (goal <= 1024), "
             f"PSS {self.pss_mb} MB; "
             f"ask p50 {p50:.0f} ms, p95 {p95:.0f} ms over {len(self.latencies_ms)} distinct questions; "
-            f"median BM25 ranking {lex:.0f} ms, dense query {dense:.0f} ms"
+            f"median BM25 ranking {lex:.0f} ms, dense query {dense:.0f} ms "
+            f"(median {np.median(self.dense_found):.0f} of 30 found; "
+            f"{np.median(self.sentences_read):.0f} sentence vectors read for the top 5)"
         )
 
 
@@ -243,6 +257,8 @@ def startup(index_dir: Path, questions: list[str]) -> Startup:
         check=True,
     )
     data = json.loads(out.stdout.strip().splitlines()[-1])
+    if not min(data["dense_found"]) or not min(data["sentences_read"]):
+        raise RuntimeError("the asks found no dense candidates or read no sentence vectors: not a real ask")
     return Startup(
         data["chunks"],
         data["ready_s"],
@@ -252,6 +268,8 @@ def startup(index_dir: Path, questions: list[str]) -> Startup:
         data["pss_mb"],
         data["lexical_ms"],
         data["dense_ms"],
+        data["dense_found"],
+        data["sentences_read"],
     )
 
 

@@ -55,6 +55,20 @@ def test_a_kept_index_is_built_once_then_reused(settings: Settings, tmp_path: Pa
     assert Pipeline(settings.model_copy(update={"index_dir": index_dir}), embedder).chunk_count() == 600
 
 
+def test_a_kept_index_is_searched_densely_and_its_sentence_vectors_are_read(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """The asks timed on a synthetic index do the work a real index's do (its chunk ids are read as real)."""
+    embedder = FakeEmbedder()
+    pool, _ = sentence_pool(settings, embedder, 60, tmp_path / "cache")
+    index_dir, _ = cached_index(tmp_path / "kept", embedder, pool, 600)
+    pipeline = Pipeline(settings.model_copy(update={"index_dir": index_dir}), embedder)
+    found = pipeline.retriever.dense(pipeline.retriever.embed_query(pool.texts[0]), 10)
+    assert len(found) == 10
+    read = pipeline.index.sentence_vectors([c.id for c, _ in found], pipeline.retriever.documents)
+    assert {s.chunk_id for s in read} == {c.id for c, _ in found}
+
+
 def test_adding_a_plan_is_timed_until_searchable_and_then_removed(settings: Settings, tmp_path: Path) -> None:
     embedder = FakeEmbedder()
     pool, _ = sentence_pool(settings, embedder, 60, tmp_path / "cache")

@@ -89,6 +89,19 @@ def test_a_replaced_version_leaves_search_at_once_and_the_store_at_a_merge(pipel
     assert not pipeline.retriever.store.merge_if_due(live)
 
 
+def test_sentence_vector_files_follow_the_published_versions(pipeline: Pipeline, settings: Settings) -> None:
+    """One file per published version: a replaced version's and a deleted document's files go."""
+    folder = Path(settings.index_dir) / f"{settings.collection}-sentences"
+    assert len(list(folder.glob("*.sv"))) == len(pipeline.retriever.documents)
+    new = _doc(f"{LAW}.md", text=_doc(f"{LAW}.md").text.replace("kommunerna", "zebrakommunerna"))
+    pipeline.ingest_documents([new])
+    pipeline.delete_document(REGION)
+    assert len(list(folder.glob("*.sv"))) == len(pipeline.retriever.documents)
+    chunk = next(c for c in pipeline.retriever.chunks if c.document_id == LAW and "zebra" in c.text)
+    read = pipeline.index.sentence_vectors([chunk.id], pipeline.retriever.documents)
+    assert read and all(s.end <= len(chunk.text) for s in read)
+
+
 def test_an_index_without_segments_gets_them_once(pipeline: Pipeline, settings: Settings) -> None:
     expected = [c.id for c in pipeline.retriever.chunks]
     shutil.rmtree(pipeline.index.segment_root)
@@ -110,6 +123,21 @@ def test_a_segment_of_unpublished_documents_stays_invisible(
     assert {c.document_id for c in pipe.retriever.chunks} == {LAW}
     assert pipe.retriever.lexical_ranking("bibliotekshuvudmän", 50)
     assert all(c.document_id == LAW for c, _ in pipe.retriever.lexical_ranking("regionala", 50))
+
+
+def test_the_next_bulk_ingest_removes_sentence_files_an_interrupted_ingest_left(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    pipe = Pipeline(settings, embedder=fake_embedder)
+    doc = replace(_doc(f"{REGION}.md"), id="utkast")
+    chunks = chunk_document(doc, 350, estimate_tokens)
+    vectors = fake_embedder.embed([c.text for c in chunks])
+    # An upload killed before its document was published.
+    pipe.index.add_document(doc, chunks, vectors, [(chunks[0].id, 0, 10)], vectors[:1], publish=False)
+    folder = Path(settings.index_dir) / f"{settings.collection}-sentences"
+    assert len(list(folder.glob("*.sv"))) == 1
+    pipe.ingest(progress=False)
+    assert len(list(folder.glob("*.sv"))) == len(pipe.retriever.documents)
 
 
 def test_neighbours_stay_within_the_document(pipeline: Pipeline) -> None:

@@ -1,15 +1,18 @@
-"""Sentence vectors: fetched by id for the published version only, and never served stale from the cache."""
+"""Sentence vectors: the published version only, never stale from the cache, from files or a shared Chroma."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import chromadb
 import numpy as np
 import pytest
 
 from planbot.records import Document, IndexedDocument
+from planbot.sentence_files import SentenceFiles
 from planbot.sentence_store import SentenceStore
 
 SENTENCES = [("plan#0", 0, 10), ("plan#0", 11, 30), ("plan#1", 0, 12)]
@@ -26,12 +29,23 @@ def _published(content_hash: str, *, provisional: bool = False) -> dict[str, Ind
     return {"plan": doc}
 
 
-@pytest.fixture
-def store() -> SentenceStore:
-    client = chromadb.EphemeralClient()
-    store = SentenceStore(client.create_collection(f"s-{uuid.uuid4().hex}", embedding_function=None))
+# float16 on disk: a component moves by at most about 1e-3 of its size.
+TOLERANCE = 1e-3
+
+
+def _collection() -> Any:
+    return chromadb.EphemeralClient().create_collection(f"s-{uuid.uuid4().hex}", embedding_function=None)
+
+
+def _store(collection: Any, folder: Path, *, shared: bool) -> SentenceStore:
+    store = SentenceStore(collection, SentenceFiles(folder), shared=shared)
     store.counts = {"plan#0": 2, "plan#1": 1}
     return store
+
+
+@pytest.fixture(params=[False, True], ids=["one-machine", "shared-chroma"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> SentenceStore:
+    return _store(_collection(), tmp_path, shared=request.param)
 
 
 def _got(store: SentenceStore, live: dict[str, IndexedDocument]) -> np.ndarray:
@@ -41,15 +55,41 @@ def _got(store: SentenceStore, live: dict[str, IndexedDocument]) -> np.ndarray:
 def test_replaced_vectors_are_read_once_the_document_is_no_longer_provisional(store: SentenceStore) -> None:
     doc = Document("plan", "Plan", "text", "plan.md", "h1")
     store.add(doc, SENTENCES, _vectors(1))
-    assert np.allclose(_got(store, _published("h1", provisional=True)), _vectors(1))
+    assert np.allclose(_got(store, _published("h1", provisional=True)), _vectors(1), atol=TOLERANCE)
     store.replace(_published("h1")["plan"], SENTENCES, _vectors(2))
-    assert np.allclose(_got(store, _published("h1")), _vectors(2), atol=1e-6)
+    assert np.allclose(_got(store, _published("h1")), _vectors(2), atol=TOLERANCE)
 
 
 def test_only_the_published_version_of_a_document_is_served(store: SentenceStore) -> None:
     old = Document("plan", "Plan", "text", "plan.md", "h1")
     store.add(old, SENTENCES, _vectors(1))
-    assert np.allclose(_got(store, _published("h1")), _vectors(1))
+    assert np.allclose(_got(store, _published("h1")), _vectors(1), atol=TOLERANCE)
     store.add(replace(old, content_hash="h2"), SENTENCES, _vectors(3))
-    assert np.allclose(_got(store, _published("h2")), _vectors(3), atol=1e-6)
+    assert np.allclose(_got(store, _published("h2")), _vectors(3), atol=TOLERANCE)
     assert store.vectors(["plan#0"], {}) == []
+
+
+def test_one_machine_keeps_sentence_vectors_out_of_chroma(tmp_path: Path) -> None:
+    collection = _collection()
+    store = _store(collection, tmp_path, shared=False)
+    store.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    assert collection.count() == 0
+    assert np.allclose(_got(store, _published("h1")), _vectors(1), atol=TOLERANCE)
+
+
+def test_a_machine_without_the_file_reads_the_shared_chroma_copy(tmp_path: Path) -> None:
+    collection = _collection()
+    writer = _store(collection, tmp_path / "a", shared=True)
+    writer.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    writer.replace(_published("h1")["plan"], SENTENCES, _vectors(2))
+    other = _store(collection, tmp_path / "b", shared=True)
+    assert np.allclose(_got(other, _published("h1")), _vectors(2), atol=1e-6)
+
+
+def test_an_index_written_before_the_files_is_read_from_chroma(tmp_path: Path) -> None:
+    collection = _collection()
+    old = _store(collection, tmp_path / "old", shared=True)
+    old.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    next((tmp_path / "old").glob("*.sv")).unlink()
+    reader = _store(collection, tmp_path / "old", shared=False)
+    assert np.allclose(_got(reader, _published("h1")), _vectors(1))

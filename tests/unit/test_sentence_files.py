@@ -1,0 +1,62 @@
+"""Sentence-vector files: one per document version, replaced whole, swept with their version."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from planbot.sentence_files import SentenceFiles
+
+SENTENCES = [("plan#0", 0, 10), ("plan#0", 11, 30), ("plan#2", 0, 12)]
+
+
+def _vectors(seed: int) -> np.ndarray:
+    v = np.random.default_rng(seed).normal(size=(len(SENTENCES), 384)).astype(np.float32)
+    unit: np.ndarray = v / np.linalg.norm(v, axis=1, keepdims=True)
+    return unit
+
+
+def test_a_chunk_gets_its_own_sentences_spans_and_vectors_back(tmp_path: Path) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1))
+    file = files.read("plan", "h1")
+    assert file is not None
+    got = file.of("plan#0")
+    assert got is not None
+    assert [(s.chunk_id, s.start, s.end) for s in got] == SENTENCES[:2]
+    assert np.allclose(np.stack([s.vector for s in got]), _vectors(1)[:2], atol=1e-3)
+    assert [s.start for s in file.of("plan#2") or []] == [0]
+    assert file.of("plan#1") is None
+    assert files.read("plan", "h2") is None
+
+
+def test_a_reader_sees_the_replacement_of_a_file_it_has_open(tmp_path: Path) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1))
+    first = files.read("plan", "h1")
+    SentenceFiles(tmp_path).write("plan", "h1", SENTENCES, _vectors(2))  # the second pass, another process
+    again = files.read("plan", "h1")
+    assert first is not None and again is not None
+    assert np.allclose(again.vectors.astype(np.float32), _vectors(2), atol=1e-3)
+    # A reader still holding the old mapping keeps valid, old vectors.
+    assert np.allclose(first.vectors.astype(np.float32), _vectors(1), atol=1e-3)
+
+
+def test_a_document_with_no_sentences_has_an_empty_file(tmp_path: Path) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("tom", "h1", [], np.zeros((0, 384), dtype=np.float32))
+    file = files.read("tom", "h1")
+    assert file is not None and file.of("tom#0") is None
+
+
+def test_deleting_and_sweeping_remove_only_the_versions_not_kept(tmp_path: Path) -> None:
+    files = SentenceFiles(tmp_path)
+    for doc, version in [("plan", "h1"), ("plan", "h2"), ("a/b c#d", "h1"), ("gone", "h9")]:
+        files.write(doc, version, SENTENCES, _vectors(1))
+    files.delete("plan", keep_hash="h2")
+    assert files.read("plan", "h1") is None and files.read("plan", "h2") is not None
+    assert files.sweep({"plan": "h2", "a/b c#d": "h1"}) == 1
+    assert files.read("gone", "h9") is None and files.read("a/b c#d", "h1") is not None
+    files.delete("a/b c#d")
+    assert files.read("a/b c#d", "h1") is None
