@@ -435,6 +435,11 @@ class ChromaIndex:
         return {key.split("@", 1)[0]: v for key, v in out.items()}
 
     @_chroma
+    def keep_sentences_local(self, doc: IndexedDocument, chunk_ids: Sequence[str]) -> bool:
+        """Give this machine a file of the sentence vectors another machine stored in Chroma."""
+        return self._sentences.keep_local(doc, chunk_ids)
+
+    @_chroma
     def sentence_vectors(
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:

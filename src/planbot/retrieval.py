@@ -163,6 +163,12 @@ class Retriever:
         ).vocabulary
         counts = self.index.sentence_counts()
         self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary, counts)
+        # Their sentence vectors too, so questions read them here rather than from the Chroma server.
+        kept = sum(
+            self.index.keep_sentences_local(documents[d], [c.id for c in by_doc.get(d, [])]) for d in missing
+        )
+        if kept:
+            log.info("copied the sentence vectors of %d documents from Chroma to this machine", kept)
         return ChunkTable(self.store.segments(), live)
 
     def refresh_if_stale(self, every_s: float) -> bool:

@@ -133,6 +133,22 @@ class SentenceStore:
                     self._cache.popitem(last=False)
         return out
 
+    def keep_local(self, doc: IndexedDocument, chunk_ids: Sequence[str]) -> bool:
+        """Copy to this machine's file the sentence vectors of a version only Chroma holds; True if it did.
+
+        For a final version only: a provisional one's vectors are still to be replaced in Chroma.
+        """
+        if doc.provisional or self.files.read(doc.id, doc.content_hash) is not None:
+            return False
+        got = self._fetch_chroma(list(chunk_ids), {doc.id: doc})
+        rows = [sv for cid in chunk_ids for sv in sorted(got.get(cid, []), key=lambda sv: sv.start)]
+        if not rows:
+            return False
+        spans = [(sv.chunk_id, sv.start, sv.end) for sv in rows]
+        self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]))
+        self.files.delete(doc.id, keep_hash=doc.content_hash)
+        return True
+
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
         out: dict[str, list[SentenceVector]] = {}
         rest = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -57,6 +58,28 @@ def test_a_second_api_process_sees_what_the_first_ingested(server_settings: Sett
     assert reader.chunk_count() == writer.chunk_count() > 0
     writer.delete_document("region-varmland-biblioteksverksamhetens-uppdrag")
     assert list(Pipeline(server_settings, embedder=FakeEmbedder()).documents()) == ["bibliotekslag-2013-801"]
+
+
+def test_another_machine_reads_the_sentence_vectors_from_the_server_once_then_from_its_own_file(
+    server_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = Pipeline(server_settings, embedder=FakeEmbedder())
+    writer.ingest(progress=False)
+    chunks = [c.id for c in writer.retriever.chunks][:20]
+    expected = writer.index.sentence_vectors(chunks, writer.documents())
+    # A second machine: the same Chroma server, its own disk without the writer's segments and files.
+    other = server_settings.model_copy(update={"index_dir": tmp_path / "other-machine"})
+    reader = Pipeline(other, embedder=FakeEmbedder())
+    folder = tmp_path / "other-machine" / f"{other.collection}-sentences"
+    assert len(list(folder.glob("*.sv"))) == len(writer.documents())
+
+    def no_server_reads(*_: object, **__: object) -> None:
+        raise AssertionError("sentence vectors read from the Chroma server")
+
+    monkeypatch.setattr(reader.index._sentences, "_fetch_chroma", no_server_reads)
+    got = reader.index.sentence_vectors(chunks, reader.documents())
+    assert [(s.chunk_id, s.start, s.end) for s in got] == [(s.chunk_id, s.start, s.end) for s in expected]
+    assert np.allclose(np.stack([s.vector for s in got]), np.stack([s.vector for s in expected]), atol=1e-3)
 
 
 def test_an_unreachable_chroma_server_is_reported_with_its_address(settings: Settings) -> None:

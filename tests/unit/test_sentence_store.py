@@ -93,3 +93,16 @@ def test_an_index_written_before_the_files_is_read_from_chroma(tmp_path: Path) -
     next((tmp_path / "old").glob("*.sv")).unlink()
     reader = _store(collection, tmp_path / "old", shared=False)
     assert np.allclose(_got(reader, _published("h1")), _vectors(1))
+
+
+def test_a_provisional_version_is_not_copied_from_chroma_until_it_is_final(tmp_path: Path) -> None:
+    collection = _collection()
+    _store(collection, tmp_path / "a", shared=True).add(
+        Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1)
+    )
+    other = _store(collection, tmp_path / "b", shared=True)
+    chunks = ["plan#0", "plan#1"]
+    assert not other.keep_local(_published("h1", provisional=True)["plan"], chunks)
+    assert not list((tmp_path / "b").glob("*.sv"))
+    assert other.keep_local(_published("h1")["plan"], chunks)
+    assert other.files.read("plan", "h1") is not None
