@@ -152,9 +152,3 @@ class SentenceFiles:
                 path.unlink(missing_ok=True)
                 gone += 1
         return gone
-
-    def drop(self) -> None:
-        """Remove every file (for a rebuild)."""
-        for path in self.root.glob("*.sv"):
-            path.unlink(missing_ok=True)
-        self._open.clear()

@@ -12,7 +12,7 @@ import pytest
 from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.errors import IndexMismatch, IndexUnavailable, ModelUnavailable
-from planbot.index import _chunk_metadata
+from planbot.index import _chunk_metadata, drop_index
 from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
@@ -92,6 +92,12 @@ def test_index_built_with_another_embedder_asks_for_a_reindex(
 
     with pytest.raises(IndexMismatch, match="ingest --rebuild"):
         _pipeline(settings, Other())
+    drop_index(settings)  # what `planbot ingest --rebuild` does first
+    assert not list(Path(settings.index_dir).rglob("*.sv"))
+    rebuilt = _pipeline(settings, Other())
+    rebuilt.ingest(progress=False)
+    read = rebuilt.index.sentence_vectors([rebuilt.retriever.chunks[0].id], rebuilt.documents())
+    assert {s.vector.shape for s in read} == {(32,)}
 
 
 def test_chunks_of_an_unpublished_version_stay_invisible(
