@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import mmap
 import os
 import struct
@@ -26,7 +27,9 @@ import numpy.typing as npt
 from planbot.files import write_atomic
 from planbot.records import SentenceVector, Vectors
 
-_MAGIC = b"PBSV\x01\x00\x00\x00"
+log = logging.getLogger(__name__)
+
+_MAGIC = b"PBSV\x02\x00\x00\x00"
 _ALIGN = 64
 # Documents whose file stays mapped and parsed: the candidates of a question come from a few dozen.
 _OPEN_FILES = 256
@@ -42,6 +45,15 @@ def file_name(doc_id: str, content_hash: str) -> str:
     return f"{_key(doc_id)}@{content_hash[:16]}.sv"
 
 
+def _ordinals(ids: Sequence[str]) -> tuple[str, list[int]] | None:
+    """The shared document prefix and each id's ordinal, if every id is ``prefix#n`` (the chunker's ids)."""
+    parts = [cid.rpartition("#") for cid in ids]
+    if not parts or any(not sep or not n.isdigit() for _, sep, n in parts):
+        return None
+    prefixes = {head for head, _, _ in parts}
+    return (prefixes.pop(), [int(n) for _, _, n in parts]) if len(prefixes) == 1 else None
+
+
 def encode(sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> bytes:
     """A document version's sentences (chunk id, start, end) in order, with their vectors, as file bytes."""
     chunks: dict[str, list[int]] = {}
@@ -49,20 +61,43 @@ def encode(sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> bytes
         first_count = chunks.setdefault(cid, [row, 0])
         first_count[1] += 1
     dim = int(vectors.shape[1]) if len(sentences) else 0
-    header = json.dumps({"dim": dim, "rows": len(sentences), "chunks": chunks}).encode()
+    meta: dict[str, object] = {"dim": dim, "rows": len(sentences)}
+    # Chunk ids "doc#n" find their rows by n in a table, so opening a file parses no per-chunk header
+    # (a question reads the files of a few dozen documents); other ids are listed in the header.
+    numbered = _ordinals(list(chunks))
+    table = np.zeros((0, 2), dtype=np.int32)
+    if numbered is None:
+        meta["chunks"] = chunks
+    else:
+        meta["prefix"], ordinals = numbered
+        table = np.zeros((max(ordinals) + 1, 2), dtype=np.int32)
+        for n, first_count in zip(ordinals, chunks.values(), strict=True):
+            table[n] = first_count
+        meta["slots"] = len(table)
+    header = json.dumps(meta).encode()
     start = len(_MAGIC) + 8 + len(header)
     pad = -start % _ALIGN
     spans = np.asarray([(s, e) for _, s, e in sentences], dtype=np.int32).reshape(-1, 2)
     body = np.asarray(vectors, dtype=np.float16).reshape(len(sentences), dim)
     return b"".join(
-        [_MAGIC, struct.pack("<Q", len(header) + pad), header, b" " * pad, spans.tobytes(), body.tobytes()]
+        [
+            _MAGIC,
+            struct.pack("<Q", len(header) + pad),
+            header,
+            b" " * pad,
+            table.tobytes(),
+            spans.tobytes(),
+            body.tobytes(),
+        ]
     )
 
 
 @dataclass(frozen=True)
 class SentenceFile:
-    """One mapped file: which rows each chunk has, and their spans and vectors."""
+    """One mapped file: which rows each chunk has (by ordinal or by id), and their spans and vectors."""
 
+    prefix: str | None
+    table: npt.NDArray[np.int32]
     chunks: dict[str, list[int]]
     spans: npt.NDArray[np.int32]
     vectors: npt.NDArray[np.float16]
@@ -80,17 +115,30 @@ class SentenceFile:
         offset = len(_MAGIC) + 8
         header = json.loads(data[offset : offset + size])
         offset += size
-        rows, dim = int(header["rows"]), int(header["dim"])
+        rows, dim, slots = int(header["rows"]), int(header["dim"]), int(header.get("slots", 0))
+        table = np.frombuffer(data, dtype=np.int32, count=2 * slots, offset=offset).reshape(slots, 2)
+        offset += 8 * slots
         spans = np.frombuffer(data, dtype=np.int32, count=2 * rows, offset=offset).reshape(rows, 2)
         vectors = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset + 8 * rows)
-        return cls(header["chunks"], spans, vectors.reshape(rows, dim), stat.st_ino)
+        chunks = header.get("chunks") or {}
+        return cls(header.get("prefix"), table, chunks, spans, vectors.reshape(rows, dim), stat.st_ino)
+
+    def _rows(self, chunk_id: str) -> tuple[int, int] | None:
+        if self.prefix is None:
+            where = self.chunks.get(chunk_id)
+            return (where[0], where[0] + where[1]) if where else None
+        head, _, n = chunk_id.rpartition("#")
+        if head != self.prefix or not n.isdigit() or int(n) >= len(self.table):
+            return None
+        first, count = (int(x) for x in self.table[int(n)])
+        return (first, first + count) if count else None
 
     def of(self, chunk_id: str) -> list[SentenceVector] | None:
         """A chunk's sentence vectors (None: the file does not hold the chunk)."""
-        where = self.chunks.get(chunk_id)
-        if where is None:
+        rows = self._rows(chunk_id)
+        if rows is None:
             return None
-        lo, hi = where[0], where[0] + where[1]
+        lo, hi = rows
         vectors = self.vectors[lo:hi].astype(np.float32)
         return [
             SentenceVector(chunk_id, int(s), int(e), v)
@@ -130,6 +178,11 @@ class SentenceFiles:
             opened = SentenceFile.open(path)
         except FileNotFoundError:  # replaced or deleted between the two calls
             return self.read(doc_id, content_hash) if path.exists() else None
+        except (ValueError, struct.error) as exc:  # damaged, or another layout: read as if absent
+            log.warning(
+                "sentence vectors of %s unreadable in %s (%s); reading them elsewhere", doc_id, path, exc
+            )
+            return None
         with self._lock:
             self._open[name] = opened
             while len(self._open) > _OPEN_FILES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from planbot.sentence_files import SentenceFiles
 
@@ -17,17 +18,24 @@ def _vectors(seed: int) -> np.ndarray:
     return unit
 
 
-def test_a_chunk_gets_its_own_sentences_spans_and_vectors_back(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "ids",
+    [("plan#0", "plan#2", "plan#1"), ("plan-a", "plan-c", "plan-b"), ("plan#0", "annan#2", "plan#1")],
+    ids=["numbered", "named", "mixed"],
+)
+def test_a_chunk_gets_its_own_sentences_spans_and_vectors_back(tmp_path: Path, ids: tuple[str, ...]) -> None:
+    first, second, absent = ids
+    sentences = [(first, 0, 10), (first, 11, 30), (second, 0, 12)]
     files = SentenceFiles(tmp_path)
-    files.write("plan", "h1", SENTENCES, _vectors(1))
+    files.write("plan", "h1", sentences, _vectors(1))
     file = files.read("plan", "h1")
     assert file is not None
-    got = file.of("plan#0")
+    got = file.of(first)
     assert got is not None
-    assert [(s.chunk_id, s.start, s.end) for s in got] == SENTENCES[:2]
+    assert [(s.chunk_id, s.start, s.end) for s in got] == sentences[:2]
     assert np.allclose(np.stack([s.vector for s in got]), _vectors(1)[:2], atol=1e-3)
-    assert [s.start for s in file.of("plan#2") or []] == [0]
-    assert file.of("plan#1") is None
+    assert [s.start for s in file.of(second) or []] == [0]
+    assert file.of(absent) is None and file.of("plan#9") is None and file.of("annan#0") is None
     assert files.read("plan", "h2") is None
 
 
@@ -60,3 +68,11 @@ def test_deleting_and_sweeping_remove_only_the_versions_not_kept(tmp_path: Path)
     assert files.read("gone", "h9") is None and files.read("a/b c#d", "h1") is not None
     files.delete("a/b c#d")
     assert files.read("a/b c#d", "h1") is None
+
+
+@pytest.mark.parametrize("damage", [b"", b"PBSV\x01\x00\x00\x00" + b"\x00" * 8, b"not a vector file at all"])
+def test_a_damaged_file_reads_as_absent(tmp_path: Path, damage: bytes) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1))
+    next(tmp_path.glob("*.sv")).write_bytes(damage)
+    assert files.read("plan", "h1") is None
