@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
 from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
 from planbot.sentence_files import SentenceFiles
@@ -71,65 +72,6 @@ def _client(index_dir: str, chroma_url: str | None) -> Any:
     except Exception as exc:
         where = chroma_url or index_dir
         raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
-
-
-def _chunk_metadata(chunk: Chunk, doc: Document) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "document_id": chunk.document_id,
-        "ordinal": chunk.ordinal,
-        "locator": chunk.locator,
-        "title": chunk.title,
-        "doc_type": chunk.doc_type,
-        "heading_path": " > ".join(chunk.heading_path),
-        "start": chunk.start,
-        "end": chunk.end,
-        "content_hash": doc.content_hash,
-    }
-    for key, value in (
-        ("source_url", chunk.source_url),
-        ("section", chunk.section),
-        ("page", chunk.page),
-        ("page_label", chunk.page_label),
-        ("ocr", chunk.ocr or None),
-        ("date_from", _date_key(doc.metadata, "from")),
-        ("date_to", _date_key(doc.metadata, "to")),
-    ):
-        if value is not None:
-            meta[key] = value
-    return meta
-
-
-def _date_key(metadata: dict[str, str], end: str) -> int | None:
-    """A document's validity as yyyymmdd, from valid_from/valid_to, period or its publication date."""
-    from planbot.filters import document_period
-
-    period = document_period(metadata)
-    if period is None:
-        return None
-    return period[0] if end == "from" else period[1]
-
-
-def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk:
-    """Rebuild our Chunk record from what Chroma stored."""
-    path = str(meta.get("heading_path") or "")
-    page = meta.get("page")
-    return Chunk(
-        id=chunk_id.split("@", 1)[0],
-        document_id=str(meta["document_id"]),
-        ordinal=int(meta.get("ordinal", 0)),
-        text=text,
-        locator=str(meta.get("locator", "")),
-        title=str(meta.get("title", "")),
-        doc_type=str(meta.get("doc_type", "dokument")),
-        source_url=meta.get("source_url"),
-        heading_path=tuple(path.split(" > ")) if path else (),
-        section=meta.get("section"),
-        page=int(page) if page is not None else None,
-        start=int(meta.get("start", 0)),
-        end=int(meta.get("end", 0)),
-        page_label=str(label) if (label := meta.get("page_label")) is not None else None,
-        ocr=bool(meta.get("ocr", False)),
-    )
 
 
 class ChromaIndex:
@@ -237,7 +179,7 @@ class ChromaIndex:
                 ids=[c.id + suffix for c in part],
                 embeddings=vectors[lo : lo + WRITE_BATCH],
                 documents=[c.text for c in part],
-                metadatas=[_chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
+                metadatas=[chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
             )
         self._sentences.add(doc, sentences, sentence_vectors)
         if publish:

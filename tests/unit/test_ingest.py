@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from planbot.chunk_metadata import chunk_metadata
 from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.errors import IndexMismatch, IndexUnavailable, ModelUnavailable
-from planbot.index import _chunk_metadata, drop_index
+from planbot.index import drop_index
 from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
@@ -119,7 +120,7 @@ def test_chunks_of_an_unpublished_version_stay_invisible(
         ids=[c.id + "@" + doc.content_hash[:16] for c in chunks],
         embeddings=vectors,
         documents=[c.text for c in chunks],
-        metadatas=[_chunk_metadata(c, doc) for c in chunks],
+        metadatas=[chunk_metadata(c, doc) for c in chunks],
     )
     pipeline.retriever.refresh()
     _, passages = pipeline.search("paragraf som aldrig publicerades", top_k=10)
