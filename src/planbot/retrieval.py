@@ -127,6 +127,7 @@ class Retriever:
         if missing:
             # An index written before segments existed, or ingested by a process on another machine.
             table = self._cover(documents, missing, table, live)
+        self._keep_refined_local(getattr(self, "documents", {}), documents, table)
         self.documents = documents
         self._stamp = stamp
         self._store_stamp = self.store.stamp()
@@ -170,6 +171,21 @@ class Retriever:
         if kept:
             log.info("copied the sentence vectors of %d documents from Chroma to this machine", kept)
         return ChunkTable(self.store.segments(), live)
+
+    def _keep_refined_local(
+        self, before: dict[str, IndexedDocument], now: dict[str, IndexedDocument], table: ChunkTable
+    ) -> None:
+        """Copy here the sentence vectors of documents whose second pass ended since the last refresh.
+
+        A document first seen while provisional is read from the Chroma server (its vectors were about to
+        change there); a no-op where the document's file is already on this machine.
+        """
+        for doc in now.values():
+            old = before.get(doc.id)
+            if old is None or not old.provisional or doc.provisional or old.content_hash != doc.content_hash:
+                continue
+            ids = [cid for n in range(doc.chunks) if (cid := f"{doc.id}#{n}") in table.by_id]
+            self.index.keep_sentences_local(doc, ids)
 
     def refresh_if_stale(self, every_s: float) -> bool:
         """Refresh when another process changed the index; looks at most every ``every_s`` seconds."""

@@ -82,6 +82,23 @@ def test_another_machine_reads_the_sentence_vectors_from_the_server_once_then_fr
     assert np.allclose(np.stack([s.vector for s in got]), np.stack([s.vector for s in expected]), atol=1e-3)
 
 
+def test_a_document_first_seen_in_its_second_pass_is_copied_once_the_pass_ends(
+    server_settings: Settings, tmp_path: Path
+) -> None:
+    writer = Pipeline(server_settings, embedder=FakeEmbedder())
+    writer.ingest(progress=False)
+    law = "bibliotekslag-2013-801"
+    # As the writer's manifest reads while the second pass embeds the law's sentences on their own.
+    writer.index._manifest.update(ids=[law], metadatas=[{"sentences": "pooled"}])
+    other = server_settings.model_copy(update={"index_dir": tmp_path / "other-machine"})
+    reader = Pipeline(other, embedder=FakeEmbedder())
+    folder = tmp_path / "other-machine" / f"{other.collection}-sentences"
+    assert len(list(folder.glob("*.sv"))) == len(writer.documents()) - 1  # not the provisional law
+    writer.index._manifest.update(ids=[law], metadatas=[{"sentences": None}])  # the pass ended
+    reader.retriever.refresh()
+    assert len(list(folder.glob("*.sv"))) == len(writer.documents())
+
+
 def test_an_unreachable_chroma_server_is_reported_with_its_address(settings: Settings) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     with pytest.raises(IndexUnavailable, match=f"127.0.0.1:{url.rsplit(':', 1)[1]}"):
