@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from planbot.records import Document, IndexedDocument, SentenceVector, Vectors
-from planbot.sentence_files import SentenceFiles
+from planbot.sentence_files import SentenceFile, SentenceFiles
 
 # Rows per Chroma write (the chunk collection uses it too).
 WRITE_BATCH = 500
@@ -152,9 +152,12 @@ class SentenceStore:
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
         out: dict[str, list[SentenceVector]] = {}
         rest = []
+        files: dict[str, SentenceFile | None] = {}  # one look at each document's file, not one per chunk
         for cid in ids:
             doc = live[cid.rsplit("#", 1)[0]]
-            file = self.files.read(doc.id, doc.content_hash)
+            if doc.id not in files:
+                files[doc.id] = self.files.read(doc.id, doc.content_hash)
+            file = files[doc.id]
             if file is None:
                 rest.append(cid)
             else:  # a file holds its whole document version: a chunk it lacks has no sentences
