@@ -115,6 +115,7 @@ class Retriever:
         # The embedder already uses every core: concurrent questions are embedded in one call.
         self._embed: MicroBatcher[str, Vectors] = MicroBatcher(self._embed_new)
         self._store_stamp = ""
+        self.documents: dict[str, IndexedDocument] = {}  # as of the last refresh
         self.refresh()
 
     def refresh(self) -> None:
@@ -127,7 +128,7 @@ class Retriever:
         if missing:
             # An index written before segments existed, or ingested by a process on another machine.
             table = self._cover(documents, missing, table, live)
-        self._keep_refined_local(getattr(self, "documents", {}), documents, table)
+        self._keep_refined_local(self.documents, documents, table)
         self.documents = documents
         self._stamp = stamp
         self._store_stamp = self.store.stamp()
