@@ -382,6 +382,11 @@ class ChromaIndex:
         return self._sentences.keep_local(doc, chunk_ids)
 
     @_chroma
+    def unreadable_sentences(self, documents: Iterable[IndexedDocument]) -> list[IndexedDocument]:
+        """Final versions whose sentence vectors this machine cannot read (Chroma's are copied first)."""
+        return self._sentences.unreadable(documents)
+
+    @_chroma
     def sentence_vectors(
         self, chunk_ids: Iterable[str], live: dict[str, IndexedDocument]
     ) -> list[SentenceVector]:

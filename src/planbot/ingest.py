@@ -50,17 +50,20 @@ class IngestReport:
     # When the documents became searchable (after the first pass), if a second pass refined them after.
     searchable_seconds: float | None = None
     refined: list[str] = field(default_factory=list)
+    # Final versions whose sentence vectors could not be read here (damaged or missing file), re-embedded.
+    repaired: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
         """Whether the index changed."""
-        return bool(self.added or self.updated or self.removed or self.refined)
+        return bool(self.added or self.updated or self.removed or self.refined or self.repaired)
 
     def summary(self) -> str:
         """One line for a person."""
+        repaired = f", {len(self.repaired)} repaired" if self.repaired else ""
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.errors)} unreadable; "
+            f"{len(self.removed)} removed{repaired}, {len(self.errors)} unreadable; "
             f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
         )
 
@@ -178,7 +181,8 @@ class Ingestor:
     def ingest_corpus(self, root: Path, *, prune: bool = True, refine: bool = True) -> IngestReport:
         """Ingest every readable document under ``root``; with ``prune``, drop corpus documents now gone.
 
-        With ``refine`` false the second pass is left to the caller (``refine``), e.g. to run it unlocked.
+        With ``refine`` false the second pass is left to the caller (``refine(..., repair=True)``), e.g. to
+        run it unlocked; it also repairs sentence vectors this machine cannot read.
         """
         started = time.perf_counter()
         docs, errors = load_corpus(root)
@@ -194,7 +198,7 @@ class Ingestor:
                     report.removed.append(doc_id)
         self._started = started
         if refine:
-            self.refine(report)
+            self.refine(report, repair=True)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -260,25 +264,33 @@ class Ingestor:
         report: IngestReport,
         swap_lock: AbstractContextManager[object] | None = None,
         only: Collection[str] | None = None,
+        *,
+        repair: bool = False,
     ) -> None:
         """Second pass: embed each sentence of a provisional document on its own and swap the vectors in.
 
         Covers the documents the last ingest stored and any an interrupted ingest left provisional, or
         only the documents ``only`` names. Only the swap holds ``swap_lock``: embedding takes most of a
         minute for a long plan, and edits and deletions should not wait for it. A document replaced or
-        deleted meanwhile is left alone.
+        deleted meanwhile is left alone. With ``repair``, also final versions whose sentence vectors this
+        machine cannot read (a damaged file, or one an older planbot wrote in another layout): without
+        them the best-sentence signal is missing and answers get quietly worse.
         """
-        if not self.refine_after:
-            return
-        provisional = [
-            d for d in self.index.documents().values() if d.provisional and (only is None or d.id in only)
-        ]
-        if not provisional:
+        wanted = [d for d in self.index.documents().values() if only is None or d.id in only]
+        provisional = [d for d in wanted if d.provisional] if self.refine_after else []
+        broken = {d.id: d for d in self.index.unreadable_sentences(wanted)} if repair else {}
+        for doc_id in broken:
+            log.warning("sentence vectors of %s unreadable here: embedding them again", doc_id)
+        if not (provisional or broken):
             return
         lock = swap_lock if swap_lock is not None else nullcontext()
-        report.searchable_seconds = time.perf_counter() - self._started
+        if provisional:
+            report.searchable_seconds = time.perf_counter() - self._started
         fresh = self._fresh
-        work = [(d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash)) for d in provisional]
+        work = [
+            (d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash))
+            for d in (*provisional, *broken.values())
+        ]
         units = {d.id: [(c.id, s, e, t) for c in cs for s, e, t in sentence_units(c)] for d, cs in work}
         total = sum(len(u) for u in units.values())
         with self._bar(total, "Refining") as bar:
@@ -297,7 +309,7 @@ class Ingestor:
                 except PlanbotError as exc:  # it stays searchable as it is; the next ingest tries again
                     report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
                     continue
-                report.refined.append(doc.id)
+                (report.repaired if doc.id in broken else report.refined).append(doc.id)
                 log.info("refined %s: %d sentences embedded on their own", doc.id, len(texts))
         report.seconds = time.perf_counter() - self._started
 

@@ -88,7 +88,7 @@ class Pipeline:
             report = ingestor.ingest_corpus(path or self.settings.corpus_dir, refine=False)
             if report.changed or not self.retriever.chunks:
                 self.retriever.refresh()
-        self._refine(ingestor, report)
+        self._refine(ingestor, report, repair=True)
         return report
 
     def ingest_documents(
@@ -118,12 +118,19 @@ class Pipeline:
         self._refine(self.ingestor(False, on_progress), report, only=set(doc_ids))
         return report
 
-    def _refine(self, ingestor: Ingestor, report: IngestReport, only: Collection[str] | None = None) -> None:
+    def _refine(
+        self,
+        ingestor: Ingestor,
+        report: IngestReport,
+        only: Collection[str] | None = None,
+        *,
+        repair: bool = False,
+    ) -> None:
         """The second pass, searchable meanwhile: only its swaps wait for (and hold) the write lock."""
         # One second pass at a time, so two ingests do not embed the same provisional document twice.
         with self._refine_lock:
-            ingestor.refine(report, swap_lock=self._write_lock, only=only)
-            if report.refined:
+            ingestor.refine(report, swap_lock=self._write_lock, only=only, repair=repair)
+            if report.refined or report.repaired:
                 with self._write_lock:
                     self.retriever.refresh()
 

@@ -9,6 +9,7 @@ the sentences new vectors. Readers map it, so processes on one machine share its
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -16,6 +17,7 @@ import mmap
 import os
 import struct
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
@@ -33,6 +35,8 @@ _MAGIC = b"PBSV\x02\x00\x00\x00"
 _ALIGN = 64
 # Documents whose file stays mapped and parsed: the candidates of a question come from a few dozen.
 _OPEN_FILES = 256
+# A temporary file older than this is a crashed write's leftover (a write of the largest plan takes a second).
+_STALE_TEMP_SECONDS = 3600.0
 
 
 def _key(doc_id: str) -> str:
@@ -152,6 +156,8 @@ class SentenceFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._open: OrderedDict[str, SentenceFile] = OrderedDict()
+        # Unreadable files by name and inode: looked at again once replaced (reported once, not per ask).
+        self._damaged: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def write(
@@ -174,14 +180,22 @@ class SentenceFiles:
             if cached is not None and cached.inode == inode:  # a replaced file has a new inode
                 self._open.move_to_end(name)
                 return cached
+            if self._damaged.get(name) == inode:
+                return None
         try:
             opened = SentenceFile.open(path)
         except FileNotFoundError:  # replaced or deleted between the two calls
             return self.read(doc_id, content_hash) if path.exists() else None
         except (ValueError, struct.error) as exc:  # damaged, or another layout: read as if absent
             log.warning(
-                "sentence vectors of %s unreadable in %s (%s); reading them elsewhere", doc_id, path, exc
+                "sentence vectors of %s unreadable in %s (%s); reading them elsewhere until `planbot ingest` "
+                "embeds them again",
+                doc_id,
+                path,
+                exc,
             )
+            with self._lock:
+                self._damaged[name] = inode
             return None
         with self._lock:
             self._open[name] = opened
@@ -196,12 +210,21 @@ class SentenceFiles:
             if path.name != keep:
                 path.unlink(missing_ok=True)
 
-    def sweep(self, live: dict[str, str]) -> int:
-        """Remove the files of versions not published (``live``: id -> hash); how many went."""
+    def sweep(self, live: dict[str, str], now: float | None = None) -> int:
+        """Remove the files of versions not published (``live``: id -> hash); how many went.
+
+        Also the temporary files of writes a crash cut short, once they are older than any write takes.
+        """
         keep: Container[str] = {file_name(d, h) for d, h in live.items()}
         gone = 0
         for path in self.root.glob("*.sv"):
             if path.name not in keep:
                 path.unlink(missing_ok=True)
                 gone += 1
+        cutoff = (time.time() if now is None else now) - _STALE_TEMP_SECONDS
+        for path in self.root.glob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):  # another process's write finished meanwhile
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    gone += 1
         return gone

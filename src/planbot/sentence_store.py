@@ -72,7 +72,9 @@ class SentenceStore:
         if self.shared:
             self._upsert(doc, sentences, vectors)
 
-    def _upsert(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
+    def _upsert(
+        self, doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+    ) -> None:
         ids = _sentence_ids(doc, sentences)
         for lo in range(0, len(sentences), WRITE_BATCH):
             self._collection.upsert(
@@ -97,9 +99,8 @@ class SentenceStore:
         self.files.write(doc.id, doc.content_hash, sentences, vectors)
         if not self.shared:
             return
-        ids = _sentence_ids(doc, sentences)
-        for lo in range(0, len(ids), WRITE_BATCH):
-            self._collection.update(ids=ids[lo : lo + WRITE_BATCH], embeddings=vectors[lo : lo + WRITE_BATCH])
+        # Upsert, not update: a repair (``Ingestor.refine``) may give vectors to rows Chroma never had.
+        self._upsert(doc, sentences, vectors)
 
     def delete(self, where: dict[str, Any]) -> None:
         """Delete the sentences matching a metadata filter."""
@@ -127,8 +128,10 @@ class SentenceStore:
             fetched = self._fetch(missing, live)
             with self._lock:
                 for cid in missing:
-                    self._cache[keys[cid]] = fetched.get(cid, [])
                     out.extend(fetched.get(cid, []))
+                    # Nothing found may be a file being repaired (``planbot ingest``): asked again next time.
+                    if cid in fetched:
+                        self._cache[keys[cid]] = fetched[cid]
                 while len(self._cache) > _CACHE:
                     self._cache.popitem(last=False)
         return out
@@ -148,6 +151,16 @@ class SentenceStore:
         self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]))
         self.files.delete(doc.id, keep_hash=doc.content_hash)
         return True
+
+    def unreadable(self, documents: Iterable[IndexedDocument]) -> list[IndexedDocument]:
+        """Final versions without a readable file here, once those Chroma holds are copied into one."""
+        return [
+            d
+            for d in documents
+            if not d.provisional
+            and self.files.read(d.id, d.content_hash) is None
+            and not self.keep_local(d, [f"{d.id}#{n}" for n in range(d.chunks)])
+        ]
 
     def _fetch(self, ids: list[str], live: dict[str, IndexedDocument]) -> dict[str, list[SentenceVector]]:
         out: dict[str, list[SentenceVector]] = {}

@@ -18,6 +18,7 @@ from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors, embedding_text
+from planbot.sentence_files import file_name
 
 from ..support import FakeEmbedder, FakePoolingEmbedder
 
@@ -319,3 +320,23 @@ def test_progress_moves_while_a_document_is_embedded(
         assert len(figures) > 4
         assert [d for d, _ in figures] == sorted(d for d, _ in figures)
         assert figures[-1][0] == figures[-1][1]
+
+
+def test_sentence_vectors_that_cannot_be_read_are_embedded_again_by_the_next_ingest(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    pipeline = _pipeline(settings, fake_embedder)
+    pipeline.ingest(progress=False)
+    target = "bibliotekslag-2013-801"
+    chunk = next(c for c in pipeline.retriever.chunks if c.document_id == target and sentence_units(c))
+    expected = _stored(pipeline, chunk.id)
+    version = pipeline.retriever.documents[target].content_hash
+    damaged = settings.index_dir / "planbot-sentences" / file_name(target, version)
+    damaged.write_bytes(b"written by another version of planbot")
+    pipeline = _pipeline(settings, fake_embedder)  # a new process: it finds no sentence vectors
+    assert pipeline.index.sentence_vectors([chunk.id], pipeline.retriever.documents) == []
+    report = pipeline.ingest(progress=False)
+    assert report.repaired == [target] and "1 repaired" in report.summary()
+    assert report.added == [] and report.chunks_embedded == 0  # only the sentences are embedded again
+    assert np.allclose(_stored(pipeline, chunk.id), expected, atol=1e-3)  # the same process serves them
+    assert pipeline.ingest(progress=False).repaired == []

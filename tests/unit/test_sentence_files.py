@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from planbot.sentence_files import SentenceFiles
+from planbot.sentence_files import SentenceFiles, file_name
 
 SENTENCES = [("plan#0", 0, 10), ("plan#0", 11, 30), ("plan#2", 0, 12)]
 
@@ -76,3 +79,32 @@ def test_a_damaged_file_reads_as_absent(tmp_path: Path, damage: bytes) -> None:
     files.write("plan", "h1", SENTENCES, _vectors(1))
     next(tmp_path.glob("*.sv")).write_bytes(damage)
     assert files.read("plan", "h1") is None
+
+
+def test_a_damaged_file_is_reported_once_and_read_again_once_replaced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1))
+    next(tmp_path.glob("*.sv")).write_bytes(b"not a vector file at all")
+    with caplog.at_level(logging.WARNING, logger="planbot.sentence_files"):
+        assert all(files.read("plan", "h1") is None for _ in range(5))
+    assert len(caplog.records) == 1 and "planbot ingest" in caplog.records[0].getMessage()
+    files.write("plan", "h1", SENTENCES, _vectors(2))  # a repair writes a new file (a new inode)
+    file = files.read("plan", "h1")
+    assert file is not None and len(file.of("plan#0") or []) == 2
+
+
+def test_a_sweep_removes_the_temporary_files_of_crashed_writes_but_not_a_write_under_way(
+    tmp_path: Path,
+) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1))
+    crashed = tmp_path / f".{file_name('plan', 'h2')}.0a1b2c3d.tmp"
+    writing = tmp_path / f".{file_name('plan', 'h3')}.4e5f6a7b.tmp"
+    crashed.write_bytes(b"half a file")
+    writing.write_bytes(b"half a file")
+    two_hours_ago = time.time() - 7200
+    os.utime(crashed, (two_hours_ago, two_hours_ago))
+    assert files.sweep({"plan": "h1"}) == 1
+    assert not crashed.exists() and writing.exists() and files.read("plan", "h1") is not None

@@ -106,3 +106,22 @@ def test_a_provisional_version_is_not_copied_from_chroma_until_it_is_final(tmp_p
     assert not list((tmp_path / "b").glob("*.sv"))
     assert other.keep_local(_published("h1")["plan"], chunks)
     assert other.files.read("plan", "h1") is not None
+
+
+def test_a_version_without_a_readable_file_is_copied_from_chroma_or_else_named_for_repair(
+    tmp_path: Path,
+) -> None:
+    collection = _collection()
+    shared = _store(collection, tmp_path / "a", shared=True)
+    shared.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    elsewhere = _store(collection, tmp_path / "b", shared=True)
+    assert elsewhere.unreadable(_published("h1").values()) == []  # copied from the server instead
+    assert elsewhere.files.read("plan", "h1") is not None
+    local = _collection()
+    alone = _store(local, tmp_path / "c", shared=False)
+    alone.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    assert alone.unreadable(_published("h1").values()) == []
+    next((tmp_path / "c").glob("*.sv")).write_bytes(b"damaged")
+    alone = _store(local, tmp_path / "c", shared=False)  # the next process to look
+    assert [d.id for d in alone.unreadable(_published("h1").values())] == ["plan"]
+    assert alone.unreadable(_published("h1", provisional=True).values()) == []  # its second pass will

@@ -69,6 +69,7 @@ def report_dict(report: IngestReport) -> dict[str, object]:
         "errors": [{"name": e.name, "reason": e.reason} for e in report.errors],
         "chunks_embedded": report.chunks_embedded,
         "refined": report.refined,
+        "repaired": report.repaired,
         "searchable_seconds": None
         if report.searchable_seconds is None
         else round(report.searchable_seconds, 3),
