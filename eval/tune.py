@@ -130,13 +130,14 @@ def grid() -> list[RankerWeights]:
     """Hand-set weight candidates around the shipped ones."""
     axes = {
         "dense": [1.0],
-        "sentence": [0.5, 1.0, 2.0],
+        "sentence": [0.0, 0.5, 1.0],
+        "context": [0.0, 1.0, 1.5, 2.0],
         "lexical": [0.0, 0.04, 0.08, 0.16],
         "expansion": [0.0, 0.02, 0.04, 0.08],
         "source": [0.0, 0.01, 0.02, 0.04],
         "title": [0.0, 0.03, 0.06],
         "fused": [0.0, 0.05],
-        "wording": [0.0, 0.5, 1.0],
+        "wording": [0.0, 0.5],
     }
     return [RankerWeights(dict(zip(axes, v, strict=True))) for v in itertools.product(*axes.values())]
 

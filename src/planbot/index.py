@@ -168,9 +168,10 @@ class ChromaIndex:
         sentences: Sequence[tuple[str, int, int]],
         sentence_vectors: Vectors,
         *,
+        context: Vectors | None = None,
         publish: bool = True,
     ) -> None:
-        """Store chunks and sentences, then (unless told not to yet) publish the document and sweep."""
+        """Store chunks and sentences (``context``: see ``SentenceVector``), then publish and sweep."""
         suffix = "@" + doc.content_hash[:16]
         counts = count_per_chunk(sentences)
         for lo in range(0, len(chunks), WRITE_BATCH):
@@ -181,16 +182,20 @@ class ChromaIndex:
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c, doc) | {"sentences": counts.get(c.id, 0)} for c in part],
             )
-        self._sentences.add(doc, sentences, sentence_vectors)
+        self._sentences.add(doc, sentences, sentence_vectors, context)
         if publish:
             self.publish(doc, len(chunks))
 
     @_chroma
     def replace_sentence_vectors(
-        self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+        self,
+        doc: IndexedDocument,
+        sentences: Sequence[tuple[str, int, int]],
+        vectors: Vectors,
+        context: Vectors | None = None,
     ) -> None:
         """Give a published document's sentences new vectors (same sentences, same ids) and mark it final."""
-        self._sentences.replace(doc, sentences, vectors)
+        self._sentences.replace(doc, sentences, vectors, context)
         self._manifest.update(ids=[doc.id], metadatas=[{"sentences": None}])
 
     @_chroma

@@ -20,7 +20,7 @@ from planbot.index import ChromaIndex
 from planbot.lexical import LexicalIndex
 from planbot.loaders import load_corpus
 from planbot.planmeta import annotate
-from planbot.records import Chunk, Document, Vectors, embedding_text
+from planbot.records import Chunk, Document, Vectors, embedding_text, sentence_embedding_text
 from planbot.segments import SegmentStore
 
 log = logging.getLogger(__name__)
@@ -227,7 +227,9 @@ class Ingestor:
                 continue
             todo.append((doc, chunks))
             (report.updated if existing is not None else report.added).append(doc.id)
-        total = sum(len(c) + sum(len(sentence_units(x)) for x in c) for _, c in todo)
+        # Embedded separately, each sentence is embedded twice: alone and behind its place.
+        per_sentence = 1 if self.pooler is not None else 2
+        total = sum(len(c) + per_sentence * sum(len(sentence_units(x)) for x in c) for _, c in todo)
         pending: list[tuple[Document, list[Chunk]]] = []
         with self._bar(total, "Embedding") as bar:
             meter = _Meter(bar, total, self.on_progress)
@@ -291,8 +293,13 @@ class Ingestor:
             (d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash))
             for d in (*provisional, *broken.values())
         ]
-        units = {d.id: [(c.id, s, e, t) for c in cs for s, e, t in sentence_units(c)] for d, cs in work}
-        total = sum(len(u) for u in units.values())
+        units = {
+            d.id: [
+                (c.id, s, e, t, sentence_embedding_text(c, t)) for c in cs for s, e, t in sentence_units(c)
+            ]
+            for d, cs in work
+        }
+        total = 2 * sum(len(u) for u in units.values())  # each sentence alone, and behind its place
         with self._bar(total, "Refining") as bar:
             meter = _Meter(bar, total, self.on_progress, "refining")
             meter.update(0)
@@ -300,12 +307,13 @@ class Ingestor:
                 texts = [u[3] for u in units[doc.id]]
                 try:
                     vectors = _embed(self.embedder, texts, 4 * self.batch_size, meter)
-                    spans = [(c, s, e) for c, s, e, _ in units[doc.id]]
+                    context = _embed(self.embedder, [u[4] for u in units[doc.id]], 4 * self.batch_size, meter)
+                    spans = [(c, s, e) for c, s, e, _, _ in units[doc.id]]
                     with lock:
                         current = self.index.documents().get(doc.id)
                         if current is None or current.content_hash != doc.content_hash:
                             continue  # deleted or replaced while its sentences were embedded
-                        self.index.replace_sentence_vectors(current, spans, vectors)
+                        self.index.replace_sentence_vectors(current, spans, vectors, context)
                 except PlanbotError as exc:  # it stays searchable as it is; the next ingest tries again
                     report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
                     continue
@@ -314,8 +322,8 @@ class Ingestor:
         report.seconds = time.perf_counter() - self._started
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
-        units = [(c.id, s, e, text) for c in chunks for s, e, text in sentence_units(c)]
-        vectors, sentence_vectors = None, None
+        units = [(c.id, s, e, t) for c in chunks for s, e, t in sentence_units(c)]
+        vectors, sentence_vectors, context = None, None, None
         if self.pooler is not None:
             try:
                 vectors, sentence_vectors = self._embed_pooled(chunks, len(units), bar)
@@ -323,21 +331,23 @@ class Ingestor:
                 log.warning("sentence vectors embedded separately: %s", exc)
                 self.pooler = None
         if vectors is None or sentence_vectors is None:
-            vectors, sentence_vectors = self._embed_separately(chunks, units, bar)
-        self.index.add_document(
-            doc, chunks, vectors, [(c, s, e) for c, s, e, _ in units], sentence_vectors, publish=False
-        )
+            vectors, sentence_vectors, context = self._embed_separately(chunks, units, bar)
+        spans = [(c, s, e) for c, s, e, _ in units]
+        self.index.add_document(doc, chunks, vectors, spans, sentence_vectors, context=context, publish=False)
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(units)
         log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))
 
     def _embed_separately(
         self, chunks: list[Chunk], units: list[tuple[str, int, int, str]], bar: _Meter | None
-    ) -> tuple[Vectors, Vectors]:
-        """Chunks, then every sentence unit as a text of its own: two encoder passes over the text."""
+    ) -> tuple[Vectors, Vectors, Vectors]:
+        """Chunks, then every sentence unit alone and behind its place (``SentenceVector.context``)."""
         vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
         # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
-        return vectors, _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
+        plain = _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
+        by_id = {c.id: c for c in chunks}
+        texts = [sentence_embedding_text(by_id[u[0]], u[3]) for u in units]
+        return vectors, plain, _embed(self.embedder, texts, 4 * self.batch_size, bar)
 
     def _embed_pooled(
         self, chunks: list[Chunk], unit_count: int, bar: _Meter | None

@@ -94,9 +94,10 @@ class SentenceWindowReranker:
 
     The signals (``planbot.signals.FEATURES``): the passage's and its best sentence's e5 similarity
     (a passage holding one sentence squarely answering the question beats one generally on topic;
-    sentence vectors are computed at ingest), BM25 of the question and of its expansion (glossary,
-    thesaurus, dictionary), whether the passage is a statute, whether the question names its
-    document, and the fused retrieval score.
+    sentence vectors are computed at ingest), the best sentence embedded behind its title and nearest
+    heading (which law, which section: it tells neighbouring sections apart), BM25 of the question and
+    of its expansion (glossary, thesaurus, dictionary), whether the passage is a statute, whether the
+    question names its document, and the fused retrieval score.
     """
 
     def __init__(
@@ -123,8 +124,12 @@ class SentenceWindowReranker:
             [c.chunk.id for c in head], self.retriever.documents
         )
         best: dict[str, float] = defaultdict(lambda: -1.0)
+        placed: dict[str, float] = defaultdict(lambda: -1.0)
         for sv in sentences:
             best[sv.chunk_id] = max(best[sv.chunk_id], float(sv.vector @ query_vector))
+            # A first pass's pooled vectors have no context vector yet: the plain one stands in.
+            vector = sv.vector if sv.context is None else sv.context
+            placed[sv.chunk_id] = max(placed[sv.chunk_id], float(vector @ query_vector))
         # The glossary's statutory wording, embedded on its own (never mixed into the question's vector):
         # the sentence closest to "personer som har annat modersmål än svenska" when someone asked
         # about "nyanlända".
@@ -139,7 +144,7 @@ class SentenceWindowReranker:
         backend = self.retriever.lexical_backend
         expansion = backend.expansion_scores(question) if isinstance(backend, ExpandedLexical) else {}
         head = [replace(c, sentence=best.get(c.chunk.id, c.dense)) for c in head]
-        return head, feature_matrix(question, head, best, expansion, wording)
+        return head, feature_matrix(question, head, best, expansion, wording, placed)
 
     def rerank(
         self, question: str, query_vector: Vectors, candidates: list[ScoredChunk]

@@ -3,8 +3,10 @@
 Sentence vectors are only ever fetched by chunk, never searched by similarity, so they need no vector
 index: a graph in Chroma held every one of them in memory (6.9 GB at 1M chunks) and made ingest insert
 each into it. A file holds a document version's sentence spans and vectors (float16, half the bytes; the
-cosines move in the fifth decimal) in chunk order, and is replaced whole when the second ingest pass gives
-the sentences new vectors. Readers map it, so processes on one machine share its pages.
+cosines move in the fifth decimal) in chunk order, then the same sentences' context vectors (embedded behind
+their title and heading path) if known, and is replaced whole when the second ingest pass gives the sentences
+new vectors. Readers map it, so processes on one machine share its pages. A file of an older layout reads as
+absent, and `planbot ingest` embeds its sentences again.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from planbot.records import SentenceVector, Vectors
 
 log = logging.getLogger(__name__)
 
-_MAGIC = b"PBSV\x02\x00\x00\x00"
+_MAGIC = b"PBSV\x03\x00\x00\x00"
 _ALIGN = 64
 # Documents whose file stays mapped and parsed: the candidates of a question come from a few dozen.
 _OPEN_FILES = 256
@@ -58,14 +60,19 @@ def _ordinals(ids: Sequence[str]) -> tuple[str, list[int]] | None:
     return (prefixes.pop(), [int(n) for _, _, n in parts]) if len(prefixes) == 1 else None
 
 
-def encode(sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> bytes:
-    """A document version's sentences (chunk id, start, end) in order, with their vectors, as file bytes."""
+def encode(
+    sentences: Sequence[tuple[str, int, int]], vectors: Vectors, context: Vectors | None = None
+) -> bytes:
+    """A document version's sentences (chunk id, start, end) in order, with their vectors, as file bytes.
+
+    ``context``: the same sentences embedded behind their place (``SentenceVector.context``), if known.
+    """
     chunks: dict[str, list[int]] = {}
     for row, (cid, _, _) in enumerate(sentences):
         first_count = chunks.setdefault(cid, [row, 0])
         first_count[1] += 1
     dim = int(vectors.shape[1]) if len(sentences) else 0
-    meta: dict[str, object] = {"dim": dim, "rows": len(sentences)}
+    meta: dict[str, object] = {"dim": dim, "rows": len(sentences), "context": context is not None}
     # Chunk ids "doc#n" find their rows by n in a table, so opening a file parses no per-chunk header
     # (a question reads the files of a few dozen documents); other ids are listed in the header.
     numbered = _ordinals(list(chunks))
@@ -83,6 +90,7 @@ def encode(sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> bytes
     pad = -start % _ALIGN
     spans = np.asarray([(s, e) for _, s, e in sentences], dtype=np.int32).reshape(-1, 2)
     body = np.asarray(vectors, dtype=np.float16).reshape(len(sentences), dim)
+    extra = b"" if context is None else np.asarray(context, dtype=np.float16).reshape(body.shape).tobytes()
     return b"".join(
         [
             _MAGIC,
@@ -92,6 +100,7 @@ def encode(sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> bytes
             table.tobytes(),
             spans.tobytes(),
             body.tobytes(),
+            extra,
         ]
     )
 
@@ -105,6 +114,7 @@ class SentenceFile:
     chunks: dict[str, list[int]]
     spans: npt.NDArray[np.int32]
     vectors: npt.NDArray[np.float16]
+    context: npt.NDArray[np.float16] | None
     inode: int
 
     @classmethod
@@ -123,9 +133,16 @@ class SentenceFile:
         table = np.frombuffer(data, dtype=np.int32, count=2 * slots, offset=offset).reshape(slots, 2)
         offset += 8 * slots
         spans = np.frombuffer(data, dtype=np.int32, count=2 * rows, offset=offset).reshape(rows, 2)
-        vectors = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset + 8 * rows)
+        offset += 8 * rows
+        vectors = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset).reshape(rows, dim)
+        context = None
+        if header.get("context"):
+            offset += 2 * rows * dim
+            context = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset).reshape(
+                rows, dim
+            )
         chunks = header.get("chunks") or {}
-        return cls(header.get("prefix"), table, chunks, spans, vectors.reshape(rows, dim), stat.st_ino)
+        return cls(header.get("prefix"), table, chunks, spans, vectors, context, stat.st_ino)
 
     def _rows(self, chunk_id: str) -> tuple[int, int] | None:
         if self.prefix is None:
@@ -144,9 +161,10 @@ class SentenceFile:
             return None
         lo, hi = rows
         vectors = self.vectors[lo:hi].astype(np.float32)
+        context = [None] * (hi - lo) if self.context is None else self.context[lo:hi].astype(np.float32)
         return [
-            SentenceVector(chunk_id, int(s), int(e), v)
-            for (s, e), v in zip(self.spans[lo:hi].tolist(), vectors, strict=True)
+            SentenceVector(chunk_id, int(s), int(e), v, c)
+            for (s, e), v, c in zip(self.spans[lo:hi].tolist(), vectors, context, strict=True)
         ]
 
 
@@ -161,11 +179,16 @@ class SentenceFiles:
         self._lock = threading.Lock()
 
     def write(
-        self, doc_id: str, content_hash: str, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+        self,
+        doc_id: str,
+        content_hash: str,
+        sentences: Sequence[tuple[str, int, int]],
+        vectors: Vectors,
+        context: Vectors | None = None,
     ) -> None:
         """Store or replace a document version's sentence vectors; readers see old or new, never half."""
         self.root.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.root / file_name(doc_id, content_hash), encode(sentences, vectors))
+        write_atomic(self.root / file_name(doc_id, content_hash), encode(sentences, vectors, context))
 
     def read(self, doc_id: str, content_hash: str) -> SentenceFile | None:
         """The file of a document version, or None if this machine has none."""

@@ -20,8 +20,10 @@ from planbot.sentence_files import SentenceFile, SentenceFiles
 
 # Rows per Chroma write (the chunk collection uses it too).
 WRITE_BATCH = 500
-# Chunks whose sentence vectors stay in memory (about 8 KB each): the answer step reuses the reranker's.
+# Chunks whose sentence vectors stay in memory (about 16 KB each): the answer step reuses the reranker's.
 _CACHE = 2000
+# Suffix of the Chroma row holding a sentence's context vector beside its plain one.
+_CONTEXT = "~c"
 
 
 def count_per_chunk(sentences: Sequence[tuple[str, int, int]]) -> dict[str, int]:
@@ -66,16 +68,33 @@ class SentenceStore:
         self._cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def add(self, doc: Document, sentences: Sequence[tuple[str, int, int]], vectors: Vectors) -> None:
-        """Store a document version's sentences (chunk id, start, end) with their vectors."""
-        self.files.write(doc.id, doc.content_hash, sentences, vectors)
+    def add(
+        self,
+        doc: Document | IndexedDocument,
+        sentences: Sequence[tuple[str, int, int]],
+        vectors: Vectors,
+        context: Vectors | None = None,
+    ) -> None:
+        """Store (or replace) a document version's sentences (chunk id, start, end) with their vectors.
+
+        ``context``: the same sentences embedded behind their place (``SentenceVector.context``), if known.
+        """
+        self.files.write(doc.id, doc.content_hash, sentences, vectors, context)
         if self.shared:
-            self._upsert(doc, sentences, vectors)
+            # Upsert, not update: a repair (``Ingestor.refine``) may give vectors to rows Chroma never had.
+            self._upsert(doc, sentences, vectors, _sentence_ids(doc, sentences), {})
+            if context is not None:  # rows of their own, so every machine ranks with them
+                ids = [i + _CONTEXT for i in _sentence_ids(doc, sentences)]
+                self._upsert(doc, sentences, context, ids, {"context": True})
 
     def _upsert(
-        self, doc: Document | IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
+        self,
+        doc: Document | IndexedDocument,
+        sentences: Sequence[tuple[str, int, int]],
+        vectors: Vectors,
+        ids: list[str],
+        extra: dict[str, Any],
     ) -> None:
-        ids = _sentence_ids(doc, sentences)
         for lo in range(0, len(sentences), WRITE_BATCH):
             self._collection.upsert(
                 ids=ids[lo : lo + WRITE_BATCH],
@@ -87,20 +106,14 @@ class SentenceStore:
                         "start": s,
                         "end": e,
                         "content_hash": doc.content_hash,
+                        **extra,
                     }
                     for cid, s, e in sentences[lo : lo + WRITE_BATCH]
                 ],
             )
 
-    def replace(
-        self, doc: IndexedDocument, sentences: Sequence[tuple[str, int, int]], vectors: Vectors
-    ) -> None:
-        """New vectors for the same sentences of a stored document version (same ids)."""
-        self.files.write(doc.id, doc.content_hash, sentences, vectors)
-        if not self.shared:
-            return
-        # Upsert, not update: a repair (``Ingestor.refine``) may give vectors to rows Chroma never had.
-        self._upsert(doc, sentences, vectors)
+    # The second pass gives the same sentences of a stored version new vectors: the same writes.
+    replace = add
 
     def delete(self, where: dict[str, Any]) -> None:
         """Delete the sentences matching a metadata filter."""
@@ -148,7 +161,9 @@ class SentenceStore:
         if not rows:
             return False
         spans = [(sv.chunk_id, sv.start, sv.end) for sv in rows]
-        self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]))
+        context = [sv.context for sv in rows]
+        both = None if any(c is None for c in context) else np.stack(context)  # type: ignore[arg-type]
+        self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]), both)
         self.files.delete(doc.id, keep_hash=doc.content_hash)
         return True
 
@@ -190,14 +205,28 @@ class SentenceStore:
             ]
             if not wanted:
                 return {}
+            wanted += [i + _CONTEXT for i in wanted]
             res = self._collection.get(ids=wanted, include=["metadatas", "embeddings"])
         else:  # an index written before sentence ids were numbered
             res = self._collection.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
-        out: dict[str, list[SentenceVector]] = {}
+        plain: dict[tuple[str, int], tuple[int, Any]] = {}
+        context: dict[tuple[str, int], Any] = {}
         for m, v in zip(res["metadatas"], res["embeddings"], strict=True):
             if is_live(m, live):
-                sv = SentenceVector(
-                    str(m["chunk_id"]), int(m["start"]), int(m["end"]), np.asarray(v, dtype=np.float32)
-                )
-                out.setdefault(sv.chunk_id, []).append(sv)
+                key = (str(m["chunk_id"]), int(m["start"]))
+                if m.get("context"):
+                    context[key] = v
+                else:
+                    plain[key] = (int(m["end"]), v)
+        out: dict[str, list[SentenceVector]] = {}
+        for (cid, start), (end, v) in plain.items():
+            c = context.get((cid, start))
+            sv = SentenceVector(
+                cid,
+                start,
+                end,
+                np.asarray(v, dtype=np.float32),
+                None if c is None else np.asarray(c, dtype=np.float32),
+            )
+            out.setdefault(cid, []).append(sv)
         return out

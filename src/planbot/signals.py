@@ -18,7 +18,7 @@ from planbot.lexical import STOPWORDS, stems
 from planbot.records import ScoredChunk
 
 # The signals, in the order of a feature vector (eval/train_ranker.py and data/ranker.json use it).
-FEATURES = ("dense", "sentence", "lexical", "expansion", "source", "title", "fused", "wording")
+FEATURES = ("dense", "sentence", "lexical", "expansion", "source", "title", "fused", "wording", "context")
 # Statutes are the source that press releases and summaries retell.
 SOURCE_TYPES = frozenset({"lag", "förordning"})
 # Words of document titles that say nothing about which document is meant.
@@ -43,8 +43,17 @@ class RankerWeights:
 
 # Chosen on the tune split of eval/everyday.jsonl and eval/questions.jsonl with eval/tune.py (grid search);
 # the grid left "fused" and "wording" at 0, and the optimum is flat (see README, Answer quality).
+# "context" (the best sentence behind its title and heading) took weight from "sentence" (1.0 before).
 HAND_SET = RankerWeights(
-    {"dense": 1.0, "sentence": 1.0, "lexical": 0.04, "expansion": 0.04, "source": 0.02, "title": 0.06}
+    {
+        "dense": 1.0,
+        "sentence": 0.5,
+        "context": 2.0,
+        "lexical": 0.04,
+        "expansion": 0.04,
+        "source": 0.02,
+        "title": 0.06,
+    }
 )
 
 
@@ -81,12 +90,15 @@ def feature_matrix(
     sentence: Mapping[str, float],
     expansion: Mapping[str, float],
     wording: Mapping[str, float] | None = None,
+    context: Mapping[str, float] | None = None,
 ) -> npt.NDArray[np.float64]:
     """One row of ``FEATURES`` per candidate; BM25 and fused scores are scaled by the best among them.
 
     ``wording``: each candidate's best sentence similarity to the glossary wording (empty: no match, 0).
+    ``context``: its best sentence's similarity embedded behind its place (absent: the plain sentence's).
     """
     wording = wording or {}
+    context = context or {}
     top_lex = max((c.lexical or 0.0 for c in candidates), default=0.0) or 1.0
     top_exp = max(expansion.values(), default=0.0) or 1.0
     top_fused = max((c.score for c in candidates), default=0.0) or 1.0
@@ -107,6 +119,7 @@ def feature_matrix(
                 titles[c.chunk.title],
                 c.score / top_fused,
                 wording.get(c.chunk.id, 0.0) if wording else 0.0,
+                context.get(c.chunk.id, sentence.get(c.chunk.id, dense)),
             ]
         )
     return np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))

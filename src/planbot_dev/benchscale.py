@@ -31,8 +31,8 @@ from planbot.records import Chunk, Document, Vectors
 
 _DOC_CHUNKS = 500  # synthetic chunks per synthetic document
 # Bumped when a kept index's layout no longer matches what planbot reads (2: chunk ids "doc#n" as the
-# chunker writes them, sentence vectors in files).
-_LAYOUT = 2
+# chunker writes them, sentence vectors in files; 3: each sentence's context vector beside its plain one).
+_LAYOUT = 3
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ def build_index(index_dir: Path, embedder: Embedder, pool: Pool, chunks: int, se
     pending: list[tuple[Document, list[Chunk]]] = []
     for n, lo in enumerate(range(0, chunks, _DOC_CHUNKS)):
         doc, cs, vs, spans, svs = _synthetic_document(n, min(_DOC_CHUNKS, chunks - lo), pool, rng)
-        index.add_document(doc, cs, vs, spans, svs, publish=False)
+        # Synthetic chunks have no headings: the context vectors repeat the plain ones, read as real ones are.
+        index.add_document(doc, cs, vs, spans, svs, context=svs, publish=False)
         pending.append((doc, cs))
         sentences += len(spans)
         # One BM25 segment per 100k chunks, as merges leave a large index (one per ingest until then).

@@ -17,7 +17,7 @@ from planbot.index import drop_index
 from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import Vectors, embedding_text
+from planbot.records import Vectors, embedding_text, sentence_embedding_text
 from planbot.sentence_files import file_name
 
 from ..support import FakeEmbedder, FakePoolingEmbedder
@@ -340,3 +340,18 @@ def test_sentence_vectors_that_cannot_be_read_are_embedded_again_by_the_next_ing
     assert report.added == [] and report.chunks_embedded == 0  # only the sentences are embedded again
     assert np.allclose(_stored(pipeline, chunk.id), expected, atol=1e-3)  # the same process serves them
     assert pipeline.ingest(progress=False).repaired == []
+
+
+@pytest.mark.parametrize("embedder", [FakeEmbedder, ContextualFake], ids=["one-pass", "refined"])
+def test_each_sentence_is_also_embedded_behind_its_title_and_nearest_heading(
+    settings: Settings, embedder: type[FakeEmbedder]
+) -> None:
+    pipeline = Pipeline(settings, embedder=embedder())
+    pipeline.ingest(progress=False)
+    chunk = next(c for c in pipeline.retriever.chunks if c.heading_path and len(sentence_units(c)) > 1)
+    stored = pipeline.index.sentence_vectors([chunk.id], pipeline.retriever.documents)
+    texts = [t for _, _, t in sentence_units(chunk)]
+    placed = [sentence_embedding_text(chunk, t) for t in texts]
+    assert all(p.startswith(f"{chunk.title}. {chunk.heading_path[-1]}. ") for p in placed)
+    assert np.allclose([s.vector for s in stored], FakeEmbedder().embed(texts), atol=1e-3)
+    assert np.allclose([s.context for s in stored], FakeEmbedder().embed(placed), atol=1e-3)

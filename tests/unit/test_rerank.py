@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 from planbot.config import Settings
 from planbot.errors import ModelUnavailable
 from planbot.pipeline import Pipeline
-from planbot.records import Chunk, ScoredChunk
+from planbot.records import Chunk, ScoredChunk, SentenceVector
 from planbot.rerank import CrossEncoderReranker, FusionOrder, SentenceWindowReranker, create_reranker
 
 from ..support import FakeEmbedder
@@ -116,3 +117,35 @@ def test_sentence_window_reranker_lifts_the_passage_with_the_answering_sentence(
     reranked = SentenceWindowReranker(pipeline.retriever).rerank(question, vector, fused)
     assert "högskolebibliotek vid alla universitet" in reranked[0].chunk.text
     assert reranked[0].sentence is not None and reranked[0].sentence >= (reranked[0].dense or 0.0)
+
+
+class _Sentences:
+    """An index that only serves sentence vectors."""
+
+    def __init__(self, rows: list[SentenceVector]) -> None:
+        self.rows = rows
+
+    def sentence_vectors(self, ids: list[str], live: object) -> list[SentenceVector]:
+        return [r for r in self.rows if r.chunk_id in ids]
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    out: np.ndarray = v / np.linalg.norm(v)
+    return out
+
+
+def test_the_sentence_that_reads_right_under_its_heading_ranks_its_passage_first() -> None:
+    # Both sections hold a sentence equally near the question on its own ("Detta gäller även ...");
+    # behind its title and heading only the second one is near it.
+    same = _unit(0.9, 0.43, 0.0)
+    rows = [
+        SentenceVector("d#0", 0, 10, same, _unit(0.5, 0.0, 0.87)),
+        SentenceVector("d#1", 0, 10, same, _unit(0.95, 0.31, 0.0)),
+    ]
+    retriever = SimpleNamespace(index=_Sentences(rows), documents={}, lexical_backend=None)
+    reranker = SentenceWindowReranker(retriever)  # type: ignore[arg-type]
+    ranked = reranker.rerank("fråga", _unit(1.0, 0.0, 0.0), _candidates(["9 § ...", "17 § ..."]))
+    assert [c.chunk.id for c in ranked] == ["d#1", "d#0"]
+    # The plain sentence still stands for the answer's checks (refusal, which sentence is quoted).
+    assert ranked[0].sentence == pytest.approx(float(same @ _unit(1.0, 0.0, 0.0)))

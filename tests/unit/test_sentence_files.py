@@ -108,3 +108,17 @@ def test_a_sweep_removes_the_temporary_files_of_crashed_writes_but_not_a_write_u
     os.utime(crashed, (two_hours_ago, two_hours_ago))
     assert files.sweep({"plan": "h1"}) == 1
     assert not crashed.exists() and writing.exists() and files.read("plan", "h1") is not None
+
+
+def test_context_vectors_come_back_beside_the_plain_ones_and_are_absent_when_not_written(
+    tmp_path: Path,
+) -> None:
+    files = SentenceFiles(tmp_path)
+    files.write("plan", "h1", SENTENCES, _vectors(1), _vectors(2))
+    files.write("plan", "h2", SENTENCES, _vectors(1))
+    both, plain = files.read("plan", "h1"), files.read("plan", "h2")
+    assert both is not None and plain is not None
+    got = both.of("plan#0") or []
+    assert np.allclose([s.vector for s in got], _vectors(1)[:2], atol=1e-3)
+    assert np.allclose([s.context for s in got], _vectors(2)[:2], atol=1e-3)
+    assert all(s.context is None for s in plain.of("plan#0") or [])

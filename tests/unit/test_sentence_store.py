@@ -125,3 +125,18 @@ def test_a_version_without_a_readable_file_is_copied_from_chroma_or_else_named_f
     alone = _store(local, tmp_path / "c", shared=False)  # the next process to look
     assert [d.id for d in alone.unreadable(_published("h1").values())] == ["plan"]
     assert alone.unreadable(_published("h1", provisional=True).values()) == []  # its second pass will
+
+
+def test_context_vectors_reach_a_machine_that_reads_or_copies_them_from_the_shared_chroma(
+    tmp_path: Path,
+) -> None:
+    collection = _collection()
+    writer = _store(collection, tmp_path / "a", shared=True)
+    writer.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1), _vectors(2))
+    reader = _store(collection, tmp_path / "b", shared=True)
+    got = reader.vectors(["plan#0", "plan#1"], _published("h1"))
+    assert np.allclose(np.stack([s.context for s in got]), _vectors(2), atol=1e-6)  # type: ignore[misc]
+    assert reader.keep_local(_published("h1")["plan"], ["plan#0", "plan#1"])
+    copied = reader.files.read("plan", "h1")
+    assert copied is not None and copied.context is not None
+    assert np.allclose(copied.context, _vectors(2), atol=TOLERANCE)
