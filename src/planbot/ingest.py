@@ -306,8 +306,11 @@ class Ingestor:
             for doc, _ in work:
                 texts = [u[3] for u in units[doc.id]]
                 try:
-                    vectors = _embed(self.embedder, texts, 4 * self.batch_size, meter)
-                    context = _embed(self.embedder, [u[4] for u in units[doc.id]], 4 * self.batch_size, meter)
+                    # One call for both, so the length-sorted batches mix them (fewer half-empty batches).
+                    both = _embed(
+                        self.embedder, texts + [u[4] for u in units[doc.id]], 4 * self.batch_size, meter
+                    )
+                    vectors, context = both[: len(texts)], both[len(texts) :]
                     spans = [(c, s, e) for c, s, e, _, _ in units[doc.id]]
                     with lock:
                         current = self.index.documents().get(doc.id)
@@ -344,10 +347,10 @@ class Ingestor:
         """Chunks, then every sentence unit alone and behind its place (``SentenceVector.context``)."""
         vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
         # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
-        plain = _embed(self.embedder, [u[3] for u in units], 4 * self.batch_size, bar)
         by_id = {c.id: c for c in chunks}
-        texts = [sentence_embedding_text(by_id[u[0]], u[3]) for u in units]
-        return vectors, plain, _embed(self.embedder, texts, 4 * self.batch_size, bar)
+        texts = [u[3] for u in units] + [sentence_embedding_text(by_id[u[0]], u[3]) for u in units]
+        both = _embed(self.embedder, texts, 4 * self.batch_size, bar)
+        return vectors, both[: len(units)], both[len(units) :]
 
     def _embed_pooled(
         self, chunks: list[Chunk], unit_count: int, bar: _Meter | None
