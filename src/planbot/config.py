@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # Refusal rule, calibrated on eval/everyday.jsonl's tune split and eval/questions.jsonl.
     refuse_min_sentence: float = 0.80  # best sentence's e5 similarity below this: refuse
     refuse_min_sentence_english: float = 0.78  # the same for English questions (cross-language is lower)
+    # A Swedish question is refused when its best sentence is below this both alone and behind its heading.
+    refuse_min_placed: float = 0.82
     refuse_min_coverage: float = 0.30  # IDF share of a Swedish question's words found in the top passages ...
     refuse_coverage_below: float = 0.85  # ... refuse when below it and the best sentence is below this
 

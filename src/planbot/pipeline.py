@@ -58,6 +58,7 @@ class Pipeline:
                 settings.refuse_min_coverage,
                 settings.refuse_coverage_below,
                 settings.refuse_min_sentence_english,
+                settings.refuse_min_placed,
             ),
             knows=self._knows,
         )

@@ -143,7 +143,10 @@ class SentenceWindowReranker:
                 wording[sv.chunk_id] = max(wording[sv.chunk_id], float(sv.vector @ vector))
         backend = self.retriever.lexical_backend
         expansion = backend.expansion_scores(question) if isinstance(backend, ExpandedLexical) else {}
-        head = [replace(c, sentence=best.get(c.chunk.id, c.dense)) for c in head]
+        head = [
+            replace(c, sentence=best.get(c.chunk.id, c.dense), placed_sentence=placed.get(c.chunk.id))
+            for c in head
+        ]
         return head, feature_matrix(question, head, best, expansion, wording, placed)
 
     def rerank(

@@ -209,24 +209,24 @@ class SentenceStore:
             res = self._collection.get(ids=wanted, include=["metadatas", "embeddings"])
         else:  # an index written before sentence ids were numbered
             res = self._collection.get(where={"chunk_id": {"$in": ids}}, include=["metadatas", "embeddings"])
-        plain: dict[tuple[str, int], tuple[int, Any]] = {}
-        context: dict[tuple[str, int], Any] = {}
-        for m, v in zip(res["metadatas"], res["embeddings"], strict=True):
+        # Rows by id: a list item and its lead-in sentence start at the same offset of one chunk.
+        plain: list[tuple[str, dict[str, Any], Any]] = []
+        context: dict[str, Any] = {}
+        for i, m, v in zip(res["ids"], res["metadatas"], res["embeddings"], strict=True):
             if is_live(m, live):
-                key = (str(m["chunk_id"]), int(m["start"]))
                 if m.get("context"):
-                    context[key] = v
+                    context[i.removesuffix(_CONTEXT)] = v
                 else:
-                    plain[key] = (int(m["end"]), v)
+                    plain.append((i, m, v))
         out: dict[str, list[SentenceVector]] = {}
-        for (cid, start), (end, v) in plain.items():
-            c = context.get((cid, start))
+        for i, m, v in plain:
+            c = context.get(i)
             sv = SentenceVector(
-                cid,
-                start,
-                end,
+                str(m["chunk_id"]),
+                int(m["start"]),
+                int(m["end"]),
                 np.asarray(v, dtype=np.float32),
                 None if c is None else np.asarray(c, dtype=np.float32),
             )
-            out.setdefault(cid, []).append(sv)
+            out.setdefault(sv.chunk_id, []).append(sv)
         return out

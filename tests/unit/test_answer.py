@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -322,6 +323,20 @@ def test_one_item_that_answers_alone_stays_alone() -> None:
 def test_english_questions_have_their_own_similarity_floor(language: str, refused: bool) -> None:
     rule = RefusalRule(min_sentence=0.80, min_sentence_english=0.76)
     passage = _passage(_chunk("c1", LAW), sentence=0.78)
+    assert rule.should_refuse("q", language, [passage], lambda q, t: 1.0) is refused  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("language", "placed", "refused"),
+    [("sv", 0.807, True), ("sv", 0.85, False), ("sv", None, False), ("en", 0.807, False)],
+    ids=["far-both-ways", "near-in-place", "no-context-vectors", "english"],
+)
+def test_a_swedish_question_far_from_the_best_sentence_alone_and_in_place_is_refused(
+    language: str, placed: float | None, refused: bool
+) -> None:
+    # "Hur bokar jag en tvättstuga?": a passage on estates shares only the word "bok" with it.
+    rule = RefusalRule(min_sentence=0.80, min_sentence_english=0.78, min_placed=0.82)
+    passage = replace(_passage(_chunk("c1", LAW), sentence=0.813), placed_sentence=placed)
     assert rule.should_refuse("q", language, [passage], lambda q, t: 1.0) is refused  # type: ignore[arg-type]
 
 

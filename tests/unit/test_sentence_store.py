@@ -140,3 +140,13 @@ def test_context_vectors_reach_a_machine_that_reads_or_copies_them_from_the_shar
     copied = reader.files.read("plan", "h1")
     assert copied is not None and copied.context is not None
     assert np.allclose(copied.context, _vectors(2), atol=TOLERANCE)
+
+
+def test_a_list_item_and_its_lead_in_both_come_back_from_the_shared_chroma(tmp_path: Path) -> None:
+    # A list item is embedded with its lead-in sentence, so both units start where the lead-in starts.
+    lead_and_item = [("plan#0", 0, 40), ("plan#0", 0, 90), ("plan#1", 0, 12)]
+    collection = _collection()
+    writer = _store(collection, tmp_path / "a", shared=True)
+    writer.add(Document("plan", "Plan", "text", "plan.md", "h1"), lead_and_item, _vectors(1), _vectors(2))
+    got = _store(collection, tmp_path / "b", shared=True).vectors(["plan#0", "plan#1"], _published("h1"))
+    assert sorted((s.start, s.end) for s in got if s.chunk_id == "plan#0") == [(0, 40), (0, 90)]
