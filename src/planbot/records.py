@@ -81,11 +81,11 @@ class ScoredChunk:
     dense: float | None = None
     lexical: float | None = None
     sentence: float | None = None
-    # The best sentence's similarity embedded behind its title and heading (the reranker's "context").
-    placed_sentence: float | None = None
     context: str | None = None
     # Other documents holding a near-identical passage, folded into this one ("samma uppgift finns också i").
     also_in: tuple[str, ...] = ()
+    # The best sentence's similarity embedded behind its title and heading (the reranker's "context").
+    placed_sentence: float | None = None
 
 
 @dataclass(frozen=True)

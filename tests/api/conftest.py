@@ -14,7 +14,7 @@ from planbot.server.app import create_app
 from ..support import FakeEmbedder
 
 # Bag-of-stems vectors are never close enough for the refusal rule: override `settings` with this to answer.
-ANSWER_ALWAYS = {"refuse_min_sentence": 0.0, "refuse_coverage_below": 0.0}
+ANSWER_ALWAYS = {"refuse_min_sentence": 0.0, "refuse_coverage_below": 0.0, "refuse_min_placed": 0.0}
 
 
 @pytest.fixture

@@ -57,7 +57,9 @@ def settings(settings: Settings) -> Settings:
     (settings.corpus_dir / "exempel-biblioteksplan-2021.md").write_text(OLD_PLAN, encoding="utf-8")
     (settings.corpus_dir / "exempel-biblioteksplan-2025.md").write_text(NEW_PLAN, encoding="utf-8")
     # The fake embedder's similarities are not e5's: answer from the best passage rather than refuse.
-    return settings.model_copy(update={"refuse_min_sentence": 0.0, "refuse_min_coverage": 0.0})
+    return settings.model_copy(
+        update={"refuse_min_sentence": 0.0, "refuse_min_coverage": 0.0, "refuse_min_placed": 0.0}
+    )
 
 
 @pytest.fixture

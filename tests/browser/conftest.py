@@ -261,7 +261,10 @@ Låneregeln i Testby: {HOSTILE_MARKUP} gäller alla låntagare i Testby från f�
 def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """planbot with the fake embedder over two corpus documents and a hostile one; answers, never refuses."""
     settings = small_site_settings(
-        tmp_path_factory.mktemp("fake-site"), refuse_min_sentence=0.0, refuse_coverage_below=0.0
+        tmp_path_factory.mktemp("fake-site"),
+        refuse_min_sentence=0.0,
+        refuse_coverage_below=0.0,
+        refuse_min_placed=0.0,
     )
     (settings.corpus_dir / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
     with serve_fake_embedded(settings, "planbot (fake embedder)") as url:

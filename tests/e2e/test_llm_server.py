@@ -74,7 +74,12 @@ def make_client(settings: Settings, base: str, max_tokens: int) -> TestClient:
     llm = LLMSettings(provider="openai", base_url=base, model="smollm2", max_tokens=max_tokens, timeout_s=120)
     # The refusal rule is off: bag-of-stems vectors never look close enough, and the model must be reached.
     configured = settings.model_copy(
-        update={"llm": llm, "refuse_min_sentence": 0.0, "refuse_coverage_below": 0.0}
+        update={
+            "llm": llm,
+            "refuse_min_sentence": 0.0,
+            "refuse_coverage_below": 0.0,
+            "refuse_min_placed": 0.0,
+        }
     )
     pipeline = Pipeline(configured, embedder=FakeEmbedder())
     pipeline.ingest(progress=False)
@@ -145,7 +150,10 @@ def test_a_reply_cut_to_one_token_falls_back_to_the_extractive_answer(
 def test_llamacpp_provider_streams_from_the_gguf_in_process(gguf: Path, settings: Settings) -> None:
     model = create_chat_model(LLMSettings(provider="llamacpp", model_path=gguf, max_tokens=32))
     assert model is not None
-    pipeline = Pipeline(settings.model_copy(update={"refuse_min_sentence": 0.0}), embedder=FakeEmbedder())
+    pipeline = Pipeline(
+        settings.model_copy(update={"refuse_min_sentence": 0.0, "refuse_min_placed": 0.0}),
+        embedder=FakeEmbedder(),
+    )
     pipeline.ingest(progress=False)
     extractive = pipeline.ask(QUESTION, TOP_K)
     events = list(GroundedGenerator(model).stream(extractive))

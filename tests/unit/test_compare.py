@@ -123,6 +123,7 @@ def two_plans(tmp_path: Path) -> Pipeline:
         index_dir=tmp_path / "index",
         data_dir=tmp_path / "data",
         refuse_min_sentence=0.0,
+        refuse_min_placed=0.0,
         refuse_min_coverage=0.0,
     )
     p = Pipeline(settings, embedder=FakeEmbedder())

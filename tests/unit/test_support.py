@@ -26,6 +26,7 @@ PROJECT = (
 def pipeline(tmp_path: Path) -> Pipeline:
     p = Pipeline(planwork_settings(tmp_path), embedder=FakeEmbedder())
     p.settings.refuse_min_sentence = 0.3  # the fake embedder's similarities are lower than e5's
+    p.settings.refuse_min_placed = 0.3
     p.ingest(progress=False)
     return p
 

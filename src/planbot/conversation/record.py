@@ -57,6 +57,7 @@ def answer_to_record(answer: Answer) -> dict[str, Any]:
                 "dense": p.dense,
                 "lexical": p.lexical,
                 "sentence": p.sentence,
+                "placed_sentence": p.placed_sentence,
                 "context": p.context,
             }
             for p in answer.passages
@@ -90,6 +91,7 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
                 p.get("lexical"),
                 p.get("sentence"),
                 p.get("context"),
+                placed_sentence=p.get("placed_sentence"),
             )
             for p in record["passages"]
         ),
