@@ -4,9 +4,9 @@ Sentence vectors are only ever fetched by chunk, never searched by similarity, s
 index: a graph in Chroma held every one of them in memory (6.9 GB at 1M chunks) and made ingest insert
 each into it. A file holds a document version's sentence spans and vectors (float16, half the bytes; the
 cosines move in the fifth decimal) in chunk order, then the same sentences' context vectors (embedded behind
-their title and heading path) if known, and is replaced whole when the second ingest pass gives the sentences
-new vectors. Readers map it, so processes on one machine share its pages. A file of an older layout reads as
-absent, and `planbot ingest` embeds its sentences again.
+their title and nearest heading) if known, and is replaced whole when the second ingest pass gives the
+sentences new vectors. Readers read only the rows they need, through the page cache that the processes of a
+machine share. A file of an older layout reads as absent, and `planbot ingest` embeds its sentences again.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import mmap
 import os
 import struct
 import threading
@@ -24,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
 import numpy as np
 import numpy.typing as npt
@@ -107,42 +107,51 @@ def encode(
 
 @dataclass(frozen=True)
 class SentenceFile:
-    """One mapped file: which rows each chunk has (by ordinal or by id), and their spans and vectors."""
+    """One open file: which rows each chunk has (by ordinal or by id), and where its spans and vectors lie.
+
+    Rows are read with ``pread``, not mapped: ext4 maps its page cache in 2 MB folios, so touching a few rows
+    of a mapped file made most of it resident (1.1 GB at 100k chunks). The page cache is still shared by
+    the processes of a machine; each reads only the rows it asks for.
+    """
 
     prefix: str | None
     table: npt.NDArray[np.int32]
     chunks: dict[str, list[int]]
-    spans: npt.NDArray[np.int32]
-    vectors: npt.NDArray[np.float16]
-    context: npt.NDArray[np.float16] | None
+    dim: int
+    spans_at: int
+    vectors_at: int
+    context_at: int | None
+    handle: BinaryIO  # closed when the last reader drops the file (a replaced file stays readable till then)
     inode: int
 
     @classmethod
     def open(cls, path: Path) -> SentenceFile:
-        """Map ``path`` (raises FileNotFoundError if there is none)."""
-        with path.open("rb") as fh:
-            stat = os.fstat(fh.fileno())
-            data = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        if data[: len(_MAGIC)] != _MAGIC:
-            raise ValueError(f"{path} is not a sentence-vector file")
-        (size,) = struct.unpack("<Q", data[len(_MAGIC) : len(_MAGIC) + 8])
-        offset = len(_MAGIC) + 8
-        header = json.loads(data[offset : offset + size])
-        offset += size
-        rows, dim, slots = int(header["rows"]), int(header["dim"]), int(header.get("slots", 0))
-        table = np.frombuffer(data, dtype=np.int32, count=2 * slots, offset=offset).reshape(slots, 2)
-        offset += 8 * slots
-        spans = np.frombuffer(data, dtype=np.int32, count=2 * rows, offset=offset).reshape(rows, 2)
-        offset += 8 * rows
-        vectors = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset).reshape(rows, dim)
-        context = None
-        if header.get("context"):
-            offset += 2 * rows * dim
-            context = np.frombuffer(data, dtype=np.float16, count=rows * dim, offset=offset).reshape(
-                rows, dim
+        """Open ``path`` (raises FileNotFoundError if there is none, ValueError if it is not whole)."""
+        handle = path.open("rb")
+        try:
+            size_of_file = os.fstat(handle.fileno()).st_size
+            inode = os.fstat(handle.fileno()).st_ino
+            head = handle.read(len(_MAGIC) + 8)
+            if head[: len(_MAGIC)] != _MAGIC or len(head) < len(_MAGIC) + 8:
+                raise ValueError(f"{path} is not a sentence-vector file")
+            (size,) = struct.unpack("<Q", head[len(_MAGIC) :])
+            header = json.loads(handle.read(size))
+            offset = len(_MAGIC) + 8 + size
+            rows, dim, slots = int(header["rows"]), int(header["dim"]), int(header.get("slots", 0))
+            table = np.frombuffer(os.pread(handle.fileno(), 8 * slots, offset), dtype=np.int32).reshape(
+                slots, 2
             )
+            spans_at = offset + 8 * slots
+            vectors_at = spans_at + 8 * rows
+            context_at = vectors_at + 2 * rows * dim if header.get("context") else None
+            end = (context_at if context_at is not None else vectors_at) + 2 * rows * dim
+            if size_of_file < end:
+                raise ValueError(f"{path} is cut short ({size_of_file} of {end} bytes)")
+        except BaseException:
+            handle.close()
+            raise
         chunks = header.get("chunks") or {}
-        return cls(header.get("prefix"), table, chunks, spans, vectors, context, stat.st_ino)
+        return cls(header.get("prefix"), table, chunks, dim, spans_at, vectors_at, context_at, handle, inode)
 
     def _rows(self, chunk_id: str) -> tuple[int, int] | None:
         if self.prefix is None:
@@ -154,17 +163,24 @@ class SentenceFile:
         first, count = (int(x) for x in self.table[int(n)])
         return (first, first + count) if count else None
 
+    def _read(self, at: int, lo: int, hi: int, width: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
+        data = os.pread(self.handle.fileno(), width * (hi - lo), at + width * lo)
+        return np.frombuffer(data, dtype=dtype).reshape(hi - lo, -1)
+
     def of(self, chunk_id: str) -> list[SentenceVector] | None:
         """A chunk's sentence vectors (None: the file does not hold the chunk)."""
         rows = self._rows(chunk_id)
         if rows is None:
             return None
         lo, hi = rows
-        vectors = self.vectors[lo:hi].astype(np.float32)
-        context = [None] * (hi - lo) if self.context is None else self.context[lo:hi].astype(np.float32)
+        spans = self._read(self.spans_at, lo, hi, 8, np.int32)
+        vectors = self._read(self.vectors_at, lo, hi, 2 * self.dim, np.float16).astype(np.float32)
+        context: list[Any] = [None] * (hi - lo)
+        if self.context_at is not None:
+            context = list(self._read(self.context_at, lo, hi, 2 * self.dim, np.float16).astype(np.float32))
         return [
             SentenceVector(chunk_id, int(s), int(e), v, c)
-            for (s, e), v, c in zip(self.spans[lo:hi].tolist(), vectors, context, strict=True)
+            for (s, e), v, c in zip(spans.tolist(), vectors, context, strict=True)
         ]
 
 
@@ -209,7 +225,7 @@ class SentenceFiles:
             opened = SentenceFile.open(path)
         except FileNotFoundError:  # replaced or deleted between the two calls
             return self.read(doc_id, content_hash) if path.exists() else None
-        except (ValueError, struct.error) as exc:  # damaged, or another layout: read as if absent
+        except (ValueError, KeyError, struct.error) as exc:  # damaged, or another layout: read as absent
             log.warning(
                 "sentence vectors of %s unreadable in %s (%s); reading them elsewhere until `planbot ingest` "
                 "embeds them again",

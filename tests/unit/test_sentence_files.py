@@ -49,9 +49,9 @@ def test_a_reader_sees_the_replacement_of_a_file_it_has_open(tmp_path: Path) -> 
     SentenceFiles(tmp_path).write("plan", "h1", SENTENCES, _vectors(2))  # the second pass, another process
     again = files.read("plan", "h1")
     assert first is not None and again is not None
-    assert np.allclose(again.vectors.astype(np.float32), _vectors(2), atol=1e-3)
-    # A reader still holding the old mapping keeps valid, old vectors.
-    assert np.allclose(first.vectors.astype(np.float32), _vectors(1), atol=1e-3)
+    assert np.allclose([s.vector for s in again.of("plan#0") or []], _vectors(2)[:2], atol=1e-3)
+    # A reader still holding the old file keeps reading valid, old vectors.
+    assert np.allclose([s.vector for s in first.of("plan#0") or []], _vectors(1)[:2], atol=1e-3)
 
 
 def test_a_document_with_no_sentences_has_an_empty_file(tmp_path: Path) -> None:
