@@ -145,6 +145,18 @@ def _embed(embedder: Embedder, texts: Sequence[str], batch: int, bar: _Meter | N
     return out
 
 
+def _embed_sentences(
+    embedder: Embedder, units: Sequence[tuple[Chunk, str]], batch: int, bar: _Meter | None
+) -> tuple[Vectors, Vectors]:
+    """Each sentence (with its chunk) alone and behind its chunk's place (``SentenceVector.context``).
+
+    One call for both, so the length-sorted batches mix them (fewer half-empty batches).
+    """
+    texts = [t for _, t in units] + [sentence_embedding_text(c, t) for c, t in units]
+    both = _embed(embedder, texts, batch, bar)
+    return both[: len(units)], both[len(units) :]
+
+
 class Ingestor:
     """Brings the index in line with a set of documents."""
 
@@ -293,25 +305,17 @@ class Ingestor:
             (d, fresh.get(d.id) or self.index.document_chunks(d.id, d.content_hash))
             for d in (*provisional, *broken.values())
         ]
-        units = {
-            d.id: [
-                (c.id, s, e, t, sentence_embedding_text(c, t)) for c in cs for s, e, t in sentence_units(c)
-            ]
-            for d, cs in work
-        }
+        units = {d.id: [(c, s, e, t) for c in cs for s, e, t in sentence_units(c)] for d, cs in work}
         total = 2 * sum(len(u) for u in units.values())  # each sentence alone, and behind its place
         with self._bar(total, "Refining") as bar:
             meter = _Meter(bar, total, self.on_progress, "refining")
             meter.update(0)
             for doc, _ in work:
-                texts = [u[3] for u in units[doc.id]]
+                mine = units[doc.id]
                 try:
-                    # One call for both, so the length-sorted batches mix them (fewer half-empty batches).
-                    both = _embed(
-                        self.embedder, texts + [u[4] for u in units[doc.id]], 4 * self.batch_size, meter
-                    )
-                    vectors, context = both[: len(texts)], both[len(texts) :]
-                    spans = [(c, s, e) for c, s, e, _, _ in units[doc.id]]
+                    pairs = [(c, t) for c, _, _, t in mine]
+                    vectors, context = _embed_sentences(self.embedder, pairs, 4 * self.batch_size, meter)
+                    spans = [(c.id, s, e) for c, s, e, _ in mine]
                     with lock:
                         current = self.index.documents().get(doc.id)
                         if current is None or current.content_hash != doc.content_hash:
@@ -321,11 +325,11 @@ class Ingestor:
                     report.errors.append(DocumentError(doc.path, f"sentence vectors not refined: {exc}"))
                     continue
                 (report.repaired if doc.id in broken else report.refined).append(doc.id)
-                log.info("refined %s: %d sentences embedded on their own", doc.id, len(texts))
+                log.info("refined %s: %d sentences embedded on their own", doc.id, len(mine))
         report.seconds = time.perf_counter() - self._started
 
     def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
-        units = [(c.id, s, e, t) for c in chunks for s, e, t in sentence_units(c)]
+        units = [(c, s, e, t) for c in chunks for s, e, t in sentence_units(c)]
         vectors, sentence_vectors, context = None, None, None
         if self.pooler is not None:
             try:
@@ -335,22 +339,20 @@ class Ingestor:
                 self.pooler = None
         if vectors is None or sentence_vectors is None:
             vectors, sentence_vectors, context = self._embed_separately(chunks, units, bar)
-        spans = [(c, s, e) for c, s, e, _ in units]
+        spans = [(c.id, s, e) for c, s, e, _ in units]
         self.index.add_document(doc, chunks, vectors, spans, sentence_vectors, context=context, publish=False)
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(units)
         log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))
 
     def _embed_separately(
-        self, chunks: list[Chunk], units: list[tuple[str, int, int, str]], bar: _Meter | None
+        self, chunks: list[Chunk], units: list[tuple[Chunk, int, int, str]], bar: _Meter | None
     ) -> tuple[Vectors, Vectors, Vectors]:
         """Chunks, then every sentence unit alone and behind its place (``SentenceVector.context``)."""
         vectors = _embed(self.embedder, [embedding_text(c) for c in chunks], self.batch_size, bar)
         # Sentences are short: bigger batches mean fewer calls, spread over the cores by the engine.
-        by_id = {c.id: c for c in chunks}
-        texts = [u[3] for u in units] + [sentence_embedding_text(by_id[u[0]], u[3]) for u in units]
-        both = _embed(self.embedder, texts, 4 * self.batch_size, bar)
-        return vectors, both[: len(units)], both[len(units) :]
+        pairs = [(c, t) for c, _, _, t in units]
+        return vectors, *_embed_sentences(self.embedder, pairs, 4 * self.batch_size, bar)
 
     def _embed_pooled(
         self, chunks: list[Chunk], unit_count: int, bar: _Meter | None

@@ -129,8 +129,8 @@ class SentenceFile:
         """Open ``path`` (raises FileNotFoundError if there is none, ValueError if it is not whole)."""
         handle = path.open("rb")
         try:
-            size_of_file = os.fstat(handle.fileno()).st_size
-            inode = os.fstat(handle.fileno()).st_ino
+            stat = os.fstat(handle.fileno())
+            size_of_file, inode = stat.st_size, stat.st_ino
             head = handle.read(len(_MAGIC) + 8)
             if head[: len(_MAGIC)] != _MAGIC or len(head) < len(_MAGIC) + 8:
                 raise ValueError(f"{path} is not a sentence-vector file")
