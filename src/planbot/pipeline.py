@@ -61,6 +61,7 @@ class Pipeline:
                 settings.refuse_min_placed,
             ),
             knows=self._knows,
+            wording=self._wording,
         )
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
@@ -163,6 +164,11 @@ class Pipeline:
             return True
         backend = self.retriever.lexical_backend
         return isinstance(backend, ExpandedLexical) and bool(backend.expander.expand(name).glossary)
+
+    def _wording(self, question: str) -> tuple[str, ...]:
+        """The glossary's wording of the question's words (what the documents call them)."""
+        backend = self.retriever.lexical_backend
+        return backend.expander.expand(question).glossary if isinstance(backend, ExpandedLexical) else ()
 
     def validate_question(self, question: str) -> str:
         """The question stripped, or an InvalidInput a person can act on."""

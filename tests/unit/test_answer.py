@@ -295,6 +295,50 @@ def test_a_figure_further_down_answers_only_when_it_shares_the_questions_topic(
         assert "10 kronor" in answer.text
 
 
+def _glossary(question: str) -> tuple[str, ...]:
+    """A one-entry glossary: "KB" and "Royal Library" are what the documents call "Kungl. biblioteket"."""
+    asked = question.replace("?", " ").split()
+    return ("Kungl. biblioteket",) if "KB" in asked or "Royal Library" in question else ()
+
+
+@pytest.mark.parametrize(
+    ("question", "passage", "answered"),
+    [
+        # A sum from a passage that never names what was asked about does not answer it.
+        (
+            "Hur mycket pengar får Bibliotek Värmland om året?",
+            "Regeringen beräknar att 433 miljoner kronor behöver avsättas årligen för skolbibliotek.",
+            False,
+        ),
+        (
+            "Hur mycket pengar får Bibliotek Värmland om året?",
+            "Bibliotek Värmland får 12 miljoner kronor om året från regionen.",
+            True,
+        ),
+        # The glossary's wording of a name counts as the name.
+        ("När ska KB lämna rapporten?", "Kungl. biblioteket ska lämna rapporten senast den 1 mars 2025.", True),
+        ("När ska KB lämna rapporten?", "Kulturrådet ska lämna rapporten senast den 1 mars 2025.", False),
+        # English: the glossary's Swedish wording of the question must be in the passage, when it has any.
+        ("When will the Royal Library report?", "Kungl. biblioteket ska rapportera senast den 1 mars 2025.", True),
+        ("When will the Royal Library report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", False),
+        ("When will the council report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", True),
+    ],
+)
+def test_a_fact_answers_only_from_a_passage_about_what_the_question_names(
+    question: str, passage: str, answered: bool
+) -> None:
+    chunk = replace(_chunk("c1", passage, doc="annan"), title="Pressmeddelande")
+    answerer = ExtractiveAnswerer(
+        lambda ids: [SentenceVector("c1", 0, len(passage), np.array([0.93, 0.0], dtype=np.float32))],
+        _shared_words,
+        wording=_glossary,
+    )
+    answer = answerer.answer(question, QUERY, [_passage(chunk)])
+    assert answer.refused is not answered
+    if not answered:
+        assert answer.text == REFUSAL[detect_language(question)] and answer.citations == ()
+
+
 def test_an_unfinished_lead_in_brings_its_whole_list_each_item_cited() -> None:
     chunk = _chunk("c1", FEES)
     lead = _unit(chunk, "Första stycket hindrar inte att folkbiblioteken tar ut")

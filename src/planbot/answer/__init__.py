@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
-from planbot.answer.names import owns_something, unknown_names
+from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.chunking import split_sentences
 from planbot.lexical import STOPWORDS, stems, words
 from planbot.records import Answer, Citation, Language, ScoredChunk, SentenceVector, Vectors
@@ -114,9 +114,12 @@ class ExtractiveAnswerer:
         fact_passages: int = 3,
         fact_margin: float = 0.06,
         knows: Callable[[str], bool] | None = None,
+        wording: Callable[[str], Sequence[str]] | None = None,
     ) -> None:
         self._sentences = sentences
         self._coverage = coverage
+        # The documents' wording of a question's words (the glossary's `means`); None: no glossary.
+        self._wording = wording
         # Whether the documents use a name (answer/names.py); None: every name counts as known.
         self._knows = knows
         self.rule = rule or RefusalRule()
@@ -144,7 +147,7 @@ class ExtractiveAnswerer:
         if kind is not None:
             # A how-many/when/who question is answered only by a sentence stating such a fact.
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
-            if factual is None:
+            if factual is None or not self._about_what_is_asked(question, language, passages, factual):
                 return refusal
             picks = factual
         else:
@@ -242,6 +245,33 @@ class ExtractiveAnswerer:
         chunk = passage.chunk
         # "hur många kronor" is shared by any sum in kronor: only the question's topic counts.
         return self._coverage(topic(question), [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
+
+    def _about_what_is_asked(
+        self, question: str, language: Language, passages: Sequence[ScoredChunk], picks: Sequence[_Pick]
+    ) -> bool:
+        """Whether the passages stating the fact are about what the question names.
+
+        A figure answers "how much does Bibliotek Värmland get?" only from a passage naming Värmland,
+        however close a sum for school libraries comes. Swedish questions: each proper name must occur
+        in the passage (its title, headings or text), itself or in the glossary's wording of it ("KB":
+        "Kungl. biblioteket"). English questions share no words with Swedish text, so the glossary's
+        Swedish wording of the question stands in: when it has any, the passage must use some of it.
+        """
+        chunks = [passages[rank].chunk for rank in dict.fromkeys(p.rank for p in picks)]
+        texts = [" ".join([c.title, *c.heading_path, c.text]) for c in chunks]
+        wording = self._wording or (lambda _q: ())
+        if language == "en":
+            swedish = " ".join(wording(question))
+            return not swedish or self._coverage(swedish, texts) > 0
+        asked = set(wording(question))
+        for name in proper_names(question):
+            if not content_stems(name) or self._coverage(name, texts) > 0:
+                continue  # "Ett" in "Ett läsande land" is a stopword: nothing to look for
+            # What the glossary says the name means: the wording that goes when the name goes.
+            own = asked - set(wording(question.replace(name, " ")))
+            if not (own and self._coverage(" ".join(own), texts) > 0):
+                return False
+        return True
 
     def _whole_lists(
         self, passages: Sequence[ScoredChunk], picks: list[_Pick], scored: list[_Pick], asks_list: bool
