@@ -223,6 +223,7 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
         ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),
         ("outcome", "KB föreslår en gemensam standard för e-boklån.", "Vad kom KB fram till?", True),
+        ("outcome", "KB ska även undersöka hur grannländerna lånar ut e-böcker.", "What did KB choose?", False),
         # A figure for another year than the one asked about does not answer.
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2023?", True),

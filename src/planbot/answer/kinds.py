@@ -101,7 +101,8 @@ _OUTCOME = re.compile(
     r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
 )
 _ASSIGNMENT = re.compile(
-    r"\b(?:i uppdrag|uppdraget|ska (?:\w+ ){0,4}(?:redovisa|lämna|ta fram|föreslå|analysera|arbeta|utreda)"
+    r"\b(?:i uppdrag|uppdraget|ska (?:\w+ ){0,4}(?:redovisa|lämna|ta fram|föreslå|analysera|arbeta|utreda"
+    r"|undersöka|kartlägga|utvärdera|se över|följa upp|granska|överväga)"
     r"|föreslås|asked to|tasked with)\b",
     re.IGNORECASE,
 )
