@@ -223,7 +223,12 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
         ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),
         ("outcome", "KB föreslår en gemensam standard för e-boklån.", "Vad kom KB fram till?", True),
-        ("outcome", "KB ska även undersöka hur grannländerna lånar ut e-böcker.", "What did KB choose?", False),
+        (
+            "outcome",
+            "KB ska även undersöka hur grannländerna lånar ut e-böcker.",
+            "What did KB choose?",
+            False,
+        ),
         # A figure for another year than the one asked about does not answer.
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2023?", True),
@@ -317,10 +322,18 @@ def _glossary(question: str) -> tuple[str, ...]:
             True,
         ),
         # The glossary's wording of a name counts as the name.
-        ("När ska KB lämna rapporten?", "Kungl. biblioteket ska lämna rapporten senast den 1 mars 2025.", True),
+        (
+            "När ska KB lämna rapporten?",
+            "Kungl. biblioteket ska lämna rapporten senast den 1 mars 2025.",
+            True,
+        ),
         ("När ska KB lämna rapporten?", "Kulturrådet ska lämna rapporten senast den 1 mars 2025.", False),
         # English: the glossary's Swedish wording of the question must be in the passage, when it has any.
-        ("When will the Royal Library report?", "Kungl. biblioteket ska rapportera senast den 1 mars 2025.", True),
+        (
+            "When will the Royal Library report?",
+            "Kungl. biblioteket ska rapportera senast den 1 mars 2025.",
+            True,
+        ),
         ("When will the Royal Library report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", False),
         ("When will the council report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", True),
     ],
