@@ -48,7 +48,8 @@ ANSWER = Answer(
     False,
     "sv",
     (Citation(1, CHUNK, "Bibliotek Värmland är ett samarbete.", 0.9, period_note="gällde 2021–2024"),),
-    (ScoredChunk(CHUNK, 0.9, dense=0.8, context="Inledning"),),
+    # Every field of a passage comes back, the other documents it was folded with among them.
+    (ScoredChunk(CHUNK, 0.9, dense=0.8, context="Inledning", also_in=("kb-rapport",), placed_sentence=0.86),),
 )
 
 

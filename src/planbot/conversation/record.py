@@ -59,6 +59,7 @@ def answer_to_record(answer: Answer) -> dict[str, Any]:
                 "sentence": p.sentence,
                 "placed_sentence": p.placed_sentence,
                 "context": p.context,
+                "also_in": list(p.also_in),
             }
             for p in answer.passages
         ],
@@ -91,6 +92,7 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
                 p.get("lexical"),
                 p.get("sentence"),
                 p.get("context"),
+                also_in=tuple(p.get("also_in") or ()),
                 placed_sentence=p.get("placed_sentence"),
             )
             for p in record["passages"]
