@@ -84,6 +84,8 @@ class ChromaIndex:
         embedder_name: str,
         dimension: int,
         chroma_url: str | None = None,
+        *,
+        contextual_sentences: bool = True,
     ) -> None:
         self._client = _client(index_dir, chroma_url)
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
@@ -111,6 +113,7 @@ class ChromaIndex:
                 ),
                 files,
                 shared=bool(chroma_url),
+                contextual=contextual_sentences,
             )
             # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
             self._manifest = self._client.get_or_create_collection(

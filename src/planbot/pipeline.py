@@ -45,6 +45,7 @@ class Pipeline:
             self.embedder.name + ("; sentences pooled" if pooled else ""),
             self.embedder.dimension,
             chroma_url=settings.chroma_url,
+            contextual_sentences=not pooled,
         )
         # PLANBOT_LEXICAL_BACKEND: None ranks with the local BM25 segments (the Retriever's own search).
         lexical = ChromaFullText(self.index, self.documents) if settings.lexical_backend == "chroma" else None

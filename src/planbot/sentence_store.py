@@ -58,10 +58,15 @@ def is_live(meta: dict[str, Any], live: dict[str, IndexedDocument]) -> bool:
 class SentenceStore:
     """One vector per sentence unit of a chunk, with its span: in files, and in Chroma if ``shared``."""
 
-    def __init__(self, collection: Any, files: SentenceFiles, *, shared: bool = False) -> None:
+    def __init__(
+        self, collection: Any, files: SentenceFiles, *, shared: bool = False, contextual: bool = True
+    ) -> None:
         self._collection = collection
         self.files = files
         self.shared = shared
+        # Whether a final version has contextual vectors (not with pooled sentence vectors): one copied
+        # from Chroma without them (written by an earlier planbot) is left for the next ingest to repair.
+        self.contextual = contextual
         # Each chunk's number of sentences (from the segments or the chunks read), so they are fetched by id.
         self.counts: dict[str, int] = {}
         # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
@@ -162,6 +167,10 @@ class SentenceStore:
             return False
         spans = [(sv.chunk_id, sv.start, sv.end) for sv in rows]
         context = [sv.context for sv in rows]
+        if self.contextual and any(c is None for c in context):
+            # A file without them would read as complete and never be repaired: ranking would quietly
+            # lose its best signal. Until `planbot ingest` embeds them, the rows are read from Chroma.
+            return False
         both = None if any(c is None for c in context) else np.stack(context)  # type: ignore[arg-type]
         self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]), both)
         self.files.delete(doc.id, keep_hash=doc.content_hash)

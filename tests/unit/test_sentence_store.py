@@ -37,8 +37,8 @@ def _collection() -> Any:
     return chromadb.EphemeralClient().create_collection(f"s-{uuid.uuid4().hex}", embedding_function=None)
 
 
-def _store(collection: Any, folder: Path, *, shared: bool) -> SentenceStore:
-    store = SentenceStore(collection, SentenceFiles(folder), shared=shared)
+def _store(collection: Any, folder: Path, *, shared: bool, contextual: bool = True) -> SentenceStore:
+    store = SentenceStore(collection, SentenceFiles(folder), shared=shared, contextual=contextual)
     store.counts = {"plan#0": 2, "plan#1": 1}
     return store
 
@@ -98,7 +98,7 @@ def test_an_index_written_before_the_files_is_read_from_chroma(tmp_path: Path) -
 def test_a_provisional_version_is_not_copied_from_chroma_until_it_is_final(tmp_path: Path) -> None:
     collection = _collection()
     _store(collection, tmp_path / "a", shared=True).add(
-        Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1)
+        Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1), _vectors(2)
     )
     other = _store(collection, tmp_path / "b", shared=True)
     chunks = ["plan#0", "plan#1"]
@@ -113,7 +113,7 @@ def test_a_version_without_a_readable_file_is_copied_from_chroma_or_else_named_f
 ) -> None:
     collection = _collection()
     shared = _store(collection, tmp_path / "a", shared=True)
-    shared.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1))
+    shared.add(Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1), _vectors(2))
     elsewhere = _store(collection, tmp_path / "b", shared=True)
     assert elsewhere.unreadable(_published("h1").values()) == []  # copied from the server instead
     assert elsewhere.files.read("plan", "h1") is not None
@@ -125,6 +125,26 @@ def test_a_version_without_a_readable_file_is_copied_from_chroma_or_else_named_f
     alone = _store(local, tmp_path / "c", shared=False)  # the next process to look
     assert [d.id for d in alone.unreadable(_published("h1").values())] == ["plan"]
     assert alone.unreadable(_published("h1", provisional=True).values()) == []  # its second pass will
+
+
+@pytest.mark.parametrize("contextual", [True, False], ids=["contextual", "pooled-sentence-vectors"])
+def test_a_shared_chroma_without_contextual_rows_is_repaired_not_copied(
+    tmp_path: Path, contextual: bool
+) -> None:
+    # An earlier planbot wrote the plain rows only: a file copied from them would read as complete, and
+    # the next ingest would never embed the contextual vectors that ranking needs.
+    collection = _collection()
+    _store(collection, tmp_path / "a", shared=True).add(
+        Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1)
+    )
+    reader = _store(collection, tmp_path / "b", shared=True, contextual=contextual)
+    live = _published("h1")
+    assert np.allclose(_got(reader, live), _vectors(1), atol=1e-6)  # still served meanwhile
+    named = [d.id for d in reader.unreadable(live.values())]
+    if contextual:
+        assert named == ["plan"] and reader.files.read("plan", "h1") is None
+    else:  # pooled sentence vectors never have contextual ones: the plain rows are the whole version
+        assert named == [] and reader.files.read("plan", "h1") is not None
 
 
 def test_context_vectors_reach_a_machine_that_reads_or_copies_them_from_the_shared_chroma(
