@@ -229,6 +229,30 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             "What did KB choose?",
             False,
         ),
+        # A person asked for in a role is answered by someone named in that role, not by anyone named.
+        ("person", "Kulturminister Parisa Liljestrand talade.", "Vem var utredare för översynen?", False),
+        (
+            "person",
+            "Mötet leddes av Anna Berg, andre vice ordförande.",
+            "Who is the director general?",
+            False,
+        ),
+        (
+            "person",
+            "Mötet inleddes av generaldirektören Anna Berg.",
+            "Who is the director general of MTM?",
+            True,
+        ),
+        ("person", "Mötet leddes av kulturminister Anna Berg.", "Vem är kulturminister?", True),
+        # A date asked for an entry into force is answered by a sentence about one, not by any date.
+        (
+            "date",
+            "Regeringen beslutade den 7 juli 2022 att tillsätta en utredare.",
+            "When will it enter into force?",
+            False,
+        ),
+        ("date", "Lagen föreslås träda i kraft den 1 januari 2014.", "När skulle lagen börja gälla?", True),
+        ("date", "Lagändringarna träder i kraft den 1 juli 2025.", "When does the law take effect?", True),
         # A figure for another year than the one asked about does not answer.
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2023?", True),

@@ -180,10 +180,47 @@ def _numbers(text: str, *, years: bool) -> set[str]:
     return found | {w for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS}
 
 
+# What a question names, in either language, and the words a sentence must use to state it: a person
+# asked for in a role ("who is the director general") is answered by someone named in that role, not by
+# anyone named; a date asked for an entry into force by a sentence about one, not by any date. Each row:
+# the question's phrases, then parts of the sentence's words (a part of three letters or fewer must be a whole
+# word: "gd"). Extend here (whole phrases, both languages).
+_NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(rf"\b(?:{asked})\b"), stated)
+    for asked, stated in (
+        ("generaldirektör\\w*|director general|director-general", ("generaldirektör", "gd")),
+        ("riksbibliotekarie\\w*|national librarian", ("riksbibliotekarie",)),
+        ("ordförande|chair|chairman|chairperson|chairwoman", ("ordförande",)),
+        ("utredare\\w*|investigator", ("utredare", "utredaren")),
+        ("(?:kultur)?minister\\w*|minister", ("minister",)),
+        ("bibliotekschef\\w*|chief librarian|head librarian", ("bibliotekschef", "chef")),
+        ("rektor\\w*", ("rektor",)),
+        ("landshövding\\w*|county governor", ("landshövding",)),
+        (
+            "träda i kraft|träder i kraft|trädde i kraft|ikraftträdande\\w*|börja gälla|börjar gälla"
+            "|enter into force|entered into force|come into force|came into force|take effect|took effect",
+            ("kraft", "gälla", "gäller", "ikraftträd"),
+        ),
+    )
+)
+
+
+def _names_what_is_asked(sentence: str, question: str) -> bool:
+    """Whether the sentence uses the role or event the question names (true when it names none)."""
+    low = question.lower()
+    words = _WORD.findall(sentence.lower())
+    for asked, stated in _NAMED_IN:
+        if asked.search(low):
+            return any(part == w or (len(part) > 3 and part in w) for part in stated for w in words)
+    return True
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
         return not _ASSIGNMENT.search(sentence)
+    if kind in ("person", "date") and not _names_what_is_asked(sentence, question):
+        return False
     if kind == "person":
         return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
     text = _facts(sentence)
