@@ -85,6 +85,9 @@ class SentenceStore:
         ``context``: the same sentences embedded behind their place (``SentenceVector.context``), if known.
         """
         self.files.write(doc.id, doc.content_hash, sentences, vectors, context)
+        with self._lock:  # a repair keeps the version (and so the keys) of the vectors it replaces
+            for key in [k for k in self._cache if k.startswith(f"{doc.id}#")]:
+                del self._cache[key]
         if self.shared:
             # Upsert, not update: a repair (``Ingestor.refine``) may give vectors to rows Chroma never had.
             self._upsert(doc, sentences, vectors, _sentence_ids(doc, sentences), {})
@@ -147,12 +150,16 @@ class SentenceStore:
             with self._lock:
                 for cid in missing:
                     out.extend(fetched.get(cid, []))
-                    # Nothing found may be a file being repaired (``planbot ingest``): asked again next time.
-                    if cid in fetched:
+                    # Nothing found, or rows without their contextual vectors, may be a version being
+                    # repaired (``planbot ingest``): asked again next time.
+                    if cid in fetched and self._complete(fetched[cid]):
                         self._cache[keys[cid]] = fetched[cid]
                 while len(self._cache) > _CACHE:
                     self._cache.popitem(last=False)
         return out
+
+    def _complete(self, rows: list[SentenceVector]) -> bool:
+        return not self.contextual or all(sv.context is not None for sv in rows)
 
     def keep_local(self, doc: IndexedDocument, chunk_ids: Sequence[str]) -> bool:
         """Copy to this machine's file the sentence vectors of a version only Chroma holds; True if it did.

@@ -80,6 +80,34 @@ def test_another_machine_reads_the_sentence_vectors_from_the_server_once_then_fr
     got = reader.index.sentence_vectors(chunks, reader.documents())
     assert [(s.chunk_id, s.start, s.end) for s in got] == [(s.chunk_id, s.start, s.end) for s in expected]
     assert np.allclose(np.stack([s.vector for s in got]), np.stack([s.vector for s in expected]), atol=1e-3)
+    # The contextual vectors (rows of their own on the server) came along, so both machines rank alike.
+    assert all(s.context is not None for s in got)
+    assert np.allclose(
+        np.stack([s.context for s in got]),  # type: ignore[misc]
+        np.stack([s.context for s in expected]),  # type: ignore[misc]
+        atol=1e-3,
+    )
+
+
+def test_sentence_vectors_left_without_contextual_rows_are_repaired_by_the_next_ingest(
+    server_settings: Settings, tmp_path: Path
+) -> None:
+    writer = Pipeline(server_settings, embedder=FakeEmbedder())
+    writer.ingest(progress=False)
+    server_rows = writer.index._sentences._collection
+    server_rows.delete(where={"context": True})  # as a planbot from before the contextual vectors left it
+    other = server_settings.model_copy(update={"index_dir": tmp_path / "other-machine"})
+    reader = Pipeline(other, embedder=FakeEmbedder())
+    folder = tmp_path / "other-machine" / f"{other.collection}-sentences"
+    assert not list(folder.glob("*.sv"))  # not copied: a file without them would never be repaired
+    chunks = [c.id for c in reader.retriever.chunks][:20]
+    assert reader.index.sentence_vectors(chunks, reader.documents())  # served from the server meanwhile
+
+    report = reader.ingest(progress=False)
+    assert sorted(report.repaired) == sorted(writer.documents())
+    got = reader.index.sentence_vectors(chunks, reader.documents())
+    assert got and all(s.context is not None for s in got)
+    assert server_rows.get(where={"context": True}, limit=1)["ids"]  # back on the server for every machine
 
 
 def test_a_document_first_seen_in_its_second_pass_is_copied_once_the_pass_ends(

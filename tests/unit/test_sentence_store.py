@@ -147,6 +147,29 @@ def test_a_shared_chroma_without_contextual_rows_is_repaired_not_copied(
         assert named == [] and reader.files.read("plan", "h1") is not None
 
 
+def test_a_repaired_version_is_served_with_its_new_vectors_not_the_ones_read_before(tmp_path: Path) -> None:
+    store = _store(_collection(), tmp_path, shared=False)
+    doc = Document("plan", "Plan", "text", "plan.md", "h1")
+    store.add(doc, SENTENCES, _vectors(1), _vectors(2))
+    assert np.allclose(_got(store, _published("h1")), _vectors(1), atol=TOLERANCE)
+    store.add(doc, SENTENCES, _vectors(3), _vectors(4))  # the same version, embedded again (a repair)
+    assert np.allclose(_got(store, _published("h1")), _vectors(3), atol=TOLERANCE)
+
+
+def test_rows_without_their_contextual_vectors_are_read_again_until_repaired(tmp_path: Path) -> None:
+    collection = _collection()
+    _store(collection, tmp_path / "a", shared=True).add(
+        Document("plan", "Plan", "text", "plan.md", "h1"), SENTENCES, _vectors(1)
+    )
+    server = _store(collection, tmp_path / "b", shared=True)
+    live = _published("h1")
+    assert all(s.context is None for s in server.vectors(["plan#0", "plan#1"], live))
+    # Another machine's ingest repairs the version on the server.
+    _store(collection, tmp_path / "c", shared=True).replace(live["plan"], SENTENCES, _vectors(1), _vectors(2))
+    got = server.vectors(["plan#0", "plan#1"], live)
+    assert np.allclose(np.stack([s.context for s in got]), _vectors(2), atol=1e-6)  # type: ignore[misc]
+
+
 def test_context_vectors_reach_a_machine_that_reads_or_copies_them_from_the_shared_chroma(
     tmp_path: Path,
 ) -> None:
