@@ -7,21 +7,19 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import logging
-import shutil
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
+from planbot.chroma import chroma as _chroma
+from planbot.chroma import open_client
 from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
-from planbot.errors import ErrorMapping, IndexMismatch, IndexUnavailable, PlanbotError, mapped
+from planbot.errors import IndexMismatch, IndexUnavailable
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
 from planbot.sentence_files import SentenceFiles
 from planbot.sentence_store import WRITE_BATCH, SentenceStore, count_per_chunk, is_live
@@ -30,48 +28,6 @@ log = logging.getLogger(__name__)
 
 # Chunk vectors kept in memory for the candidates BM25 finds and the dense search does not (~1.5 KB each).
 _VECTOR_CACHE = 20_000
-
-
-def _unavailable(exc: BaseException) -> PlanbotError:
-    return IndexUnavailable(
-        f"The vector index stopped answering ({type(exc).__name__}: {str(exc)[:200]}). "
-        "Check that the Chroma server (PLANBOT_CHROMA_URL) or the index directory is reachable, then retry."
-    )
-
-
-@functools.cache
-def chroma_errors() -> ErrorMapping:
-    """The one place this adapter maps library errors: Chroma's, httpx's (server mode), OS and SQLite's."""
-    import sqlite3
-
-    import httpx
-    from chromadb.errors import ChromaError
-
-    # To a user they all mean the same: the index cannot be used right now.
-    return {kind: _unavailable for kind in (ChromaError, httpx.HTTPError, OSError, sqlite3.Error)}
-
-
-_chroma = mapped(chroma_errors)
-
-
-def _client(index_dir: str, chroma_url: str | None) -> Any:
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if chroma_url:
-            url = urlparse(chroma_url)
-            return chromadb.HttpClient(
-                host=url.hostname or "127.0.0.1",
-                port=url.port or 8000,
-                ssl=url.scheme == "https",
-                settings=settings,
-            )
-        return chromadb.PersistentClient(path=index_dir, settings=settings)
-    except Exception as exc:
-        where = chroma_url or index_dir
-        raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
 
 
 class ChromaIndex:
@@ -87,7 +43,7 @@ class ChromaIndex:
         *,
         contextual_sentences: bool = True,
     ) -> None:
-        self._client = _client(index_dir, chroma_url)
+        self._client = open_client(index_dir, chroma_url)
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._vector_lock = threading.Lock()
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
@@ -414,14 +370,3 @@ class ChromaIndex:
             docs = res.get("documents") or [None] * len(ids)
             yield from zip(ids, metas, docs, strict=True)
             offset += len(ids)
-
-
-def drop_index(settings: Any) -> None:
-    """Delete planbot's collections (for a rebuild with another embedder)."""
-    for suffix in ("lexical", "sentences"):
-        shutil.rmtree(Path(settings.index_dir) / f"{settings.collection}-{suffix}", ignore_errors=True)
-    client = _client(str(settings.index_dir), settings.chroma_url)
-    for suffix in ("chunks", "sentences", "documents"):
-        # A collection that does not exist is already dropped.
-        with contextlib.suppress(Exception):
-            client.delete_collection(f"{settings.collection}-{suffix}")

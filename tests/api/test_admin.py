@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from planbot.chroma import drop_index
 from planbot.config import Settings
-from planbot.index import drop_index
 from planbot.pipeline import Pipeline
 from planbot.server.app import create_app
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from fpdf import FPDF
 from PIL import Image
 
+from planbot.chroma import drop_index
 from planbot.config import Settings
-from planbot.index import drop_index
 from planbot.ingest import Pass
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from planbot.chroma import drop_index
 from planbot.chunk_metadata import chunk_metadata
 from planbot.chunking import chunk_document
 from planbot.config import Settings
 from planbot.errors import IndexMismatch, IndexUnavailable, ModelUnavailable
-from planbot.index import drop_index
 from planbot.ingest import passage_pieces, sentence_units
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline

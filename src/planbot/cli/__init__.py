@@ -94,7 +94,7 @@ def ingest(path: Path | None, rebuild: bool) -> None:
 
     settings = _settings(corpus_dir=path)
     if rebuild:
-        from planbot.index import drop_index
+        from planbot.chroma import drop_index
 
         drop_index(settings)
     report = Pipeline(settings).ingest(progress=None)
