@@ -211,9 +211,10 @@ class ChromaIndex:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def know_sentence_counts(self, counts: dict[str, int]) -> None:
+    def know_sentence_counts(self, count: Callable[[str], int]) -> None:
         """Each chunk's number of sentence vectors (from the segments), so they are fetched by id."""
-        self._sentences.counts = counts
+        self._sentences.known = count
+        self._sentences.counts = {}  # what was learnt from chunks read before may be of older versions
 
     def sentence_counts(self) -> dict[str, int]:
         """What this index learnt about sentence counts from the chunks it read."""

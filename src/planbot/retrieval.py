@@ -140,7 +140,7 @@ class Retriever:
         self._periods = {d.id: document_period(d.metadata) for d in documents.values()}
         self._doc_of = table.document_of()
         self._doc_ids = table.document_ids()
-        self.index.know_sentence_counts(table.sentences)
+        self.index.know_sentence_counts(table.sentence_count)
 
     def _cover(
         self,
@@ -185,7 +185,7 @@ class Retriever:
             old = before.get(doc.id)
             if old is None or not old.provisional or doc.provisional or old.content_hash != doc.content_hash:
                 continue
-            ids = [cid for n in range(doc.chunks) if (cid := f"{doc.id}#{n}") in table.by_id]
+            ids = [cid for n in range(doc.chunks) if table.row_of(cid := f"{doc.id}#{n}") is not None]
             self.index.keep_sentences_local(doc, ids)
 
     def refresh_if_stale(self, every_s: float) -> bool:
@@ -244,7 +244,7 @@ class Retriever:
 
     def _known_chunk(self, chunk_id: str) -> Chunk | None:
         """A live chunk's record from the segments (already in memory or mapped), or None."""
-        row = self.chunks.by_id.get(chunk_id)
+        row = self.chunks.row_of(chunk_id)
         return None if row is None else self._chunk_at(row)
 
     def lexical_ranking(
@@ -296,7 +296,7 @@ class Retriever:
 
     def neighbours(self, chunk: Chunk, radius: int = 1) -> list[Chunk]:
         """The chunks just before and after ``chunk`` in its document."""
-        row = self.chunks.by_id.get(chunk.id)
+        row = self.chunks.row_of(chunk.id)
         if row is None:
             return []
         out = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,8 +67,10 @@ class SentenceStore:
         # Whether a final version has contextual vectors (not with pooled sentence vectors): one copied
         # from Chroma without them (written by an earlier planbot) is left for the next ingest to repair.
         self.contextual = contextual
-        # Each chunk's number of sentences (from the segments or the chunks read), so they are fetched by id.
+        # Each chunk's number of sentences, so they are fetched by id: learnt from the chunks read from
+        # Chroma, else ``known`` (the segments'; -1: unknown).
         self.counts: dict[str, int] = {}
+        self.known: Callable[[str], int] = lambda _chunk_id: -1
         # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
         self._cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
         self._lock = threading.Lock()
@@ -213,11 +215,12 @@ class SentenceStore:
     def _fetch_chroma(
         self, ids: list[str], live: dict[str, IndexedDocument]
     ) -> dict[str, list[SentenceVector]]:
-        if all(self.counts.get(c, -1) >= 0 for c in ids):
+        count = {c: self.counts[c] if c in self.counts else self.known(c) for c in ids}
+        if all(n >= 0 for n in count.values()):
             wanted = [
                 _sentence_id(c, live[c.rsplit("#", 1)[0]].content_hash, i)
                 for c in ids
-                for i in range(self.counts[c])
+                for i in range(count[c])
             ]
             if not wanted:
                 return {}

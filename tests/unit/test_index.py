@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -57,6 +59,16 @@ def test_another_process_opens_the_stored_bm25_without_rebuilding(
     assert hits and hits[0][0].document_id == LAW
 
 
+class _Untouchable(list[str]):
+    """A segment's chunk ids that fail the test when walked (a refresh costing time ∝ the index)."""
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("the chunk ids of an unchanged segment were walked again")
+
+    def __getitem__(self, key: Any) -> Any:
+        raise AssertionError("the chunk ids of an unchanged segment were read one by one again")
+
+
 def test_adding_a_document_writes_one_segment_and_reopens_only_it(
     settings: Settings, fake_embedder: FakeEmbedder, tmp_path: Path
 ) -> None:
@@ -66,7 +78,11 @@ def test_adding_a_document_writes_one_segment_and_reopens_only_it(
     [first] = read_manifest(root)
     before = (root / first / "rows.json").stat().st_mtime_ns
     opened = pipe.retriever.chunks.segments[0]
+    assert opened.row_of  # this process's map of the segment's chunk ids, made once
+    ids = opened.ids
+    opened.ids = _Untouchable(ids)  # no per-chunk structure of the old segment is built again
     pipe.ingest_documents([_doc(f"{REGION}.md")])
+    opened.ids = ids
     names = read_manifest(root)
     assert names[0] == first and len(names) == 2
     assert (root / first / "rows.json").stat().st_mtime_ns == before  # the old segment is not rewritten
