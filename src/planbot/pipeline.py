@@ -163,8 +163,7 @@ class Pipeline:
         # Without a local lexical index (Chroma's full-text search instead) no name can be ruled out.
         if len(lexical) == 0 or lexical.uses(name):
             return True
-        backend = self.retriever.lexical_backend
-        return isinstance(backend, ExpandedLexical) and bool(backend.expander.expand(name).glossary)
+        return bool(self._wording(name))
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""

@@ -161,6 +161,7 @@ class SentenceStore:
         return out
 
     def _complete(self, rows: list[SentenceVector]) -> bool:
+        """Whether rows carry every vector this index keeps (contextual ones unless pooled)."""
         return not self.contextual or all(sv.context is not None for sv in rows)
 
     def keep_local(self, doc: IndexedDocument, chunk_ids: Sequence[str]) -> bool:
@@ -174,12 +175,13 @@ class SentenceStore:
         rows = [sv for cid in chunk_ids for sv in sorted(got.get(cid, []), key=lambda sv: sv.start)]
         if not rows:
             return False
+        if not self._complete(rows):
+            # A file without their contextual vectors would read as complete and never be repaired:
+            # ranking would quietly lose its best signal. Until `planbot ingest` embeds them, they are
+            # read from Chroma.
+            return False
         spans = [(sv.chunk_id, sv.start, sv.end) for sv in rows]
         context = [sv.context for sv in rows]
-        if self.contextual and any(c is None for c in context):
-            # A file without them would read as complete and never be repaired: ranking would quietly
-            # lose its best signal. Until `planbot ingest` embeds them, the rows are read from Chroma.
-            return False
         both = None if any(c is None for c in context) else np.stack(context)  # type: ignore[arg-type]
         self.files.write(doc.id, doc.content_hash, spans, np.stack([sv.vector for sv in rows]), both)
         self.files.delete(doc.id, keep_hash=doc.content_hash)
