@@ -422,6 +422,20 @@ def test_a_swedish_question_far_from_the_best_sentence_alone_and_in_place_is_ref
     assert rule.should_refuse("q", language, [passage], lambda q, t: 1.0) is refused  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("alone", "placed", "refused"),
+    [(0.779, 0.799, False), (0.779, 0.785, True), (0.779, None, True), (0.785, 0.70, False)],
+    ids=["near-in-place", "far-both-ways", "no-context-vectors", "near-alone"],
+)
+def test_an_english_question_below_the_floor_alone_is_answered_when_its_sentence_in_place_is_near(
+    alone: float, placed: float | None, refused: bool
+) -> None:
+    # "How long is a book protected if the author is anonymous?": 0.779 from its § alone, 0.799 in place.
+    rule = RefusalRule(min_sentence_english=0.78, min_placed_english=0.79)
+    passage = replace(_passage(_chunk("c1", LAW), sentence=alone), placed_sentence=placed)
+    assert rule.should_refuse("q", "en", [passage], lambda q, t: 0.0) is refused  # type: ignore[arg-type]
+
+
 def test_a_question_about_what_came_of_an_assignment_is_refused_when_only_the_assignment_is_there() -> None:
     text = "Regeringen ger KB i uppdrag att ta fram en standard för e-boklån. Standarden ska vara öppen."
     chunk = _chunk("c1", text, doc="uppdrag")
