@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     refuse_min_sentence_english: float = 0.78  # the same for English questions (cross-language is lower)
     # A Swedish question is refused when its best sentence is below this both alone and behind its heading.
     refuse_min_placed: float = 0.82
+    # An English question below refuse_min_sentence_english is still answered when its best sentence behind
+    # its heading reaches this.
+    refuse_min_placed_english: float = 0.79
     refuse_min_coverage: float = 0.30  # IDF share of a Swedish question's words found in the top passages ...
     refuse_coverage_below: float = 0.85  # ... refuse when below it and the best sentence is below this
 

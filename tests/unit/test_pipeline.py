@@ -67,3 +67,23 @@ def test_a_question_owned_by_a_name_no_document_uses_is_refused_naming_it(
         assert answer.refused and answer.text.endswith(f"Dokumenten nämner inte {unknown}.")
     else:
         assert "nämner inte" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("setting", "field"),
+    [
+        ("refuse_min_sentence", "min_sentence"),
+        ("refuse_min_coverage", "min_coverage"),
+        ("refuse_coverage_below", "coverage_below"),
+        ("refuse_min_sentence_english", "min_sentence_english"),
+        ("refuse_min_placed", "min_placed"),
+        ("refuse_min_placed_english", "min_placed_english"),
+    ],
+)
+def test_each_refusal_setting_sets_its_own_threshold(settings: Settings, setting: str, field: str) -> None:
+    # A threshold read into its neighbour's place would refuse (or answer) the wrong questions.
+    pipe = Pipeline(settings.model_copy(update={setting: 0.123}), embedder=FakeEmbedder())
+    rule = pipe.answerer.rule
+    assert getattr(rule, field) == 0.123
+    others = [f for f in vars(rule) if f != field and getattr(rule, f) == 0.123]
+    assert others == []
