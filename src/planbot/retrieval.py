@@ -92,6 +92,34 @@ def reciprocal_rank_fusion(
     return fused
 
 
+def _text_key(chunk: Chunk) -> tuple[str, str]:
+    """A passage's document and text with its spacing normalised: copies share it."""
+    return chunk.document_id, " ".join(chunk.text.split())
+
+
+def _distinct_top(
+    fetch: Callable[[int], list[tuple[Chunk, float]]], n: int, widest: int = 4
+) -> list[tuple[Chunk, float]]:
+    """The best ``n`` passages of ``fetch(m)`` whose text no better one of their document already has.
+
+    A plan that repeats a section word for word in every chapter would otherwise fill the candidates
+    with copies and push everything else out; fetching deeper (up to ``widest`` times) refills them.
+    """
+    m = n
+    while True:
+        got = fetch(m)
+        seen: set[tuple[str, str]] = set()
+        out = []
+        for chunk, score in got:
+            key = _text_key(chunk)
+            if key not in seen:
+                seen.add(key)
+                out.append((chunk, score))
+        if len(out) >= n or len(got) < m or m >= widest * n:
+            return out[:n]
+        m *= 2
+
+
 class Retriever:
     """Finds candidate passages for a question, dense and lexical, fused."""
 
@@ -271,8 +299,15 @@ class Retriever:
         self, question: str, vector: Vectors, n: int, filters: Filters | None = None
     ) -> list[ScoredChunk]:
         """Fused candidates, best first; ``score`` is the fused score, dense/lexical kept beside it."""
-        dense = self.dense(vector, n, filters)
-        lexical = self.lexical_ranking(question, n, filters)
+        dense = _distinct_top(lambda m: self.dense(vector, m, filters), n)
+        lexical = _distinct_top(lambda m: self.lexical_ranking(question, m, filters), n)
+        # Where both rankings found a repeated text, each may hold a different copy: fuse them as one.
+        first = {_text_key(c): c for c, _ in dense}
+        merged: dict[str, tuple[Chunk, float]] = {}
+        for chunk, score in lexical:
+            same = first.get(_text_key(chunk), chunk)
+            merged.setdefault(same.id, (same, score))
+        lexical = list(merged.values())
         dense_score = {c.id: s for c, s in dense}
         lexical_score = {c.id: s for c, s in lexical}
         chunks = {c.id: c for c, _ in dense} | {c.id: c for c, _ in lexical}

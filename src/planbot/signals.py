@@ -140,10 +140,19 @@ def _overlap(sa: frozenset[str], sb: frozenset[str]) -> float:
     return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
 
 
-def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -> list[ScoredChunk]:
+def _similar(sa: frozenset[str], sb: frozenset[str]) -> float:
+    return len(sa & sb) / max(len(sa), len(sb)) if sa and sb else 0.0
+
+
+def collapse_duplicates(
+    ranked: Sequence[ScoredChunk], threshold: float = 0.6, same_document: float = 0.9
+) -> list[ScoredChunk]:
     """Fold near-identical passages of other documents into the best one, naming them in ``also_in``.
 
     A statute always stands for its group, so the source is cited rather than a page retelling it.
+    Passages of one document fold only when each repeats the other almost word for word (``same_document``):
+    a plan that repeats its introduction in every chapter fills one place in the results, not five,
+    while a passage that holds another and says more stays.
     """
     # Each passage's shingles once: comparing every pair afresh cost tens of ms per question.
     shingles = {c.chunk.id: _shingles(c.chunk.text) for c in ranked}
@@ -156,7 +165,12 @@ def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -
             (
                 i
                 for i, k in enumerate(kept)
-                if k.chunk.document_id != cand.chunk.document_id and _overlap(matched[i], own) >= threshold
+                if (
+                    _overlap(matched[i], own) >= threshold
+                    if k.chunk.document_id != cand.chunk.document_id
+                    # Within a document only a repeat folds, not a passage that holds another and more.
+                    else _similar(matched[i], own) >= same_document
+                )
             ),
             None,
         )
@@ -165,6 +179,8 @@ def collapse_duplicates(ranked: Sequence[ScoredChunk], threshold: float = 0.6) -
             matched.append(own)
             continue
         head = kept[twin]
+        if head.chunk.document_id == cand.chunk.document_id:
+            continue  # the same text again further on in the document
         if cand.chunk.doc_type in SOURCE_TYPES and head.chunk.doc_type not in SOURCE_TYPES:
             head, cand = replace(cand, score=head.score), head
         others = (*head.also_in, cand.chunk.document_id, *cand.also_in)

@@ -99,3 +99,27 @@ def test_a_question_asked_again_while_it_is_being_embedded_is_embedded_once(pipe
         vectors = first.result(), again.result()
     assert gated.texts == 1
     assert np.array_equal(*vectors)
+
+
+REPEATED = (
+    "Biblioteket köper in litteratur på finska, meänkieli, samiska, romani chib och jiddisch "
+    "och håller samråd med de nationella minoriteterna två gånger per år."
+)
+
+
+def test_a_section_a_plan_repeats_in_every_chapter_is_one_candidate_and_the_rest_are_other_passages(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    chapters = "\n\n".join(f"## Delområde {i}\n\n{REPEATED}" for i in range(1, 13))
+    (settings.corpus_dir / "plan.md").write_text(
+        f"---\ntitle: Plan för biblioteken\n---\n\n# Plan för biblioteken\n\n{chapters}\n", encoding="utf-8"
+    )
+    pipeline = Pipeline(settings, embedder=fake_embedder)
+    pipeline.ingest(progress=False)
+    retriever = pipeline.retriever
+    question = "Vilka minoritetsspråk köper biblioteket in litteratur på?"
+    found = retriever.retrieve(question, retriever.embed_query(question), 10)
+    copies = [p for p in found if p.chunk.text.strip() == REPEATED]
+    assert len(copies) == 1
+    # The candidates are refilled with other passages rather than left short.
+    assert len({p.chunk.id for p in found}) >= 10

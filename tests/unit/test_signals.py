@@ -30,9 +30,17 @@ LAW = (
 )
 
 
-def _scored(doc: str, text: str, doc_type: str, score: float, title: str = "T") -> ScoredChunk:
+def _scored(
+    doc: str, text: str, doc_type: str, score: float, title: str = "T", ordinal: int = 0
+) -> ScoredChunk:
     chunk = Chunk(
-        id=f"{doc}#0", document_id=doc, ordinal=0, text=text, locator="", title=title, doc_type=doc_type
+        id=f"{doc}#{ordinal}",
+        document_id=doc,
+        ordinal=ordinal,
+        text=text,
+        locator="",
+        title=title,
+        doc_type=doc_type,
     )
     return ScoredChunk(chunk, score, dense=0.8, lexical=1.0)
 
@@ -60,9 +68,18 @@ def test_near_duplicates_are_passages_that_say_the_same(a: str, b: str, same: bo
     assert near_duplicate(a, b) is same
 
 
-def test_passages_of_the_same_document_are_never_folded() -> None:
-    first, second = _scored("d", LAW, "lag", 0.9), _scored("d", LAW + " Mer.", "lag", 0.8)
-    assert len(collapse_duplicates([first, second])) == 2
+@pytest.mark.parametrize(
+    ("second", "kept"),
+    [
+        (LAW, 1),  # the plan's introduction again in its next chapter
+        (LAW + " Kommunen ska också ha en skolbiblioteksplan för varje skola.", 2),
+    ],
+    ids=["repeated", "shares-a-formula"],
+)
+def test_a_document_repeating_a_passage_word_for_word_fills_one_place(second: str, kept: int) -> None:
+    first, again = _scored("d", LAW, "plan", 0.9), _scored("d", second, "plan", 0.8, ordinal=7)
+    out = collapse_duplicates([first, again])
+    assert len(out) == kept and out[0].chunk.text == LAW and out[0].also_in == ()
 
 
 @pytest.mark.parametrize(
