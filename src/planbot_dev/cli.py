@@ -25,10 +25,23 @@ split_option = click.option(
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 @click.option("--no-baseline", is_flag=True, help="Skip the plain LangChain baseline.")
 @click.option("--per-question/--totals-only", default=True, help="Print a line per question.")
+@click.option(
+    "--add",
+    "extra",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also index this document for the run, removed after (repeatable): the figures as the corpus grows.",
+)
 @split_option
 @with_filters
 def evaluate(
-    file: Path | None, as_json: bool, no_baseline: bool, per_question: bool, split: str, **filters: Any
+    file: Path | None,
+    as_json: bool,
+    no_baseline: bool,
+    per_question: bool,
+    split: str,
+    extra: tuple[Path, ...],
+    **filters: Any,
 ) -> None:
     """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl), by kind."""
     from planbot.loaders import load_corpus
@@ -40,11 +53,13 @@ def evaluate(
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=None)
     chosen = parse_filters(**filters)
-    results = {"planbot": ev.run_planbot(pipeline, questions, chosen)}
+    with ev.grown(pipeline, extra) as added:
+        results = {"planbot": ev.run_planbot(pipeline, questions, chosen)}
+        chunks = pipeline.chunk_count()
     summaries = [ev.summarise("planbot", questions, results["planbot"])]
     if not no_baseline:
         docs, _ = load_corpus(pipeline.settings.corpus_dir)
-        baseline = ev.Baseline(docs, pipeline.embedder)
+        baseline = ev.Baseline(docs + added, pipeline.embedder)
         try:
             results["baseline"] = ev.run_baseline(baseline.searcher(10), questions)
         finally:
@@ -57,6 +72,8 @@ def evaluate(
         click.echo(ev.per_question(questions, results))
         click.echo("")
     click.echo(f"{path} (split {split}): {len(questions)} questions")
+    if added:
+        click.echo(f"with {', '.join(d.id for d in added)} added for the run ({chunks} chunks in all)")
     click.echo(ev.report(summaries))
     click.echo("\nby kind")
     click.echo(ev.by_group(questions, results, lambda q: q.kind or "-"))

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from math import log2
 from pathlib import Path
 from typing import Any
 
+from planbot.errors import InvalidInput
 from planbot.filters import Filters
+from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import Answer
+from planbot.records import Answer, Document
 from planbot_dev.baseline import Baseline
 
 __all__ = ["Baseline", "Question", "Result", "Summary", "load_questions", "run_baseline", "run_planbot"]
@@ -45,6 +48,29 @@ class Question:
     split: str = ""
     # The gold document and the documents that hold the gold strings too (eval/FROZEN.md, ``also``).
     documents: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def grown(pipeline: Pipeline, paths: Sequence[Path]) -> Iterator[list[Document]]:
+    """The index with the documents at ``paths`` added for a run, and without them again afterwards.
+
+    How the figures hold as the corpus grows (`planbot eval --add plan.pdf`): the questions' gold stays
+    where it is, and every added passage competes with it.
+    """
+    docs = [load_document(p, p.parent) for p in paths]
+    present = pipeline.documents()
+    taken = sorted({d.id for d in docs} & present.keys())
+    if taken:
+        raise InvalidInput(f"already in the index, so they would not be added: {', '.join(taken)}")
+    if docs:
+        pipeline.ingest_documents(docs)
+    try:
+        yield docs
+    finally:
+        # Also dropped by the next ingest of the corpus, which prunes what its directory lacks.
+        for doc in docs:
+            if doc.id in pipeline.documents():
+                pipeline.delete_document(doc.id)
 
 
 def load_questions(path: Path, split: str = "all") -> list[Question]:

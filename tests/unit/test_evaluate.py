@@ -1,0 +1,51 @@
+"""`planbot eval --add`: documents indexed for one run and gone again after it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planbot.config import Settings
+from planbot.errors import InvalidInput
+from planbot.pipeline import Pipeline
+from planbot_dev.evaluate import grown
+
+from ..support import FakeEmbedder
+
+PLAN = (
+    "---\ntitle: Biblioteksplan för Exempelkommun\n---\n\n# Mål\n\n"
+    "Biblioteket ska ordna sagostunder på finska.\n"
+)
+
+
+@pytest.fixture
+def pipeline(settings: Settings, fake_embedder: FakeEmbedder) -> Pipeline:
+    pipeline = Pipeline(settings, embedder=fake_embedder)
+    pipeline.ingest(progress=False)
+    return pipeline
+
+
+def test_an_added_document_competes_during_the_run_and_is_gone_after_it(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    plan = tmp_path / "extra" / "exempelplan.md"
+    plan.parent.mkdir()
+    plan.write_text(PLAN, encoding="utf-8")
+    before = set(pipeline.documents())
+    with grown(pipeline, [plan]) as added:
+        assert [d.id for d in added] == ["exempelplan"]
+        found = pipeline.ask("Vilka sagostunder på finska ordnar biblioteket?").passages
+        assert found[0].chunk.document_id == "exempelplan"
+    assert set(pipeline.documents()) == before
+    assert all(p.chunk.document_id != "exempelplan" for p in pipeline.ask("sagostunder på finska").passages)
+
+
+def test_a_document_already_in_the_index_is_refused_and_nothing_is_removed(
+    pipeline: Pipeline, settings: Settings
+) -> None:
+    before = set(pipeline.documents())
+    law = settings.corpus_dir / "bibliotekslag-2013-801.md"
+    with pytest.raises(InvalidInput, match="bibliotekslag-2013-801"), grown(pipeline, [law]):
+        pass
+    assert set(pipeline.documents()) == before
