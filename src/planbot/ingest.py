@@ -208,6 +208,8 @@ class Ingestor:
                 if doc_id not in present and known.metadata.get("origin", "corpus") == "corpus":
                     self.index.delete_document(doc_id)
                     report.removed.append(doc_id)
+            if report.removed:
+                self.merge_if_due()
         self._started = started
         if refine:
             self.refine(report, repair=True)
@@ -253,12 +255,20 @@ class Ingestor:
                     pending = []
             self.publish(pending)
         if report.changed or todo:
-            self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
+            self.merge_if_due()
         self._fresh = {doc.id: chunks for doc, chunks in todo}
         if refine:
             self.refine(report)
         report.seconds = time.perf_counter() - started
         return report
+
+    def merge_if_due(self) -> bool:
+        """Rewrite the BM25 segments when small ones or dead rows have piled up; True if it did.
+
+        Rows of removed or replaced documents still count in the word statistics (IDF) until their
+        segment is rewritten, so a deletion that leaves many dead rows is followed by this too.
+        """
+        return self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
 
     def publish(self, stored: list[tuple[Document, list[Chunk]]]) -> None:
         """Write the BM25 segment of stored documents, then make them visible (its rows live from then)."""

@@ -154,6 +154,8 @@ class Pipeline:
             if doc_id not in self.retriever.documents:
                 raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
             self.index.delete_document(doc_id)
+            # Its rows would go on counting in BM25's word statistics until their segment is rewritten.
+            self.ingestor(False).merge_if_due()
             self.retriever.refresh()
 
     # -- questions -----------------------------------------------------------------------------

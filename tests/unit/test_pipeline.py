@@ -87,3 +87,23 @@ def test_each_refusal_setting_sets_its_own_threshold(settings: Settings, setting
     assert getattr(rule, field) == 0.123
     others = [f for f in vars(rule) if f != field and getattr(rule, f) == 0.123]
     assert others == []
+
+
+@pytest.mark.parametrize("how", ["api", "corpus"], ids=["deleted", "gone-from-the-corpus"])
+def test_a_removed_documents_words_stop_counting_in_the_word_statistics(settings: Settings, how: str) -> None:
+    pipe = _pipeline(settings, "segments")
+    rare = pipe.retriever.lexical.idf("sagostund")
+    sections = "\n\n".join(
+        f"## Område {i}\n\nSagostunder på finska varje lördag, vecka {i}." for i in range(60)
+    )
+    plan = settings.corpus_dir / "plan.md"
+    plan.write_text(f"---\ntitle: Plan\n---\n\n{sections}\n", encoding="utf-8")
+    pipe.ingest(progress=False)
+    assert pipe.retriever.lexical.idf("sagostund") < rare
+    if how == "api":
+        pipe.delete_document("plan")
+    else:
+        plan.unlink()
+        pipe.ingest(progress=False)
+    # As if it had never been indexed: its rows no longer weigh on every other word's rarity either.
+    assert pipe.retriever.lexical.idf("sagostund") == pytest.approx(rare)
