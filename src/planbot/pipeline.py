@@ -155,7 +155,9 @@ class Pipeline:
                 raise NotFound(f"No document with id {doc_id!r}; GET /api/documents lists them.")
             self.index.delete_document(doc_id)
             # Its rows would go on counting in BM25's word statistics until their segment is rewritten.
-            self.ingestor(False).merge_if_due()
+            # The retriever's store has every segment open already; an ingestor's would open them again.
+            live = {d.id: d.content_hash for d in self.index.documents().values()}
+            self.retriever.store.merge_if_due(live)
             self.retriever.refresh()
 
     # -- questions -----------------------------------------------------------------------------
