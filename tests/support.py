@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planbot.config import Settings
 from planbot.lexical import stems
 from planbot.records import Vectors
+
+if TYPE_CHECKING:
+    from planbot.pipeline import Pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -72,3 +78,39 @@ class FakePoolingEmbedder(FakeEmbedder):
 def load_jsonl(path: Path) -> list[dict[str, object]]:
     """Rows of a JSON-lines file."""
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# -- answer workers (planbot.server.workers): picklable, so a spawned worker process can import them --
+
+
+def fake_pipeline(settings: Settings) -> Pipeline:
+    """A pipeline over ``settings``' index with the fake embedder (what a worker builds in tests)."""
+    from planbot.pipeline import Pipeline
+
+    return Pipeline(settings, embedder=FakeEmbedder())
+
+
+def scripted_handler(
+    settings: Settings, generation: int
+) -> Callable[[str, int | None, Any, int], tuple[bytes, dict[str, float]]]:
+    """A worker that answers with its pid and generation, raises for "index?" and exits for "die"."""
+    import os
+
+    from planbot.errors import IndexUnavailable
+
+    if settings.collection == "fail-to-start":
+        raise RuntimeError("no model here")
+
+    def answer(
+        question: str, top_k: int | None, filters: Any, generation: int
+    ) -> tuple[bytes, dict[str, float]]:
+        if question == "die":
+            os._exit(3)
+        if question == "index?":
+            raise IndexUnavailable("The vector index stopped answering.")
+        if question.startswith("sleep "):
+            time.sleep(float(question.split()[1]))
+        body = {"question": question, "pid": os.getpid(), "generation": generation}
+        return json.dumps(body).encode(), {"answer": 1.5}
+
+    return answer

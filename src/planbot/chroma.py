@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import functools
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -54,6 +57,84 @@ def open_client(index_dir: str, chroma_url: str | None) -> Any:
     except Exception as exc:
         where = chroma_url or index_dir
         raise IndexUnavailable(f"cannot open the Chroma index at {where}: {exc}") from exc
+
+
+def forget_clients() -> None:
+    """Drop this process's cached Chroma systems, so that the next client reads the index from disk again."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient.clear_system_cache()
+
+
+class WriteLock:
+    """Writes to one embedded index, serialised across threads and processes (``flock`` on a file beside it).
+
+    An embedded Chroma in another process (an answer worker) applies the write-ahead log it finds when it
+    first reads a collection, and loads the vector graph from disk; doing either while this process writes
+    would let two processes write the same files. So writers hold this lock per call, and a worker holds it
+    while it opens the index and first reads every collection. Re-entrant within a thread.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._file: Any = None
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """Hold the lock for the block (nested blocks in the same thread share the outer hold)."""
+        with self._thread_lock:
+            if self._depth == 0:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("a+b")
+                fcntl.flock(self._file, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0:
+                    fcntl.flock(self._file, fcntl.LOCK_UN)
+                    self._file.close()
+                    self._file = None
+
+
+@functools.cache
+def write_lock(index_dir: str) -> WriteLock:
+    """This process's one write lock of the embedded index in ``index_dir`` (a file lock is per process)."""
+    return WriteLock(Path(index_dir) / ".planbot-write.lock")
+
+
+class LockedWrites:
+    """A Chroma collection whose writes hold the index's write lock; reads pass straight through."""
+
+    def __init__(self, collection: Any, lock: WriteLock) -> None:
+        self._collection = collection
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._collection, name)
+
+    def add(self, **kwargs: Any) -> Any:
+        """Chroma's ``add`` under the write lock."""
+        with self._lock.held():
+            return self._collection.add(**kwargs)
+
+    def upsert(self, **kwargs: Any) -> Any:
+        """Chroma's ``upsert`` under the write lock."""
+        with self._lock.held():
+            return self._collection.upsert(**kwargs)
+
+    def update(self, **kwargs: Any) -> Any:
+        """Chroma's ``update`` under the write lock."""
+        with self._lock.held():
+            return self._collection.update(**kwargs)
+
+    def delete(self, **kwargs: Any) -> Any:
+        """Chroma's ``delete`` under the write lock."""
+        with self._lock.held():
+            return self._collection.delete(**kwargs)
 
 
 def drop_index(settings: Any) -> None:

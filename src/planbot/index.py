@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from planbot.chroma import LockedWrites, forget_clients, open_client, write_lock
 from planbot.chroma import chroma as _chroma
-from planbot.chroma import open_client
 from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
 from planbot.errors import IndexMismatch, IndexUnavailable
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
@@ -43,40 +43,19 @@ class ChromaIndex:
         *,
         contextual_sentences: bool = True,
     ) -> None:
-        self._client = open_client(index_dir, chroma_url)
+        self._index_dir = index_dir
+        self._name = collection
+        self._chroma_url = chroma_url
+        self._contextual = contextual_sentences
         self._vectors: OrderedDict[str, Vectors] = OrderedDict()
         self._vector_lock = threading.Lock()
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
-        # Sentence vectors in flat files beside them; also in Chroma when machines share a Chroma server.
-        files = SentenceFiles(Path(index_dir) / f"{collection}-sentences")
         self.embedder_name = embedder_name
         self.dimension = dimension
-        meta = {"embedder": embedder_name, "dimension": dimension}
-        try:
-            self._chunks = self._client.get_or_create_collection(
-                f"{collection}-chunks",
-                embedding_function=None,
-                metadata=meta,
-                configuration={"hnsw": {"space": "cosine"}},
-            )
-            self._sentences = SentenceStore(
-                self._client.get_or_create_collection(
-                    f"{collection}-sentences",
-                    embedding_function=None,
-                    metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
-                ),
-                files,
-                shared=bool(chroma_url),
-                contextual=contextual_sentences,
-            )
-            # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
-            self._manifest = self._client.get_or_create_collection(
-                f"{collection}-documents", embedding_function=None
-            )
-        except Exception as exc:
-            raise IndexUnavailable(f"cannot open collection {collection!r}: {exc}") from exc
+        # A Chroma server orders its own writes; an embedded index is one process's files.
+        self.write_lock = None if chroma_url else write_lock(index_dir)
+        self._open()
         stored = self._chunks.metadata or {}
         if stored.get("embedder") != embedder_name or int(stored.get("dimension", 0)) != dimension:
             raise IndexMismatch(
@@ -85,6 +64,73 @@ class ChromaIndex:
                 f"(dimension {dimension}). Re-index with `planbot ingest --rebuild`, or set PLANBOT_EMBEDDER "
                 "back to the embedder the index was built with."
             )
+
+    def _open(self) -> None:
+        """Open the client and planbot's three collections (creating them in a new index)."""
+        collection, chroma_url = self._name, self._chroma_url
+        self._client = open_client(self._index_dir, chroma_url)
+        # Sentence vectors in flat files beside them; also in Chroma when machines share a Chroma server.
+        files = SentenceFiles(Path(self._index_dir) / f"{collection}-sentences")
+        meta = {"embedder": self.embedder_name, "dimension": self.dimension}
+
+        def locked(c: Any) -> Any:
+            return c if self.write_lock is None else LockedWrites(c, self.write_lock)
+
+        try:
+            self._chunks = locked(
+                self._client.get_or_create_collection(
+                    f"{collection}-chunks",
+                    embedding_function=None,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            )
+            self._sentence_collection = locked(
+                self._client.get_or_create_collection(
+                    f"{collection}-sentences",
+                    embedding_function=None,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            )
+            self._sentences = SentenceStore(
+                self._sentence_collection,
+                files,
+                shared=bool(chroma_url),
+                contextual=self._contextual,
+            )
+            # The manifest holds no vectors worth searching; a 1-d placeholder keeps Chroma happy.
+            self._manifest = locked(
+                self._client.get_or_create_collection(f"{collection}-documents", embedding_function=None)
+            )
+        except Exception as exc:
+            raise IndexUnavailable(f"cannot open collection {collection!r}: {exc}") from exc
+
+    @_chroma
+    def reopen(self) -> None:
+        """Read the embedded index afresh from disk, as other processes left it (a server is always current).
+
+        An embedded Chroma keeps the vector graph it loaded in memory and never sees another process's
+        writes; an answer worker calls this when the serving process has ingested. Under the write lock,
+        the collections are opened and read once, which makes Chroma apply its log and load the graph now,
+        while no other process writes.
+        """
+        if self.write_lock is None:
+            return
+        with self.write_lock.held():
+            forget_clients()
+            self._open()
+            self.warm()
+
+    @_chroma
+    def warm(self) -> None:
+        """Read every collection once (Chroma applies its log and loads the chunk graph on a first read)."""
+        for c in (self._chunks, self._sentence_collection, self._manifest):
+            c.count()
+        if self._chunks.count():
+            probe = np.zeros(self.dimension, dtype=np.float32)
+            probe[0] = 1.0
+            self._chunks.query(query_embeddings=[probe], n_results=1, include=["distances"])
 
     # -- the manifest -------------------------------------------------------------------------
 

@@ -144,6 +144,8 @@ class Retriever:
         self._embed: MicroBatcher[str, Vectors] = MicroBatcher(self._embed_new)
         self._store_stamp = ""
         self.documents: dict[str, IndexedDocument] = {}  # as of the last refresh
+        # Counts refreshes: answer workers in other processes catch up when the serving process's moves.
+        self.generation = 0
         self.refresh()
 
     def refresh(self) -> None:
@@ -169,6 +171,7 @@ class Retriever:
         self._doc_of = table.document_of()
         self._doc_ids = table.document_ids()
         self.index.know_sentence_counts(table.sentence_count)
+        self.generation += 1
 
     def _cover(
         self,
@@ -218,13 +221,17 @@ class Retriever:
 
     def refresh_if_stale(self, every_s: float) -> bool:
         """Refresh when another process changed the index; looks at most every ``every_s`` seconds."""
-        if every_s <= 0 or time.monotonic() - self._checked < every_s:
-            return False
-        self._checked = time.monotonic()
-        if self.index.stamp() == self._stamp and self.store.stamp() == self._store_stamp:
+        if not self.stale(every_s):
             return False
         self.refresh()
         return True
+
+    def stale(self, every_s: float) -> bool:
+        """Whether another process changed the index since the last refresh (checked every ``every_s`` s)."""
+        if every_s <= 0 or time.monotonic() - self._checked < every_s:
+            return False
+        self._checked = time.monotonic()
+        return self.index.stamp() != self._stamp or self.store.stamp() != self._store_stamp
 
     def embed_query(self, question: str) -> Vectors:
         """The question's query vector (a repeated question's comes from memory)."""

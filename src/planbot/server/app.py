@@ -23,19 +23,32 @@ from planbot.server.problems import field_message, problem
 from planbot.server.routes import admin, chat, feedback, planwork, web
 from planbot.server.schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
 from planbot.server.services import build_services
+from planbot.server.workers import HandlerFactory, pipeline_handler
+from planbot.stages import record_stages
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, pipeline: Pipeline | None = None) -> FastAPI:
-    """Build the planbot app; a ready ``pipeline`` may be passed (tests), else one is built at startup."""
+def create_app(
+    settings: Settings | None = None,
+    pipeline: Pipeline | None = None,
+    answer_handler: HandlerFactory = pipeline_handler,
+) -> FastAPI:
+    """Build the planbot app; a ready ``pipeline`` may be passed (tests), else one is built at startup.
+
+    ``answer_handler`` is what each answer process runs (``PLANBOT_ANSWER_PROCESSES``; tests give a fake).
+    """
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await run_in_threadpool(build_services, settings, app.state.metrics, pipeline)
+        services = await run_in_threadpool(
+            build_services, settings, app.state.metrics, pipeline, answer_handler
+        )
         app.state.services = services
         app.state.pipeline = services.pipeline  # read by the metrics collector
+        if services.workers is not None:
+            await services.workers.attach()
         try:
             yield
         finally:
@@ -100,6 +113,10 @@ def create_app(settings: Settings | None = None, pipeline: Pipeline | None = Non
     async def ask(body: AskRequest, request: Request) -> Response:
         """Answer a question with cited passages, or refuse when the documents do not answer it."""
         services = get_services(request)
+        if services.workers is not None:
+            found, stages = await services.workers.ask(body.question, body.top_k, body.filters)
+            record_stages(**stages)
+            return Response(found, media_type="application/json")
 
         def answer() -> bytes:
             found = services.pipeline.ask(body.question, body.top_k, body.filters)

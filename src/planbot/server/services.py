@@ -11,6 +11,7 @@ from planbot.batching import CpuLane
 from planbot.config import Settings
 from planbot.conversation.service import ChatService, build_service
 from planbot.pipeline import Pipeline
+from planbot.server.workers import AnswerWorkers, HandlerFactory, pipeline_handler
 
 if TYPE_CHECKING:  # metrics' /metrics route depends on the key checks, which hand out Services
     from planbot.server.metrics import Metrics
@@ -28,16 +29,32 @@ class Services:
     metrics: Metrics
     # Extractive answers are CPU-bound: computed here, a few at a time, instead of on 40 request threads.
     lane: CpuLane
+    # PLANBOT_ANSWER_PROCESSES: /api/ask in worker processes; None answers in the lane.
+    workers: AnswerWorkers | None = None
 
     def close(self) -> None:
-        """Stop background work (the job worker, the answer lane) at shutdown."""
+        """Stop background work (the job worker, the answer lane, the answer processes) at shutdown."""
         self.jobs.close()
         self.lane.close()
+        if self.workers is not None:
+            self.workers.close()
 
 
-def build_services(settings: Settings, metrics: Metrics, pipeline: Pipeline | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    metrics: Metrics,
+    pipeline: Pipeline | None = None,
+    answer_handler: HandlerFactory = pipeline_handler,
+) -> Services:
     """Open the index, the model, the stores and the job runner (blocking: call it off the event loop)."""
     pipeline = pipeline or Pipeline(settings)
+    workers = None
+    if settings.answer_processes:
+        retriever = pipeline.retriever
+        workers = AnswerWorkers(
+            settings, settings.answer_processes, lambda: retriever.generation, make_handler=answer_handler
+        )
+        workers.start()
     return Services(
         settings=settings,
         pipeline=pipeline,
@@ -46,4 +63,5 @@ def build_services(settings: Settings, metrics: Metrics, pipeline: Pipeline | No
         feedback=FeedbackStore(settings.data_dir),
         metrics=metrics,
         lane=CpuLane(settings.answer_threads),
+        workers=workers,
     )

@@ -1,0 +1,315 @@
+"""Answers computed in worker processes (``PLANBOT_ANSWER_PROCESSES``), past the interpreter lock.
+
+Python runs one thread's code at a time, so one process answers one question at a time however many cores
+it has. Each worker here is a process with its own read-only pipeline over the same index; the serving
+process keeps HTTP, keys, uploads and chat, and hands ``/api/ask`` to the workers first come, first served,
+over a pipe its event loop reads (no extra threads to hand results over). A worker catches up with the
+serving process's ingests before the next question (it reopens the index), and one that dies is replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import pickle
+import signal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any, Protocol
+
+from planbot.config import Settings
+from planbot.errors import IndexUnavailable, PlanbotError
+from planbot.filters import Filters
+
+if TYPE_CHECKING:  # the serving process has one already; a worker builds its own when it starts
+    from planbot.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+# Seconds a new worker may take to open the index and load the model before the server gives up on it.
+START_TIMEOUT_S = 300.0
+
+
+class AnswerHandler(Protocol):
+    """What a worker runs per question: the answer's JSON bytes and the stage timings (ms)."""
+
+    def __call__(
+        self, question: str, top_k: int | None, filters: Filters | None, generation: int
+    ) -> tuple[bytes, dict[str, float]]: ...
+
+
+# What a worker process runs first: its handler, from the settings and the serving process's generation.
+HandlerFactory = Callable[[Settings, int], AnswerHandler]
+
+
+class WorkerError(PlanbotError):
+    """A PlanbotError raised in a worker, carried over the pipe with its status, title and headers."""
+
+    def __init__(self, status: int, title: str, detail: str, headers: Mapping[str, str]) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self._headers = dict(headers)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The original error's headers (Retry-After for an unavailable index)."""
+        return self._headers
+
+
+def pipeline_handler(
+    settings: Settings, generation: int, build: Callable[[Settings], Pipeline] | None = None
+) -> AnswerHandler:
+    """The real worker: a read-only pipeline that reopens the index when the serving process has ingested.
+
+    ``generation`` is the serving process's when this worker was started (it opens the index at least as
+    new); ``build`` makes the pipeline (``Pipeline(settings)``; tests give one with a fake embedder).
+    """
+    from planbot.pipeline import Pipeline
+    from planbot.server.schemas import AnswerOut
+    from planbot.stages import begin_stages
+
+    with _write_lock(settings):  # nobody writes while this process's Chroma first reads the index
+        pipeline = (build or Pipeline)(settings)
+        pipeline.index.warm()
+    seen = [generation]
+
+    def catch_up(now: int) -> None:
+        retriever = pipeline.retriever
+        if now == seen[0] and not retriever.stale(settings.refresh_check_s):
+            return
+        pipeline.index.reopen()
+        retriever.refresh()
+        seen[0] = now
+
+    def answer(
+        question: str, top_k: int | None, filters: Filters | None, generation: int
+    ) -> tuple[bytes, dict[str, float]]:
+        catch_up(generation)
+        stages = begin_stages()
+        try:
+            found = pipeline.ask(question, top_k, filters)
+        except IndexUnavailable:
+            # Chroma's metadata is live but the graph is as loaded: a filter can name a chunk written since.
+            pipeline.index.reopen()
+            pipeline.retriever.refresh()
+            found = pipeline.ask(question, top_k, filters)
+        return AnswerOut.from_answer(found).model_dump_json().encode(), stages
+
+    return answer
+
+
+def _write_lock(settings: Settings) -> Any:
+    """The embedded index's write lock, held; a no-op context for a Chroma server."""
+    import contextlib
+
+    from planbot.chroma import write_lock
+
+    return contextlib.nullcontext() if settings.chroma_url else write_lock(str(settings.index_dir)).held()
+
+
+def _serve(conn: Connection, settings: Settings, generation: int, make_handler: HandlerFactory) -> None:
+    """A worker process's loop: build the handler, say ready, then answer until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us
+    # One core each: BLAS threads of several workers would only contend (set before numpy loads).
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+    try:
+        handler = make_handler(settings, generation)
+    except BaseException as exc:  # reported to the server, which fails its start-up with it
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    conn.send(("ready", None))
+    while True:
+        try:
+            question, top_k, filters, generation = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            return  # the server closed the pipe or went away
+        try:
+            reply: tuple[str, Any] = ("ok", handler(question, top_k, filters, generation))
+        except PlanbotError as exc:
+            reply = ("error", (exc.status, exc.title, exc.detail, exc.headers))
+        except Exception as exc:
+            log.exception("answer worker failed on a question")
+            reply = ("crash", f"{type(exc).__name__}: {exc}")
+        conn.send_bytes(pickle.dumps(reply))
+
+
+@dataclass(eq=False)
+class _Worker:
+    """The serving process's end of one worker."""
+
+    n: int
+    process: Any
+    conn: Connection
+    pending: asyncio.Future[Any] | None = field(default=None, repr=False)
+
+
+class AnswerWorkers:
+    """``count`` answer processes fed first come, first served from the event loop."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        count: int,
+        generation: Callable[[], int],
+        make_handler: HandlerFactory = pipeline_handler,
+    ) -> None:
+        self.settings = settings
+        self.count = count
+        self._generation = generation
+        self._make_handler = make_handler
+        self._context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
+        self._idle: asyncio.Queue[_Worker] | None = None
+        self._workers: dict[int, _Worker] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._started: list[_Worker] = []
+        self.restarts = 0
+
+    def start(self) -> None:
+        """Start every worker and wait until each is ready (blocking: call it off the event loop)."""
+        self._started = [self._spawn(n) for n in range(self.count)]
+        try:
+            for w in self._started:
+                self._await_ready(w)
+        except BaseException:
+            for w in self._started:
+                w.process.terminate()
+                w.conn.close()
+            raise
+
+    async def attach(self) -> None:
+        """Let the running event loop feed the started workers."""
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        started, self._started = self._started, []
+        for w in started:
+            self._adopt(w)
+
+    async def ask(
+        self, question: str, top_k: int | None, filters: Filters | None
+    ) -> tuple[bytes, dict[str, float]]:
+        """The answer's JSON and stage timings from the next free worker (its PlanbotError re-raised)."""
+        assert self._idle is not None and self._loop is not None, "attach() first"
+        worker = await self._idle.get()  # waiting callers are served in arrival order
+        while self._workers.get(worker.n) is not worker:  # it died while idle; its successor queues itself
+            worker = await self._idle.get()
+        worker.pending = self._loop.create_future()
+        worker.conn.send_bytes(pickle.dumps((question, top_k, filters, self._generation())))
+        kind, value = await asyncio.shield(worker.pending)
+        if kind == "ok":
+            return value  # type: ignore[no-any-return]
+        if kind == "error":
+            raise WorkerError(*value)
+        if kind == "died":
+            raise IndexUnavailable(value)
+        raise RuntimeError(f"the answer worker failed: {value}")
+
+    def close(self) -> None:
+        """Stop every worker (at shutdown): close the pipes, then terminate what is still running."""
+        self._closed = True
+        for w in [*self._workers.values(), *self._started]:
+            self._drop(w)
+            w.process.join(timeout=5)
+            if w.process.is_alive():
+                w.process.terminate()
+                w.process.join(timeout=5)
+
+    def pids(self) -> list[int]:
+        """The workers' process ids (for health and tests)."""
+        return [w.process.pid for w in self._workers.values()]
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _spawn(self, n: int) -> _Worker:
+        ours, theirs = self._context.Pipe(duplex=True)
+        # The workers share the cores: the embedder gets its share of the threads.
+        threads = max(1, self.settings.embed_threads // self.count)
+        settings = self.settings.model_copy(update={"embed_threads": threads})
+        process = self._context.Process(
+            target=_serve,
+            args=(theirs, settings, self._generation(), self._make_handler),
+            name=f"planbot-answer-{n}",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        return _Worker(n, process, ours)
+
+    def _await_ready(self, w: _Worker) -> None:
+        if not w.conn.poll(START_TIMEOUT_S):
+            w.process.terminate()
+            raise IndexUnavailable(f"answer worker {w.n} did not start within {START_TIMEOUT_S:g} s")
+        try:
+            kind, detail = w.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise IndexUnavailable(
+                f"answer worker {w.n} exited while starting (exit code {w.process.exitcode})"
+            ) from exc
+        if kind != "ready":
+            raise IndexUnavailable(f"answer worker {w.n} could not start: {detail}")
+
+    def _adopt(self, w: _Worker) -> None:
+        assert self._loop is not None and self._idle is not None
+        self._workers[w.n] = w
+        self._loop.add_reader(w.conn.fileno(), self._on_reply, w)
+        # uvloop makes a watched descriptor non-blocking; a reply longer than 16 KB arrives in two writes,
+        # and the reader, woken by the first, must wait for the second rather than fail.
+        os.set_blocking(w.conn.fileno(), True)
+        self._idle.put_nowait(w)
+
+    def _on_reply(self, w: _Worker) -> None:
+        try:
+            reply = pickle.loads(w.conn.recv_bytes())
+        except (EOFError, OSError):
+            self._on_death(w)
+            return
+        pending, w.pending = w.pending, None
+        if pending is not None and not pending.done():
+            pending.set_result(reply)
+        assert self._idle is not None
+        self._idle.put_nowait(w)
+
+    def _on_death(self, w: _Worker) -> None:
+        self._drop(w)
+        w.process.join(timeout=1)
+        detail = (
+            f"The answer worker stopped (exit code {w.process.exitcode}) while answering; "
+            "it is being restarted. Ask again in a few seconds."
+        )
+        log.error("answer worker %d died (exit code %s)", w.n, w.process.exitcode)
+        if w.pending is not None and not w.pending.done():
+            w.pending.set_result(("died", detail))
+        w.pending = None
+        if not self._closed:
+            assert self._loop is not None
+            self._loop.create_task(self._replace(w.n))
+
+    async def _replace(self, n: int) -> None:
+        assert self._loop is not None
+        try:
+            worker = await self._loop.run_in_executor(None, self._start_one, n)
+        except PlanbotError:
+            log.exception("answer worker %d could not be restarted", n)
+            return
+        if self._closed:
+            self._drop(worker)
+            return
+        self.restarts += 1
+        self._adopt(worker)
+
+    def _start_one(self, n: int) -> _Worker:
+        w = self._spawn(n)
+        self._await_ready(w)
+        return w
+
+    def _drop(self, w: _Worker) -> None:
+        if self._workers.get(w.n) is w:
+            del self._workers[w.n]
+        if self._loop is not None and not w.conn.closed:
+            self._loop.remove_reader(w.conn.fileno())
+        w.conn.close()

@@ -1,0 +1,99 @@
+"""Answer worker processes: replies, errors carried over, a dead worker replaced, a failed start reported."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from planbot.config import Settings
+from planbot.errors import IndexUnavailable
+from planbot.server.workers import AnswerWorkers, WorkerError
+
+from ..support import scripted_handler
+
+
+def _workers(tmp_path: Path, count: int, generation: list[int], collection: str = "planbot") -> AnswerWorkers:
+    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", collection=collection)
+    return AnswerWorkers(settings, count, lambda: generation[0], make_handler=scripted_handler)
+
+
+@pytest.fixture
+def generation() -> list[int]:
+    """The serving process's index generation, as the workers are told it."""
+    return [7]
+
+
+@pytest.fixture
+def two(tmp_path: Path, generation: list[int]) -> Iterator[AnswerWorkers]:
+    """Two started scripted workers."""
+    workers = _workers(tmp_path, 2, generation)
+    workers.start()
+    yield workers
+    workers.close()
+
+
+def test_questions_are_answered_in_other_processes_with_the_current_generation(
+    two: AnswerWorkers, generation: list[int]
+) -> None:
+    async def run() -> list[dict[str, object]]:
+        await two.attach()
+        first = await two.ask("Vem?", 5, None)
+        generation[0] = 8  # the serving process ingested: the next question says so
+        rest = await asyncio.gather(*(two.ask(f"sleep 0.2 {n}", 5, None) for n in range(2)))
+        assert first[1] == {"answer": 1.5}
+        return [json.loads(body) for body, _ in [first, *rest]]
+
+    replies = asyncio.run(run())
+    assert [r["generation"] for r in replies] == [7, 8, 8]
+    pids = {r["pid"] for r in replies}
+    assert os.getpid() not in pids
+    assert len({replies[1]["pid"], replies[2]["pid"]}) == 2  # two slow questions ran side by side
+
+
+def test_a_worker_error_reaches_the_caller_with_its_status_and_headers(two: AnswerWorkers) -> None:
+    async def run() -> WorkerError:
+        await two.attach()
+        with pytest.raises(WorkerError) as caught:
+            await two.ask("index?", 5, None)
+        await two.ask("Vem?", 5, None)  # the worker goes on answering
+        return caught.value
+
+    error = asyncio.run(run())
+    assert (error.status, error.title) == (503, "Index unavailable")
+    assert error.detail == "The vector index stopped answering."
+    assert error.headers == {"Retry-After": "5"}
+
+
+def test_a_worker_that_dies_fails_only_its_question_and_is_replaced(
+    tmp_path: Path, generation: list[int]
+) -> None:
+    workers = _workers(tmp_path, 1, generation)
+    workers.start()
+    before = workers.pids()
+
+    async def run() -> dict[str, object]:
+        await workers.attach()
+        with pytest.raises(IndexUnavailable, match="restarted"):
+            await workers.ask("die", 5, None)
+        body, _ = await asyncio.wait_for(workers.ask("Vem?", 5, None), timeout=60)  # waits for the successor
+        return dict(json.loads(body))
+
+    try:
+        reply = asyncio.run(run())
+        assert workers.restarts == 1
+        assert reply["pid"] not in before
+    finally:
+        workers.close()
+
+
+def test_a_worker_that_cannot_start_fails_the_start_with_its_reason(
+    tmp_path: Path, generation: list[int]
+) -> None:
+    workers = _workers(tmp_path, 2, generation, collection="fail-to-start")
+    with pytest.raises(IndexUnavailable, match="RuntimeError: no model here"):
+        workers.start()
