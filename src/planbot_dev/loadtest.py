@@ -233,6 +233,31 @@ class Server:
                 return int(line.split()[1]) / 1024
         return None
 
+    def children(self) -> list[int]:
+        """The server's answer processes, from whichever of its threads started them.
+
+        Spawned workers run ``multiprocessing.spawn``; multiprocessing's resource tracker is left out.
+        """
+        found: list[int] = []
+        for task in Path(f"/proc/{self.process.pid}/task").glob("*"):
+            try:
+                pids = [int(p) for p in (task / "children").read_text().split()]
+                found += [p for p in pids if b"spawn_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            except OSError:  # a thread or process that ended meanwhile
+                continue
+        return sorted(found)
+
+    def children_rss_mb(self) -> float:
+        """Resident memory of the server's child processes now (its answer processes), in MB."""
+        total = 0.0
+        for pid in self.children():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += sum(int(x.split()[1]) / 1024 for x in status.splitlines() if x.startswith("VmRSS:"))
+        return total
+
 
 @contextmanager
 def serve(env: dict[str, str], port: int, log_path: Path, ready_timeout_s: float = 180.0) -> Iterator[Server]:

@@ -44,6 +44,7 @@ def processes_client(
 
 
 def test_a_question_gets_the_same_cited_answer_from_an_answer_process(processes_client: TestClient) -> None:
+    assert processes_client.get("/api/health").json()["answer_processes"] == 2
     response = processes_client.post("/api/ask", json={"question": QUESTION})
     assert response.status_code == 200, response.text
     body = response.json()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,17 @@ def test_a_worker_that_cannot_start_fails_the_start_with_its_reason(
     workers = _workers(tmp_path, 2, generation, collection="fail-to-start")
     with pytest.raises(IndexUnavailable, match="RuntimeError: no model here"):
         workers.start()
+
+
+def test_a_worker_killed_while_idle_is_skipped_by_the_next_question(two: AnswerWorkers) -> None:
+    async def run() -> dict[str, object]:
+        await two.attach()
+        first = two._workers[0].process  # the first in the queue of idle workers
+        os.kill(first.pid, signal.SIGKILL)
+        first.join()  # dead, and the event loop has not yet seen its pipe close
+        body, _ = await two.ask("Vem?", 5, None)
+        return dict(json.loads(body))
+
+    reply = asyncio.run(run())
+    assert reply["question"] == "Vem?"
+    assert reply["pid"] == two._workers[1].process.pid

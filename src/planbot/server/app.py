@@ -107,6 +107,7 @@ def create_app(
             embedder=services.pipeline.embedder.name,
             embed_engine=getattr(services.pipeline.embedder, "engine", None),
             index=index_state(services.settings, services.jobs),
+            answer_processes=len(services.workers.pids()) if services.workers else 0,
         )
 
     @app.post("/api/ask", dependencies=read, response_model=AnswerOut)

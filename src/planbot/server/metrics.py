@@ -36,6 +36,8 @@ class HealthOut(Health):
     """Liveness, what is indexed, and the index's state."""
 
     index: IndexState
+    # Answer processes running now (PLANBOT_ANSWER_PROCESSES; 0: questions are answered in threads).
+    answer_processes: int = 0
 
 
 def index_state(settings: Settings, runner: JobRunner) -> IndexState:

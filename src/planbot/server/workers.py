@@ -195,11 +195,18 @@ class AnswerWorkers:
     ) -> tuple[bytes, dict[str, float]]:
         """The answer's JSON and stage timings from the next free worker (its PlanbotError re-raised)."""
         assert self._idle is not None and self._loop is not None, "attach() first"
-        worker = await self._idle.get()  # waiting callers are served in arrival order
-        while self._workers.get(worker.n) is not worker:  # it died while idle; its successor queues itself
-            worker = await self._idle.get()
-        worker.pending = self._loop.create_future()
-        worker.conn.send_bytes(pickle.dumps((question, top_k, filters, self._generation())))
+        job = pickle.dumps((question, top_k, filters, self._generation()))
+        while True:
+            worker = await self._idle.get()  # waiting callers are served in arrival order
+            if self._workers.get(worker.n) is not worker:  # it died while idle; its successor queues itself
+                continue
+            try:
+                worker.conn.send_bytes(job)
+            except OSError:  # died while idle, before its end of the pipe was seen closed: ask another
+                self._on_death(worker)
+                continue
+            worker.pending = self._loop.create_future()
+            break
         kind, value = await asyncio.shield(worker.pending)
         if kind == "ok":
             return value  # type: ignore[no-any-return]
