@@ -10,6 +10,9 @@ serving process's ingests before the next question (it reopens the index), and o
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
+import gc
 import logging
 import multiprocessing
 import os
@@ -77,12 +80,17 @@ def pipeline_handler(
         pipeline.index.warm()
     seen = [generation]
 
+    def reopen() -> None:
+        # The manifest is read under the lock too, so the versions this worker searches are in its graph.
+        with _write_lock(settings):
+            pipeline.index.reopen()
+            pipeline.retriever.refresh()
+        _give_back_memory()
+
     def catch_up(now: int) -> None:
-        retriever = pipeline.retriever
-        if now == seen[0] and not retriever.stale(settings.refresh_check_s):
+        if now == seen[0] and not pipeline.retriever.stale(settings.refresh_check_s):
             return
-        pipeline.index.reopen()
-        retriever.refresh()
+        reopen()
         seen[0] = now
 
     def answer(
@@ -90,22 +98,25 @@ def pipeline_handler(
     ) -> tuple[bytes, dict[str, float]]:
         catch_up(generation)
         stages = begin_stages()
-        try:
-            found = pipeline.ask(question, top_k, filters)
-        except IndexUnavailable:
-            # Chroma's metadata is live but the graph is as loaded: a filter can name a chunk written since.
-            pipeline.index.reopen()
-            pipeline.retriever.refresh()
-            found = pipeline.ask(question, top_k, filters)
+        found = pipeline.ask(question, top_k, filters)
         return AnswerOut.from_answer(found).model_dump_json().encode(), stages
 
     return answer
 
 
+def _give_back_memory() -> None:
+    """Return the freed graph of the index just replaced to the system.
+
+    Without this a worker at 100k chunks grew from 365 to about 600 MB over a dozen reopens (glibc keeps
+    freed memory in its arenas); with it, it stayed near 380 MB.
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: the memory is reused, only not returned
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _write_lock(settings: Settings) -> Any:
     """The embedded index's write lock, held; a no-op context for a Chroma server."""
-    import contextlib
-
     from planbot.chroma import write_lock
 
     return contextlib.nullcontext() if settings.chroma_url else write_lock(str(settings.index_dir)).held()
