@@ -92,8 +92,23 @@ class Filters(BaseModel):
                 return False
         return True
 
-    def to_where(self) -> dict[str, Any] | None:
-        """The Chroma ``where`` clause for these filters."""
+    def to_where(self, versions: Mapping[str, str] | None = None) -> dict[str, Any] | None:
+        """The Chroma ``where`` clause for these filters, within ``versions`` (document id: content hash).
+
+        Chroma filters on its metadata, which is live, then looks the chunks up in its vector graph, so a
+        version the caller has not seen (being ingested; or another process's, whose graph an answer
+        worker has not loaded) would take a place or fail the lookup ("Error finding id").
+        """
+        clauses = self._clauses()
+        if clauses and versions is not None:
+            named = self.document_id if self.document_id else list(versions)
+            hashes = sorted({versions[d] for d in named if d in versions})
+            clauses.append({"content_hash": {"$in": hashes or ["-"]}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _clauses(self) -> list[dict[str, Any]]:
         clauses: list[dict[str, Any]] = []
         if self.doc_type:
             clauses.append({"doc_type": {"$in": list(self.doc_type)}})
@@ -103,9 +118,7 @@ class Filters(BaseModel):
             clauses.append({"date_from": {"$lte": _key(self.date_to)}})
         if self.date_from:
             clauses.append({"date_to": {"$gte": _key(self.date_from)}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        return clauses
 
     def matches(self, doc_type: str, document_id: str, period: tuple[int, int] | None) -> bool:
         """Whether a chunk with these attributes passes the filters (the lexical side's check)."""

@@ -315,12 +315,6 @@ class ChromaIndex:
         # and count() keeps the GIL for its whole call, stalling every other request thread meanwhile.
         # Records read with the results cost Chroma three times the search itself (SQLite, then Python
         # objects, mostly under the interpreter lock), so a caller with the records asks for ids only.
-        if where:
-            # Chroma filters on its metadata, which is live, then looks the chunks up in its vector graph: a
-            # version this process has not seen (being ingested, or another process's, whose graph an
-            # answer worker has not loaded) would take a place or fail the lookup ("Error finding id").
-            hashes = sorted({d.content_hash for d in live.values()})
-            where = {"$and": [where, {"content_hash": {"$in": hashes}}]}
         res = self._chunks.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n + 10,

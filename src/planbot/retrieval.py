@@ -168,6 +168,7 @@ class Retriever:
         self._chunk_at = functools.lru_cache(maxsize=_CHUNK_CACHE)(table.at)
         self.lexical = LexicalIndex(compounds=self.compounds, segments=[s.lexical for s in table.segments])
         self._periods = {d.id: document_period(d.metadata) for d in documents.values()}
+        self._versions = live  # a filtered dense query stays within them (Filters.to_where)
         self._doc_of = table.document_of()
         self._doc_ids = table.document_ids()
         self.index.know_sentence_counts(table.sentence_count)
@@ -274,7 +275,7 @@ class Retriever:
 
     def dense(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity."""
-        where = filters.to_where() if filters else None
+        where = filters.to_where(self._versions) if filters else None
         return self.index.query(vector, n, where, self.documents, known=self._known_chunk)
 
     def _known_chunk(self, chunk_id: str) -> Chunk | None:

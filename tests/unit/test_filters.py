@@ -107,3 +107,26 @@ def test_the_lexical_side_applies_the_same_filters_to_a_chunk(
     filters: Filters, chunk: tuple[str, str, tuple[int, int] | None], passes: bool
 ) -> None:
     assert filters.matches(*chunk) is passes
+
+
+VERSIONS = {"lag": "h-lag", "plan": "h-plan"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "hashes"),
+    [
+        (Filters(document_id=["plan"]), ["h-plan"]),
+        (Filters(doc_type=["lag"]), ["h-lag", "h-plan"]),
+        (Filters(document_id=["gone"]), ["-"]),
+    ],
+)
+def test_a_filtered_where_keeps_to_the_document_versions_the_caller_knows(
+    filters: Filters, hashes: list[str]
+) -> None:
+    where = filters.to_where(VERSIONS)
+    assert where is not None
+    assert {"content_hash": {"$in": hashes}} in where["$and"]
+
+
+def test_an_empty_filter_adds_no_version_clause() -> None:
+    assert Filters().to_where(VERSIONS) is None
