@@ -93,13 +93,20 @@ def fake_pipeline(settings: Settings) -> Pipeline:
 def scripted_handler(
     settings: Settings, generation: int
 ) -> Callable[[str, int | None, Any, int], tuple[bytes, dict[str, float]]]:
-    """A worker that answers with its pid and generation, raises for "index?" and exits for "die"."""
+    """A worker that answers with its pid and generation, raises for "index?" and exits for "die".
+
+    With collection "fail-to-start" it never starts; with "start-once" its replacement does not."""
     import os
 
     from planbot.errors import IndexUnavailable
 
     if settings.collection == "fail-to-start":
         raise RuntimeError("no model here")
+    once = settings.data_dir / "started-once"
+    if settings.collection == "start-once" and once.exists():
+        raise RuntimeError("cannot start again")
+    once.parent.mkdir(parents=True, exist_ok=True)
+    once.touch()
 
     def answer(
         question: str, top_k: int | None, filters: Any, generation: int

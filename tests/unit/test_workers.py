@@ -112,3 +112,28 @@ def test_a_worker_killed_while_idle_is_skipped_by_the_next_question(two: AnswerW
     reply = asyncio.run(run())
     assert reply["question"] == "Vem?"
     assert reply["pid"] == two._workers[1].process.pid
+
+
+def test_when_no_worker_can_be_restarted_questions_get_a_clear_503_instead_of_waiting(
+    tmp_path: Path, generation: list[int]
+) -> None:
+    workers = _workers(tmp_path, 1, generation, collection="start-once")
+    workers.start()
+
+    async def run() -> list[str]:
+        await workers.attach()
+        waiting = asyncio.ensure_future(workers.ask("Vem?", 5, None))
+        with pytest.raises(IndexUnavailable, match="restarted"):
+            await workers.ask("die", 5, None)
+        errors = []
+        for pending in (waiting, workers.ask("Vem igen?", 5, None)):
+            with pytest.raises(IndexUnavailable) as caught:
+                await asyncio.wait_for(pending, timeout=60)
+            errors.append(caught.value.detail)
+        return errors
+
+    try:
+        errors = asyncio.run(run())
+    finally:
+        workers.close()
+    assert all("could not be restarted" in e for e in errors)

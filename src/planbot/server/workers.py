@@ -174,8 +174,11 @@ class AnswerWorkers:
         self._generation = generation
         self._make_handler = make_handler
         self._context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
-        self._idle: asyncio.Queue[_Worker] | None = None
+        # Idle workers in the order they became free; None once no worker runs or is starting any more.
+        self._idle: asyncio.Queue[_Worker | None] | None = None
         self._workers: dict[int, _Worker] = {}
+        self._starting = 0
+        self._tasks: set[asyncio.Task[None]] = set()  # restarts under way (the loop keeps weak references)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._started: list[_Worker] = []
@@ -209,6 +212,12 @@ class AnswerWorkers:
         job = pickle.dumps((question, top_k, filters, self._generation()))
         while True:
             worker = await self._idle.get()  # waiting callers are served in arrival order
+            if worker is None:  # none left: tell the next caller too
+                self._idle.put_nowait(None)
+                raise IndexUnavailable(
+                    "No answer process is running: the last one stopped and could not be restarted "
+                    "(see the server log). Restart planbot serve."
+                )
             if self._workers.get(worker.n) is not worker:  # it died while idle; its successor queues itself
                 continue
             try:
@@ -305,15 +314,22 @@ class AnswerWorkers:
         w.pending = None
         if not self._closed:
             assert self._loop is not None
-            self._loop.create_task(self._replace(w.n))
+            self._starting += 1
+            task = self._loop.create_task(self._replace(w.n))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _replace(self, n: int) -> None:
-        assert self._loop is not None
+        assert self._loop is not None and self._idle is not None
         try:
             worker = await self._loop.run_in_executor(None, self._start_one, n)
         except PlanbotError:
             log.exception("answer worker %d could not be restarted", n)
+            if not self._workers and self._starting == 1:
+                self._idle.put_nowait(None)  # wakes the callers waiting for a worker, with an error
             return
+        finally:
+            self._starting -= 1
         if self._closed:
             self._drop(worker)
             return
