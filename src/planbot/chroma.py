@@ -109,32 +109,22 @@ def write_lock(index_dir: str) -> WriteLock:
 class LockedWrites:
     """A Chroma collection whose writes hold the index's write lock; reads pass straight through."""
 
+    _WRITES = frozenset({"add", "upsert", "update", "delete"})
+
     def __init__(self, collection: Any, lock: WriteLock) -> None:
         self._collection = collection
         self._lock = lock
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._collection, name)
+        attr = getattr(self._collection, name)
+        if name not in self._WRITES:
+            return attr
 
-    def add(self, **kwargs: Any) -> Any:
-        """Chroma's ``add`` under the write lock."""
-        with self._lock.held():
-            return self._collection.add(**kwargs)
+        def locked(**kwargs: Any) -> Any:
+            with self._lock.held():
+                return attr(**kwargs)
 
-    def upsert(self, **kwargs: Any) -> Any:
-        """Chroma's ``upsert`` under the write lock."""
-        with self._lock.held():
-            return self._collection.upsert(**kwargs)
-
-    def update(self, **kwargs: Any) -> Any:
-        """Chroma's ``update`` under the write lock."""
-        with self._lock.held():
-            return self._collection.update(**kwargs)
-
-    def delete(self, **kwargs: Any) -> Any:
-        """Chroma's ``delete`` under the write lock."""
-        with self._lock.held():
-            return self._collection.delete(**kwargs)
+        return locked
 
 
 def drop_index(settings: Any) -> None:

@@ -76,23 +76,19 @@ class ChromaIndex:
         def locked(c: Any) -> Any:
             return c if self.write_lock is None else LockedWrites(c, self.write_lock)
 
+        def vectors(suffix: str) -> Any:
+            return locked(
+                self._client.get_or_create_collection(
+                    f"{collection}-{suffix}",
+                    embedding_function=None,
+                    metadata=meta,
+                    configuration={"hnsw": {"space": "cosine"}},
+                )
+            )
+
         try:
-            self._chunks = locked(
-                self._client.get_or_create_collection(
-                    f"{collection}-chunks",
-                    embedding_function=None,
-                    metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
-                )
-            )
-            self._sentence_collection = locked(
-                self._client.get_or_create_collection(
-                    f"{collection}-sentences",
-                    embedding_function=None,
-                    metadata=meta,
-                    configuration={"hnsw": {"space": "cosine"}},
-                )
-            )
+            self._chunks = vectors("chunks")
+            self._sentence_collection = vectors("sentences")
             self._sentences = SentenceStore(
                 self._sentence_collection,
                 files,
