@@ -7,17 +7,12 @@ import contextvars
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 
 from planbot.batching import CpuLane, MicroBatcher
 
-
-def _run(coroutine: Any) -> Any:
-    """asyncio.run in a thread of its own: earlier tests (Playwright) may leave a loop running here."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+from ..support import run_async
 
 
 class _SlowDoubler:
@@ -86,7 +81,7 @@ def test_the_lane_never_runs_more_jobs_at_once_than_it_has_workers(workers: int)
         await asyncio.gather(*(lane.run(job) for _ in range(8)))
         lane.close()
 
-    _run(main())
+    run_async(main())
     assert most == workers
 
 
@@ -98,7 +93,7 @@ def test_one_worker_takes_jobs_in_the_order_they_came() -> None:
         await asyncio.gather(*(lane.run(order.append, n) for n in range(20)))
         lane.close()
 
-    _run(main())
+    run_async(main())
     assert order == list(range(20))
 
 
@@ -116,10 +111,10 @@ def test_a_job_sees_its_callers_context() -> None:
         finally:
             lane.close()
 
-    assert _run(main()) == [f"r{n}" for n in range(6)]
+    assert run_async(main()) == [f"r{n}" for n in range(6)]
 
 
-def test_a_job_whose_caller_went_away_before_its_turn_is_not_run() -> None:
+def test_a_job_whose_caller_went_away_before_its_turn_is_notrun_async() -> None:
     ran: list[str] = []
     gate = threading.Event()
 
@@ -135,5 +130,5 @@ def test_a_job_whose_caller_went_away_before_its_turn_is_not_run() -> None:
         await lane.run(ran.append, "next")
         lane.close()
 
-    _run(main())
+    run_async(main())
     assert ran == ["next"]

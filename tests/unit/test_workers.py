@@ -15,7 +15,7 @@ from planbot.config import Settings
 from planbot.errors import IndexUnavailable
 from planbot.server.workers import AnswerWorkers, WorkerError
 
-from ..support import scripted_handler
+from ..support import run_async, scripted_handler
 
 
 def _workers(tmp_path: Path, count: int, generation: list[int], collection: str = "planbot") -> AnswerWorkers:
@@ -49,7 +49,7 @@ def test_questions_are_answered_in_other_processes_with_the_current_generation(
         assert first[1] == {"answer": 1.5}
         return [json.loads(body) for body, _ in [first, *rest]]
 
-    replies = asyncio.run(run())
+    replies = run_async(run())
     assert [r["generation"] for r in replies] == [7, 8, 8]
     pids = {r["pid"] for r in replies}
     assert os.getpid() not in pids
@@ -64,7 +64,7 @@ def test_a_worker_error_reaches_the_caller_with_its_status_and_headers(two: Answ
         await two.ask("Vem?", 5, None)  # the worker goes on answering
         return caught.value
 
-    error = asyncio.run(run())
+    error = run_async(run())
     assert (error.status, error.title) == (503, "Index unavailable")
     assert error.detail == "The vector index stopped answering."
     assert error.headers == {"Retry-After": "5"}
@@ -85,7 +85,7 @@ def test_a_worker_that_dies_fails_only_its_question_and_is_replaced(
         return dict(json.loads(body))
 
     try:
-        reply = asyncio.run(run())
+        reply = run_async(run())
         assert workers.restarts == 1
         assert reply["pid"] not in before
     finally:
@@ -109,7 +109,7 @@ def test_a_worker_killed_while_idle_is_skipped_by_the_next_question(two: AnswerW
         body, _ = await two.ask("Vem?", 5, None)
         return dict(json.loads(body))
 
-    reply = asyncio.run(run())
+    reply = run_async(run())
     assert reply["question"] == "Vem?"
     assert reply["pid"] == two._workers[1].process.pid
 
@@ -133,7 +133,7 @@ def test_when_no_worker_can_be_restarted_questions_get_a_clear_503_instead_of_wa
         return errors
 
     try:
-        errors = asyncio.run(run())
+        errors = run_async(run())
     finally:
         workers.close()
     assert all("could not be restarted" in e for e in errors)
