@@ -100,9 +100,7 @@ def fake_pipeline(settings: Settings) -> Pipeline:
     return Pipeline(settings, embedder=FakeEmbedder())
 
 
-def scripted_handler(
-    settings: Settings, generation: int
-) -> Callable[[str, int | None, Any, int], tuple[bytes, dict[str, float]]]:
+def scripted_handler(settings: Settings, generation: int) -> Callable[..., tuple[bytes, dict[str, float]]]:
     """A worker that answers with its pid and generation, raises for "index?" and exits for "die".
 
     With collection "fail-to-start" it never starts; with "start-once" its replacement does not."""
@@ -119,7 +117,7 @@ def scripted_handler(
     once.touch()
 
     def answer(
-        question: str, top_k: int | None, filters: Any, generation: int
+        question: str, top_k: int | None, filters: Any, generation: int, record: bool
     ) -> tuple[bytes, dict[str, float]]:
         if question == "die":
             os._exit(3)

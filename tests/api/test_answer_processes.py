@@ -18,6 +18,7 @@ from planbot.server.app import create_app
 from planbot.server.workers import pipeline_handler
 
 from ..support import fake_pipeline as build_fake_pipeline
+from .test_chat import events
 
 QUESTION = "Vad är folkbibliotekens ändamål?"
 
@@ -128,3 +129,16 @@ def test_questions_asked_while_documents_are_ingested_and_deleted_are_all_answer
             t.join()
     assert len(statuses) > 10
     assert set(statuses) == {200}
+
+
+@pytest.mark.parametrize("path", ["/api/chat", "/api/chat/stream"])
+def test_chat_turns_are_answered_by_an_answer_process_and_stored(
+    processes_client: TestClient, path: str
+) -> None:
+    response = processes_client.post(path, json={"message": QUESTION})
+    assert response.status_code == 200, response.text
+    turn = response.json() if path == "/api/chat" else events(response.text)[-2][1]
+    assert turn["answer"] == processes_client.expected.text  # type: ignore[attr-defined]
+    stored = processes_client.get(f"/api/conversations/{turn['conversation_id']}").json()["turns"]
+    assert [t["role"] for t in stored] == ["user", "assistant"]
+    assert stored[1]["answer"]["answer"] == turn["answer"]

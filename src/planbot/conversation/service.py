@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from planbot.answer import REFUSAL, content_stems, detect_language
@@ -195,8 +195,16 @@ def words_of(text: str) -> Iterator[str]:
 class ChatService:
     """Answers messages in conversations and stores both sides of each turn."""
 
-    def __init__(self, pipeline: Pipeline, store: ConversationStore, model: ChatModel | None = None) -> None:
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        store: ConversationStore,
+        model: ChatModel | None = None,
+        ask: Callable[[str, int | None, Filters | None], Answer] | None = None,
+    ) -> None:
         self.pipeline = pipeline
+        # Where the extractive answer is computed: the pipeline here, or an answer process.
+        self.answer_question = ask or pipeline.ask
         self.store = store
         self.model = model
         self.rewriter = Rewriter(model, pipeline.settings.max_question_chars)
@@ -217,7 +225,7 @@ class ChatService:
         earlier = [t.standalone or t.content for t in prepared.history if t.role == "user"]
         standalone = self.rewriter.rewrite(prepared.message, earlier)
         extractive = in_language_of(
-            prepared.message, self.pipeline.ask(standalone or prepared.message, top_k, filters)
+            prepared.message, self.answer_question(standalone or prepared.message, top_k, filters)
         )
         final = extractive
         if self.generator is None:
@@ -253,7 +261,9 @@ class ChatService:
         return TurnResult(cid, mid, answer)
 
 
-def build_service(pipeline: Pipeline) -> ChatService:
+def build_service(
+    pipeline: Pipeline, ask: Callable[[str, int | None, Filters | None], Answer] | None = None
+) -> ChatService:
     """The chat service the pipeline's settings describe (store under data_dir, optional chat model)."""
     settings = pipeline.settings
-    return ChatService(pipeline, store_for(settings), create_chat_model(settings.llm))
+    return ChatService(pipeline, store_for(settings), create_chat_model(settings.llm), ask)

@@ -58,7 +58,7 @@ def build_services(
     return Services(
         settings=settings,
         pipeline=pipeline,
-        chat=build_service(pipeline),
+        chat=build_service(pipeline, workers.answer_from_thread if workers is not None else None),
         jobs=JobRunner(),
         feedback=FeedbackStore(settings.data_dir),
         metrics=metrics,

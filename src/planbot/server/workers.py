@@ -26,9 +26,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from planbot.config import Settings
 from planbot.errors import IndexUnavailable, PlanbotError
 from planbot.filters import Filters
+from planbot.stages import record_stages
 
 if TYPE_CHECKING:  # the serving process has one already; a worker builds its own when it starts
     from planbot.pipeline import Pipeline
+    from planbot.records import Answer
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,10 @@ START_TIMEOUT_S = 300.0
 
 
 class AnswerHandler(Protocol):
-    """What a worker runs per question: the answer's JSON bytes and the stage timings (ms)."""
+    """What a worker runs per question: the answer (API JSON, or the pickled record), stage timings (ms)."""
 
     def __call__(
-        self, question: str, top_k: int | None, filters: Filters | None, generation: int
+        self, question: str, top_k: int | None, filters: Filters | None, generation: int, record: bool
     ) -> tuple[bytes, dict[str, float]]: ...
 
 
@@ -94,14 +96,23 @@ def pipeline_handler(
         seen[0] = now
 
     def answer(
-        question: str, top_k: int | None, filters: Filters | None, generation: int
+        question: str, top_k: int | None, filters: Filters | None, generation: int, record: bool
     ) -> tuple[bytes, dict[str, float]]:
         catch_up(generation)
         stages = begin_stages()
         found = pipeline.ask(question, top_k, filters)
+        if record:  # for chat, which stores the answer and may hand it to a chat model
+            return pickle.dumps(found), stages
         return AnswerOut.from_answer(found).model_dump_json().encode(), stages
 
     return answer
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _give_back_memory() -> None:
@@ -136,11 +147,11 @@ def _serve(conn: Connection, settings: Settings, generation: int, make_handler: 
     conn.send(("ready", None))
     while True:
         try:
-            question, top_k, filters, generation = pickle.loads(conn.recv_bytes())
+            job = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the server closed the pipe or went away
         try:
-            reply: tuple[str, Any] = ("ok", handler(question, top_k, filters, generation))
+            reply: tuple[str, Any] = ("ok", handler(*job))
         except PlanbotError as exc:
             reply = ("error", (exc.status, exc.title, exc.detail, exc.headers))
         except Exception as exc:
@@ -205,11 +216,14 @@ class AnswerWorkers:
             self._adopt(w)
 
     async def ask(
-        self, question: str, top_k: int | None, filters: Filters | None
+        self, question: str, top_k: int | None, filters: Filters | None, *, record: bool = False
     ) -> tuple[bytes, dict[str, float]]:
-        """The answer's JSON and stage timings from the next free worker (its PlanbotError re-raised)."""
+        """The answer's JSON (or pickled record) and stage timings from the next free worker.
+
+        A PlanbotError raised in the worker is raised here.
+        """
         assert self._idle is not None and self._loop is not None, "attach() first"
-        job = pickle.dumps((question, top_k, filters, self._generation()))
+        job = pickle.dumps((question, top_k, filters, self._generation(), record))
         while True:
             worker = await self._idle.get()  # waiting callers are served in arrival order
             if worker is None:  # none left: tell the next caller too
@@ -235,6 +249,19 @@ class AnswerWorkers:
         if kind == "died":
             raise IndexUnavailable(value)
         raise RuntimeError(f"the answer worker failed: {value}")
+
+    def answer_from_thread(self, question: str, top_k: int | None, filters: Filters | None) -> Answer:
+        """The answer record from a worker, for code running in a thread (chat turns) while the loop runs."""
+        loop = self._loop
+        assert loop is not None, "attach() first"
+        if _running_loop() is loop:
+            raise RuntimeError("answer_from_thread would block the event loop it waits on")
+        body, stages = asyncio.run_coroutine_threadsafe(
+            self.ask(question, top_k, filters, record=True), loop
+        ).result()
+        record_stages(**stages)
+        answer: Answer = pickle.loads(body)
+        return answer
 
     def close(self) -> None:
         """Stop every worker (at shutdown): close the pipes, then terminate what is still running."""
