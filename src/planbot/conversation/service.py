@@ -203,8 +203,8 @@ class ChatService:
         ask: Callable[[str, int | None, Filters | None], Answer] | None = None,
     ) -> None:
         self.pipeline = pipeline
-        # Where the extractive answer is computed: the pipeline here, or an answer process.
-        self.answer_question = ask or pipeline.ask
+        # Where the extractive answer is computed: an answer process, or (None) the pipeline here.
+        self.ask_elsewhere = ask
         self.store = store
         self.model = model
         self.rewriter = Rewriter(model, pipeline.settings.max_question_chars)
@@ -225,7 +225,8 @@ class ChatService:
         earlier = [t.standalone or t.content for t in prepared.history if t.role == "user"]
         standalone = self.rewriter.rewrite(prepared.message, earlier)
         extractive = in_language_of(
-            prepared.message, self.answer_question(standalone or prepared.message, top_k, filters)
+            prepared.message,
+            (self.ask_elsewhere or self.pipeline.ask)(standalone or prepared.message, top_k, filters),
         )
         final = extractive
         if self.generator is None:
