@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     # Questions the server answers at once, by default one per core: extractive answers are CPU-bound, so
     # more threads only interleave them; the others wait their turn, first come first served.
     answer_threads: int = Field(default_factory=lambda: _cores(), ge=1)
-    # Answer /api/ask in this many worker processes instead (0: in the serving process's answer threads).
+    # Answer questions (/api/ask, chat turns) in this many worker processes (0: in the answer threads).
     # Each holds its own model and vector graph: more memory, but questions no longer share one
     # interpreter lock, so concurrent questions queue less (see the README's *Under load*).
     answer_processes: int = Field(default=0, ge=0, le=64)

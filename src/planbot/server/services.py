@@ -29,7 +29,7 @@ class Services:
     metrics: Metrics
     # Extractive answers are CPU-bound: computed here, a few at a time, instead of on 40 request threads.
     lane: CpuLane
-    # PLANBOT_ANSWER_PROCESSES: /api/ask in worker processes; None answers in the lane.
+    # PLANBOT_ANSWER_PROCESSES: questions answered in worker processes; None: in the lane.
     workers: AnswerWorkers | None = None
 
     def close(self) -> None:
