@@ -2,8 +2,9 @@
 
 Python runs one thread's code at a time, so one process answers one question at a time however many cores
 it has. Each worker here is a process with its own read-only pipeline over the same index; the serving
-process keeps HTTP, keys, uploads and chat, and hands ``/api/ask`` to the workers first come, first served,
-over a pipe its event loop reads (no extra threads to hand results over). A worker catches up with the
+process keeps HTTP, keys, uploads and conversations, and hands each question (``/api/ask``, and a chat
+turn's extractive answer) to the workers first come, first served, over a pipe its event loop reads (no
+extra threads to hand results over). A worker catches up with the
 serving process's ingests before the next question (it reopens the index), and one that dies is replaced.
 """
 
