@@ -100,9 +100,17 @@ class WriteLock:
                     self._file = None
 
 
+def write_lock(index_dir: str, chroma_url: str | None = None) -> WriteLock | None:
+    """This process's write lock of the embedded index in ``index_dir``; None for a Chroma server.
+
+    A Chroma server orders its own writes; an embedded index is files that several processes open.
+    """
+    return None if chroma_url else _file_lock(str(index_dir))
+
+
 @functools.cache
-def write_lock(index_dir: str) -> WriteLock:
-    """This process's one write lock of the embedded index in ``index_dir`` (a file lock is per process)."""
+def _file_lock(index_dir: str) -> WriteLock:
+    # One per index and process: a second flock on the same file from this process would wait on itself.
     return WriteLock(Path(index_dir) / ".planbot-write.lock")
 
 

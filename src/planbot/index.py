@@ -53,8 +53,7 @@ class ChromaIndex:
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
         self.embedder_name = embedder_name
         self.dimension = dimension
-        # A Chroma server orders its own writes; an embedded index is one process's files.
-        self.write_lock = None if chroma_url else write_lock(index_dir)
+        self.write_lock = write_lock(index_dir, chroma_url)
         self._open()
         stored = self._chunks.metadata or {}
         if stored.get("embedder") != embedder_name or int(stored.get("dimension", 0)) != dimension:
@@ -121,9 +120,10 @@ class ChromaIndex:
     @_chroma
     def warm(self) -> None:
         """Read every collection once (Chroma applies its log and loads the chunk graph on a first read)."""
-        for c in (self._chunks, self._sentence_collection, self._manifest):
-            c.count()
-        if self._chunks.count():
+        chunks = self._chunks.count()
+        self._sentence_collection.count()
+        self._manifest.count()
+        if chunks:
             probe = np.zeros(self.dimension, dtype=np.float32)
             probe[0] = 1.0
             self._chunks.query(query_embeddings=[probe], n_results=1, include=["distances"])

@@ -131,7 +131,8 @@ def _write_lock(settings: Settings) -> Any:
     """The embedded index's write lock, held; a no-op context for a Chroma server."""
     from planbot.chroma import write_lock
 
-    return contextlib.nullcontext() if settings.chroma_url else write_lock(str(settings.index_dir)).held()
+    lock = write_lock(str(settings.index_dir), settings.chroma_url)
+    return contextlib.nullcontext() if lock is None else lock.held()
 
 
 def _serve(conn: Connection, settings: Settings, generation: int, make_handler: HandlerFactory) -> None:
