@@ -64,6 +64,7 @@ class Pipeline:
             ),
             knows=self._knows,
             wording=self._wording,
+            continues=self._continues_section,
         )
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
@@ -174,6 +175,13 @@ class Pipeline:
         """The glossary's wording of the question's words (what the documents call them)."""
         backend = self.retriever.lexical_backend
         return backend.expander.expand(question).glossary if isinstance(backend, ExpandedLexical) else ()
+
+    def _continues_section(self, chunk: Chunk) -> bool:
+        """Whether ``chunk`` is a later part of a section split over several chunks (a long §)."""
+        return any(
+            other.ordinal < chunk.ordinal and other.heading_path == chunk.heading_path
+            for other in self.retriever.neighbours(chunk)
+        )
 
     def validate_question(self, question: str) -> str:
         """The question stripped, or an InvalidInput a person can act on."""

@@ -35,6 +35,7 @@ def _answerer(
     rule: RefusalRule | None = None,
     knows: Callable[[str], bool] | None = None,
     coverage: Callable[[str, list[str]], float] = lambda q, texts: 1.0,
+    continues: Callable[[Chunk], bool] | None = None,
 ) -> ExtractiveAnswerer:
     """Sentence 'vectors' whose dot product with the query vector [1, 0] is the given similarity."""
 
@@ -45,7 +46,7 @@ def _answerer(
                 out.append(SentenceVector(cid, start, end, np.array([sim, 0.0], dtype=np.float32)))
         return out
 
-    return ExtractiveAnswerer(lookup, coverage, rule, knows=knows)
+    return ExtractiveAnswerer(lookup, coverage, rule, knows=knows, continues=continues)
 
 
 QUERY = np.array([1.0, 0.0], dtype=np.float32)
@@ -470,3 +471,80 @@ def test_a_count_is_answered_by_a_number_of_the_things_the_question_counts(
     question: str, sentence: str, answers: bool
 ) -> None:
     assert holds("count", sentence, question) is answers
+
+
+SECTION_9 = (
+    "På folkbiblioteken ska allmänheten avgiftsfritt få låna litteratur oavsett publiceringsform.\n\n"
+    "Första stycket hindrar inte att folkbiblioteken tar ut\n\n"
+    "1. ersättning för kostnader för porto och fotokopiering, och\n\n"
+    "2. avgift för de fall låntagare inte lämnar tillbaka det som de har lånat."
+)
+
+
+def _fees_answer(text: str = SECTION_9, locator: str = "9 §", continues: bool = False) -> str:
+    """Ask about charging when only the exception's sentence (and its list) is close to the question."""
+    chunk = replace(_chunk("c9", text), locator=locator)
+    lead = text.index("tar ut") + len("tar ut")
+    start = text.rindex("\n\n", 0, lead) + 2
+    exception = (start, lead)
+    items = [
+        _unit(chunk, "1. ersättning för kostnader för porto och fotokopiering, och"),
+        _unit(chunk, "2. avgift för de fall låntagare inte lämnar tillbaka det som de har lånat."),
+    ]
+    free = _unit(
+        chunk, "På folkbiblioteken ska allmänheten avgiftsfritt få låna litteratur oavsett publiceringsform."
+    )
+    vectors = {
+        ("c9", *exception): 0.93,
+        ("c9", *items[0]): 0.92,
+        ("c9", *items[1]): 0.92,
+        ("c9", *free): 0.80,
+    }
+    answerer = _answerer(vectors, continues=lambda c: continues)
+    answer = answerer.answer("Får vi ta betalt för att låna ut ljudböcker?", QUERY, [_passage(chunk)])
+    assert not answer.refused
+    return answer.text
+
+
+def test_a_sentence_referring_back_to_the_first_stycke_comes_after_it() -> None:
+    # Alone, "Första stycket hindrar inte att folkbiblioteken tar ut ... avgift" reads as "you may charge".
+    text = _fees_answer()
+    assert text.startswith("På folkbiblioteken ska allmänheten avgiftsfritt få låna")
+    assert text.index("avgiftsfritt") < text.index("Första stycket hindrar inte")
+
+
+@pytest.mark.parametrize(
+    ("text", "locator", "continues"),
+    [
+        pytest.param(
+            SECTION_9.replace("Första stycket hindrar", "Enligt 17 § första stycket hindrar"),
+            "9 §",
+            False,
+            id="the reference names another section",
+        ),
+        pytest.param(SECTION_9, "9 §", True, id="the chunk continues a section split over chunks"),
+        pytest.param(SECTION_9, "s. 4, Avgifter", False, id="not a statute's section"),
+    ],
+)
+def test_no_earlier_stycke_is_added_when_the_reference_is_not_to_it(
+    text: str, locator: str, continues: bool
+) -> None:
+    answer = _fees_answer(text, locator, continues)
+    assert "avgiftsfritt" not in answer
+
+
+def test_an_earlier_stycke_with_a_list_keeps_an_item_per_line() -> None:
+    text = (
+        "Framställaren har uteslutande rätt att\n\n1. framställa exemplar, och\n\n2. göra upptagningen tillgänglig.\n\n"
+        "Rättigheterna enligt första stycket gäller i femtio år."
+    )
+    chunk = replace(_chunk("c46", text), locator="46 §")
+    last = _unit(chunk, "Rättigheterna enligt första stycket gäller i femtio år.")
+    answer = _answerer({("c46", *last): 0.93}).answer(
+        "Hur länge är en upptagning skyddad?", QUERY, [_passage(chunk)]
+    )
+    assert answer.text.splitlines() == [
+        "Framställaren har uteslutande rätt att [1]",
+        "1. framställa exemplar, och [1]",
+        "2. göra upptagningen tillgänglig. [1] Rättigheterna enligt första stycket gäller i femtio år. [1]",
+    ]

@@ -8,6 +8,7 @@ import pytest
 
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
+from planbot.records import Chunk
 from planbot.rerank import ExpandedLexical
 from planbot.retrieval import ChromaFullText, Retriever
 
@@ -107,3 +108,18 @@ def test_a_removed_documents_words_stop_counting_in_the_word_statistics(settings
         pipe.ingest(progress=False)
     # As if it had never been indexed: its rows no longer weigh on every other word's rarity either.
     assert pipe.retriever.lexical.idf("sagostund") == pytest.approx(rare)
+
+
+def test_only_a_later_part_of_a_section_split_over_chunks_continues_it(settings: Settings) -> None:
+    # Its "första stycket" is in the chunk before it, so the answerer must not look for it in its own text.
+    pipe = Pipeline(settings.model_copy(update={"chunk_tokens": 40}), embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    sections: dict[str, list[Chunk]] = {}
+    for chunk in pipe.index.all_chunks(pipe.retriever.documents):
+        if chunk.document_id == LAW and chunk.locator.endswith("§"):
+            sections.setdefault(chunk.locator, []).append(chunk)
+    sizes = {len(parts) for parts in sections.values()}
+    assert 1 in sizes and max(sizes) >= 2, "this chunk size should split some sections and not others"
+    for parts in sections.values():
+        parts.sort(key=lambda c: c.ordinal)
+        assert [pipe._continues_section(c) for c in parts] == [False] + [True] * (len(parts) - 1)

@@ -10,9 +10,10 @@ from dataclasses import dataclass, replace
 from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
+from planbot.answer.references import antecedents
 from planbot.chunking import split_sentences
 from planbot.lexical import STOPWORDS, stems, words
-from planbot.records import Answer, Citation, Language, ScoredChunk, SentenceVector, Vectors
+from planbot.records import Answer, Chunk, Citation, Language, ScoredChunk, SentenceVector, Vectors
 
 REFUSAL: dict[Language, str] = {
     "sv": "Jag hittar inget svar på det i dokumenten.",
@@ -121,8 +122,11 @@ class ExtractiveAnswerer:
         fact_margin: float = 0.06,
         knows: Callable[[str], bool] | None = None,
         wording: Callable[[str], Sequence[str]] | None = None,
+        continues: Callable[[Chunk], bool] | None = None,
     ) -> None:
         self._sentences = sentences
+        # Whether a chunk continues a section begun in the chunk before it; None: every chunk starts one.
+        self._continues = continues or (lambda _chunk: False)
         self._coverage = coverage
         # The documents' wording of a question's words (the glossary's `means`); None: no glossary.
         self._wording = wording
@@ -158,10 +162,25 @@ class ExtractiveAnswerer:
             picks = factual
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(question))
-        citations, parts = build_citations(passages, picks)
+        citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
             return refusal
         return Answer(question, _join(parts), False, language, tuple(citations), tuple(passages))
+
+    def _with_antecedents(self, passages: Sequence[ScoredChunk], picks: list[_Pick]) -> list[_Pick]:
+        """The picks, each preceded by the stycken of its section it refers back to ("Första stycket ...")."""
+        out: list[_Pick] = []
+        for pick in picks:
+            chunk = passages[pick.rank].chunk
+            if chunk.locator.endswith("§") and not self._continues(chunk):
+                for start, end in antecedents(chunk.text, pick.start, pick.end):
+                    # Sentence by sentence, so that a list in the earlier stycke keeps an item per line.
+                    for a, b in split_sentences(chunk.text[start:end]):
+                        earlier = _Pick(pick.rank, start + a, start + b, pick.score)
+                        if not any(_overlaps(earlier, p) for p in [*picks, *out]):
+                            out.append(earlier)
+            out.append(pick)
+        return out
 
     def _considered(self, passages: Sequence[ScoredChunk]) -> list[int]:
         """Ranks of the passages whose sentences may answer."""
