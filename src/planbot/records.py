@@ -71,6 +71,15 @@ class Chunk:
     page_label: str | None = None
     ocr: bool = False
 
+    @property
+    def label(self) -> str:
+        """How a citation names it: "Bibliotekslag, 9 §"; the title alone if the locator repeats it."""
+        # A web page whose only heading is its title would read "Ny bibliotekslag, Ny bibliotekslag".
+        same = " ".join(self.locator.split()).casefold() == " ".join(self.title.split()).casefold()
+        if not self.locator or same:
+            return self.title
+        return f"{self.title}, {self.locator}"
+
 
 @dataclass(frozen=True)
 class ScoredChunk:

@@ -256,6 +256,18 @@ source_url: "javascript:window.__pwned=3"
 Låneregeln i Testby: {HOSTILE_MARKUP} gäller alla låntagare i Testby från första lånet.
 """
 
+# A news page whose only heading is its title: its passages' locator is the title itself.
+NEWS_TITLE = "Testby öppnar meröppet bibliotek"
+NEWS_DOC = f"""---
+title: "{NEWS_TITLE}"
+doc_type: "pressmeddelande"
+---
+
+# {NEWS_TITLE}
+
+Meröppet i Testby gäller från den första mars, med lånekort och pinkod, alla dagar klockan sju till tjugotvå.
+"""
+
 
 @pytest.fixture(scope="session")
 def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -267,6 +279,7 @@ def fake_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         refuse_min_placed=0.0,
     )
     (settings.corpus_dir / "laneregler-testby.md").write_text(HOSTILE_DOC, encoding="utf-8")
+    (settings.corpus_dir / "nyhet-testby.md").write_text(NEWS_DOC, encoding="utf-8")
     with serve_fake_embedded(settings, "planbot (fake embedder)") as url:
         yield url
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from planbot.server.routes.web import locator_anchor
 
-from .conftest import HOSTILE_MARKUP, HOSTILE_TITLE, Sites, save_screenshot, stream_events
+from .conftest import HOSTILE_MARKUP, HOSTILE_TITLE, NEWS_TITLE, Sites, save_screenshot, stream_events
 
 pytestmark = [pytest.mark.browser, pytest.mark.real]
 
@@ -357,3 +357,20 @@ def test_the_widget_script_adds_no_globals_to_the_host_page(fake_page: Page, fak
     expect(page.get_by_role("button", name="Fråga planbot")).to_be_visible()
     added = set(page.evaluate("Object.getOwnPropertyNames(window)")) - before
     assert added == set(), f"the widget leaked globals: {sorted(added)}"
+
+
+def test_a_page_whose_only_heading_is_its_title_is_named_once(fake_page: Page, fake_site: str) -> None:
+    page = fake_page
+    page.goto(fake_site + "/")
+    answer = ask(page, "När gäller meröppet i Testby med lånekort och pinkod?")
+    cited = [c for c in answer["citations"] if c["document_id"] == "nyhet-testby"]  # type: ignore[union-attr]
+    assert cited and cited[0]["locator"] == NEWS_TITLE, f"the news page was not cited by its title: {answer}"
+    reply = page.locator(".pb-bot").last
+    source = reply.locator(".pb-sources li").nth(answer["citations"].index(cited[0]))  # type: ignore[union-attr]
+    expect(source).to_have_text(NEWS_TITLE)
+    marker = reply.locator(".pb-cite").nth(answer["citations"].index(cited[0]))  # type: ignore[union-attr]
+    expect(marker).to_have_attribute("aria-label", f"Källa {cited[0]['n']}: {NEWS_TITLE}")
+    marker.click()
+    passage = page.locator(".pb-passage")
+    expect(passage.locator(".pb-passage-title")).to_have_text(f"[{cited[0]['n']}] {NEWS_TITLE}")
+    expect(passage.locator(".pb-locator")).to_have_count(0)

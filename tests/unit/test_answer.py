@@ -535,7 +535,8 @@ def test_no_earlier_stycke_is_added_when_the_reference_is_not_to_it(
 
 def test_an_earlier_stycke_with_a_list_keeps_an_item_per_line() -> None:
     text = (
-        "Framställaren har uteslutande rätt att\n\n1. framställa exemplar, och\n\n2. göra upptagningen tillgänglig.\n\n"
+        "Framställaren har uteslutande rätt att\n\n1. framställa exemplar, och\n\n"
+        "2. göra upptagningen tillgänglig.\n\n"
         "Rättigheterna enligt första stycket gäller i femtio år."
     )
     chunk = replace(_chunk("c46", text), locator="46 §")

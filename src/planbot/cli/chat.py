@@ -31,7 +31,7 @@ def print_sources(answer: Answer) -> None:
         click.echo("")
     for c in answer.citations:
         url = f" <{c.chunk.source_url}>" if c.chunk.source_url else ""
-        click.echo(f"[{c.n}] {c.chunk.title}, {c.chunk.locator}{url}")
+        click.echo(f"[{c.n}] {c.chunk.label}{url}")
         click.echo(f"    “{c.quote}”")
 
 

@@ -93,7 +93,7 @@ def support_cmd(file: TextIO, document: tuple[str, ...], as_json: bool) -> None:
         click.echo(f"\n({result.note})")
     click.echo("\nKällor:")
     for i in result.items:
-        click.echo(f"[{i.n}] {i.chunk.title}, {i.chunk.locator}: \u201d{' '.join(i.quote.split())}\u201d")
+        click.echo(f"[{i.n}] {i.chunk.label}: \u201d{' '.join(i.quote.split())}\u201d")
     click.echo("\nSökta dokument: " + ", ".join(d for d, _ in result.searched))
 
 

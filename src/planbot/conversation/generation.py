@@ -194,10 +194,7 @@ def _data(text: str) -> str:
 
 def build_prompt(question: str, language: Language, passages: Sequence[ScoredChunk]) -> tuple[str, str]:
     """The system message (fixed per language) and the user message: passages as data, then the question."""
-    blocks = [
-        f"[{i}] {_data(p.chunk.title)}, {_data(p.chunk.locator)}\n{_data(p.chunk.text)}"
-        for i, p in enumerate(passages, 1)
-    ]
+    blocks = [f"[{i}] {_data(p.chunk.label)}\n{_data(p.chunk.text)}" for i, p in enumerate(passages, 1)]
     user = f"{OPEN}\n" + "\n\n".join(blocks) + f"\n{CLOSE}\n\n{_QUESTION[language]}: {_data(question)}"
     return SYSTEM[language], user
 

@@ -205,9 +205,7 @@ def _generated(pipeline: Pipeline, description: str, extractive: SupportResult) 
     """A model-written paragraph, kept only if every kept sentence cites an item; else the extractive one."""
     from planbot.conversation.generation import complete, create_chat_model, verify
 
-    blocks = "\n\n".join(
-        f"[{i.n}] {i.chunk.title}, {i.chunk.locator}: {_flat(i.quote)}" for i in extractive.items
-    )
+    blocks = "\n\n".join(f"[{i.n}] {i.chunk.label}: {_flat(i.quote)}" for i in extractive.items)
     user = f"<passages>\n{blocks}\n</passages>\n\nProjekt: {description}"
     try:
         model = create_chat_model(pipeline.settings.llm)

@@ -52,6 +52,15 @@ var PlanbotCore = (function () {
     return base + "/documents/" + encodeURIComponent(citation.document_id) + "#" + locatorAnchor(citation.locator);
   }
 
+  /* Mirrors planbot.records.Chunk.label: "Bibliotekslag (2013:801), 9 §", or the title alone when the locator repeats it. */
+  function sameText(a, b) {
+    return String(a || "").split(/\s+/).join(" ").toLowerCase() === String(b || "").split(/\s+/).join(" ").toLowerCase();
+  }
+
+  function citationLabel(c) {
+    return !c.locator || sameText(c.locator, c.title) ? c.title : c.title + ", " + c.locator;
+  }
+
   /* Plain text and HTML of an answer with its numbered sources, ready to paste into a report. */
   function copyPayload(answer, i18n, base) {
     var lines = [answer.answer, "", i18n.t("sources") + ":"];
@@ -59,8 +68,8 @@ var PlanbotCore = (function () {
     var list = el("ol");
     answer.citations.forEach(function (c) {
       var url = safeUrl(c.source_url) || new URL(documentHref(base, c), location.href).href;
-      lines.push("[" + c.n + "] " + c.title + ", " + c.locator + ". " + url);
-      list.appendChild(el("li", { value: c.n }, [c.title + ", " + c.locator + ". ", el("a", { href: url, text: url })]));
+      lines.push("[" + c.n + "] " + citationLabel(c) + ". " + url);
+      list.appendChild(el("li", { value: c.n }, [citationLabel(c) + ". ", el("a", { href: url, text: url })]));
     });
     html.appendChild(list);
     return { text: lines.join("\n"), html: html.innerHTML };
@@ -334,7 +343,7 @@ var PlanbotCore = (function () {
     function citeButton(c, answer, slot) {
       var button = el("button", {
         type: "button", className: "pb-cite", "aria-expanded": "false",
-        "aria-label": i18n.t("citation", { n: c.n, title: c.title, locator: c.locator }),
+        "aria-label": i18n.t("citation", { n: c.n, label: citationLabel(c) }),
         text: "[" + c.n + "]",
       });
       button.addEventListener("click", function () { togglePassage(button, c, answer, slot); });
@@ -351,9 +360,11 @@ var PlanbotCore = (function () {
         return p.document_id === c.document_id && p.locator === c.locator;
       });
       var close = el("button", { type: "button", className: "pb-close", text: i18n.t("close") });
-      var panel = el("section", { className: "pb-passage", id: id, tabindex: "-1", "aria-label": i18n.t("citation", { n: c.n, title: c.title, locator: c.locator }) }, [
+      // The place in the document; a locator that only repeats the title says nothing more.
+      var where = [sameText(c.locator, c.title) ? "" : c.locator, c.period_note].filter(Boolean).join(" · ");
+      var panel = el("section", { className: "pb-passage", id: id, tabindex: "-1", "aria-label": i18n.t("citation", { n: c.n, label: citationLabel(c) }) }, [
         el("h3", { className: "pb-passage-title", text: "[" + c.n + "] " + c.title }),
-        el("p", { className: "pb-locator", text: c.period_note ? c.locator + " · " + c.period_note : c.locator }),
+        where ? el("p", { className: "pb-locator", text: where }) : null,
         passageWithQuote(passage ? passage.text : "", c.quote),
         el("p", { className: "pb-links" }, [
           el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: i18n.t("showInDocument") }),
@@ -377,7 +388,7 @@ var PlanbotCore = (function () {
       answer.citations.forEach(function (c) {
         list.appendChild(el("li", { value: c.n }, [
           el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: c.title }),
-          ", " + c.locator,
+          sameText(c.locator, c.title) || !c.locator ? null : ", " + c.locator,
           c.period_note ? el("span", { className: "pb-period-note", text: " (" + c.period_note + ")" }) : null,
         ]));
       });
