@@ -55,6 +55,25 @@ _MISSING: dict[Language, str] = {
     "sv": "{name} finns inte bland dokumenten, så jag kan inte svara utifrån den.",
     "en": "{name} is not among the documents, so I cannot answer from it.",
 }
+_MENTIONED_IN: dict[Language, str] = {
+    "sv": "Den nämns i {titles}, men dess innehåll finns inte där.",
+    "en": "It is mentioned in {titles}, but its content is not there.",
+}
+# A question asking for what a plan says, not whether it exists or when it was adopted.
+_ASKS_CONTENT = re.compile(
+    r"^\s*(?:vad|vilka|vilket|vilken|räkna|beskriv|lista|sammanfatta|berätta|what|which|list|describe"
+    r"|summari[sz]e|tell)\b",
+    re.IGNORECASE,
+)
+# A sentence that only points to where the content is: "Viktiga utvecklingsområden och prioriteringar är
+# identifierade i den regionala biblioteksplanen 2021–2024."
+_POINTS_TO = re.compile(
+    r"\b(?:(?:(?:är|finns)\s+|har\s+(?:\w+\s+)?)(?:identifierade|beskrivna|angivna|redovisade|formulerade|samlade"
+    r"|fastställda|identifierats|beskrivits|angetts|redovisats|formulerats)\s+i|beskrivs\s+i|redovisas\s+i|anges\s+i"
+    r"|framgår\s+(?:av|i)|are\s+(?:identified|described|set\s+out|listed)\s+in)\b",
+    re.IGNORECASE,
+)
+_MARKER = re.compile(r"\[\d+\]")
 _MISSING_MENTIONED: dict[Language, str] = {
     "sv": "{name} finns inte bland dokumenten; svaret citerar dokument som nämner den.",
     "en": "{name} is not among the documents; the answer quotes documents that mention it.",
@@ -289,4 +308,16 @@ def place_in_time(
         return answer
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
+    if _ASKS_CONTENT.match(answer.question) and only_points_to_it(answer):
+        # The passages only say that the plan holds what was asked; quoting them would not answer.
+        titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
+        where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))
+        text = f"{scope.missing_text(answer.language, answered=False)} {where}"
+        return replace(answer, text=text, refused=True, citations=())
     return replace(answer, note=scope.missing_text(answer.language, answered=True))
+
+
+def only_points_to_it(answer: Answer) -> bool:
+    """Whether every sentence of the answer only says where the content is ("... är identifierade i X")."""
+    parts = [p.strip() for p in _MARKER.split(answer.text) if p.strip()]
+    return bool(parts) and all(_POINTS_TO.search(p) for p in parts)

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from planbot.answer import detect_language
 from planbot.filters import Filters
 from planbot.records import Answer, Chunk, Citation, IndexedDocument, ScoredChunk
 from planbot.scope import decide, find_target, mentioning, place_in_time, scope_for
@@ -132,3 +133,40 @@ def test_a_refusal_about_a_missing_plan_names_it() -> None:
     assert refused.text.startswith("Karlstads biblioteksplan finns inte bland dokumenten")
     answered = place_in_time(_answer("webb"), scope, DOCS, TODAY)
     assert answered.note is not None and answered.note.startswith("Karlstads biblioteksplan finns inte")
+
+
+POINTER = "Viktiga utvecklingsområden och prioriteringar är identifierade i den regionala biblioteksplanen."
+CONTENT = "Enligt biblioteksplanen ska biblioteket läsa högt för förskolebarn varje vecka."
+
+
+def _quoting(question: str, sentence: str) -> Answer:
+    passage = _scored("webb", sentence)
+    return Answer(question, f"{sentence} [1]", False, detect_language(question),
+                  (Citation(1, passage.chunk, sentence, 1.0),), (passage,))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "refused"),
+    [
+        # What the missing plan says, answered only by a sentence saying that the plan says it: refused.
+        ("Vilka prioriteringar står i Karlstads biblioteksplan?", POINTER, True),
+        ("Räkna upp målen i Karlstads biblioteksplan.", POINTER, True),
+        ("What are the priorities in Karlstad's library plan?", POINTER, True),
+        # A passage that quotes the plan's content answers, with the note that the plan itself is missing.
+        ("Vilka prioriteringar står i Karlstads biblioteksplan?", CONTENT, False),
+        # Whether the plan exists is answered by a sentence pointing to it.
+        ("Finns Karlstads biblioteksplan att läsa någonstans?", POINTER, False),
+    ],
+)
+def test_a_missing_plans_content_is_not_answered_by_a_sentence_that_only_points_to_it(
+    question: str, sentence: str, refused: bool
+) -> None:
+    scope = decide(question, DOCS, TODAY)
+    assert scope.missing is not None
+    answer = place_in_time(_quoting(question, sentence), scope, DOCS, TODAY)
+    assert answer.refused is refused
+    if refused:
+        assert "finns inte bland dokumenten" in answer.text or "is not among the documents" in answer.text
+        assert "webb" in answer.text and not answer.citations  # where it is mentioned, by title
+    else:
+        assert answer.note is not None and answer.citations
