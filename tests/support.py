@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import pickle
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -116,9 +117,12 @@ def scripted_handler(settings: Settings, generation: int) -> Callable[..., tuple
     once.parent.mkdir(parents=True, exist_ok=True)
     once.touch()
 
-    def answer(
-        question: str, top_k: int | None, filters: Any, generation: int, record: bool
-    ) -> tuple[bytes, dict[str, float]]:
+    def answer(job: Any, generation: int) -> tuple[bytes, dict[str, float]]:
+        from planbot.server.workers import Call
+
+        if isinstance(job, Call):  # a plan tool: no pipeline in this fake
+            return pickle.dumps(job.fn(None, *job.args)), {"tool": 2.5}
+        question = job.question
         if question == "die":
             os._exit(3)
         if question == "index?":
@@ -129,3 +133,16 @@ def scripted_handler(settings: Settings, generation: int) -> Callable[..., tuple
         return json.dumps(body).encode(), {"answer": 1.5}
 
     return answer
+
+
+def worker_tool(pipeline: Any, seconds: float, fail: bool = False) -> tuple[int, float, float]:
+    """A plan tool for scripted workers: sleeps; its process id and when it began and ended (or a 422)."""
+    import os
+
+    from planbot.errors import InvalidInput
+
+    began = time.time()
+    time.sleep(seconds)
+    if fail:
+        raise InvalidInput("This plan has no text to check.")
+    return os.getpid(), began, time.time()

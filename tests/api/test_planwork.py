@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from planbot.pipeline import Pipeline
 from planbot.server.app import create_app
+from planbot.server.workers import pipeline_handler
 
-from ..support import FakeEmbedder
+from ..support import FakeEmbedder, fake_pipeline
 from ..unit.test_lagkoll import planwork_settings
 
 PLAN = (
@@ -21,15 +24,31 @@ PLAN = (
 )
 
 
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+@pytest.fixture(params=["in process", "answer processes"])
+def client(
+    tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The plan tools' API, run in the serving process, or in two answer processes (PLANBOT_ANSWER_PROCESSES).
+
+    With answer processes the serving process's own search must not run: the tools are computed there.
+    """
     # Uploading a plan for Lagkoll is a write: allowed without a key from this machine (PLANBOT_LOCAL_WRITES).
     settings = planwork_settings(tmp_path).model_copy(
         update={"local_writes": True, "allowed_hosts": ["testserver"]}
     )
     pipeline = Pipeline(settings, embedder=FakeEmbedder())
     pipeline.ingest(progress=False)
-    with TestClient(create_app(settings, pipeline)) as c:
+    options: dict[str, Any] = {}
+    if request.param == "answer processes":
+        settings = settings.model_copy(update={"answer_processes": 2, "rate_limit_per_minute": 0})
+        options["answer_handler"] = functools.partial(pipeline_handler, build=fake_pipeline)
+
+        def not_here(*args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("a plan tool ran in the serving process")
+
+        for name in ("search", "ask"):
+            monkeypatch.setattr(pipeline, name, not_here)
+    with TestClient(create_app(settings, pipeline, **options)) as c:
         yield c
 
 

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from planbot.config import Settings
 from planbot.errors import IndexUnavailable
 from planbot.server.workers import AnswerWorkers, WorkerError
 
-from ..support import run_async, scripted_handler
+from ..support import run_async, scripted_handler, worker_tool
 
 
 def _workers(tmp_path: Path, count: int, generation: list[int], collection: str = "planbot") -> AnswerWorkers:
@@ -54,6 +55,49 @@ def test_questions_are_answered_in_other_processes_with_the_current_generation(
     pids = {r["pid"] for r in replies}
     assert os.getpid() not in pids
     assert len({replies[1]["pid"], replies[2]["pid"]}) == 2  # two slow questions ran side by side
+
+
+def test_a_plan_tool_runs_in_a_worker_while_questions_are_answered_by_the_other(two: AnswerWorkers) -> None:
+    # A Lagkoll holds a worker for seconds; the other one goes on answering meanwhile.
+    async def run() -> tuple[tuple[int, float, float], float]:
+        await two.attach()
+        tool = asyncio.ensure_future(two.call(worker_tool, 1.5))
+        await asyncio.sleep(0.2)
+        for n in range(3):
+            await two.ask(f"Vem {n}?", 5, None)
+        answered = time.time()
+        return await tool, answered
+
+    (pid, _began, ended), answered = run_async(run())
+    assert pid != os.getpid()
+    assert answered < ended, "the questions waited for the plan tool"
+
+
+def test_plan_tools_leave_one_worker_for_questions(two: AnswerWorkers) -> None:
+    # Two tools at once with two workers: the second waits for the first, and a question does not.
+    async def run() -> tuple[list[tuple[int, float, float]], float]:
+        await two.attach()
+        tools = asyncio.gather(*(two.call(worker_tool, 1.0) for _ in range(2)))
+        await asyncio.sleep(0.2)
+        await two.ask("Vem?", 5, None)
+        answered = time.time()
+        return list(await tools), answered
+
+    ran, answered = run_async(run())
+    first, second = sorted(ran, key=lambda r: r[1])
+    assert answered < first[2], "the question waited for a plan tool"
+    assert second[1] >= first[2], "the two tools ran side by side, taking every worker"
+
+
+def test_a_plan_tools_error_reaches_the_caller_with_its_status(two: AnswerWorkers) -> None:
+    async def run() -> WorkerError:
+        await two.attach()
+        with pytest.raises(WorkerError) as caught:
+            await two.call(worker_tool, 0.0, True)
+        return caught.value
+
+    error = run_async(run())
+    assert (error.status, error.detail) == (422, "This plan has no text to check.")
 
 
 def test_a_worker_error_reaches_the_caller_with_its_status_and_headers(two: AnswerWorkers) -> None:

@@ -278,6 +278,13 @@ def _heading(chunk: Chunk) -> str:
     return inner[-1] if inner else ""
 
 
+def check_plan(pipeline: Pipeline, document_id: str) -> LagkollReport:
+    """Check one indexed plan with the pipeline's configured requirement list."""
+    from .requirements import load_requirements
+
+    return LagkollChecker(pipeline, load_requirements(pipeline.settings.lagkrav_file)).check(document_id)
+
+
 def unverified_sources(report: LagkollReport) -> list[str]:
     """Requirements whose law wording was not found verbatim in the indexed passage they name."""
     return [r.requirement.id for r in report.results if not r.law.verified]

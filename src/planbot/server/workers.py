@@ -4,7 +4,9 @@ Python runs one thread's code at a time, so one process answers one question at 
 it has. Each worker here is a process with its own read-only pipeline over the same index; the serving
 process keeps HTTP, keys, uploads and conversations, and hands each question (``/api/ask``, and a chat
 turn's extractive answer) to the workers first come, first served, over a pipe its event loop reads (no
-extra threads to hand results over). A worker catches up with the
+extra threads to hand results over). With two or more workers the plan tools (Lagkoll, support, compare:
+seconds of work each) run there too, at most one fewer at a time than there are workers, so a question
+always finds a worker and the serving process stays free for HTTP. A worker catches up with the
 serving process's ingests before the next question (it reopens the index), and one that dies is replaced.
 """
 
@@ -39,12 +41,31 @@ log = logging.getLogger(__name__)
 START_TIMEOUT_S = 300.0
 
 
-class AnswerHandler(Protocol):
-    """What a worker runs per question: the answer (API JSON, or the pickled record), stage timings (ms)."""
+@dataclass(frozen=True)
+class Ask:
+    """A question for a worker; ``record``: the pickled Answer (chat stores it) instead of the API's JSON."""
 
-    def __call__(
-        self, question: str, top_k: int | None, filters: Filters | None, generation: int, record: bool
-    ) -> tuple[bytes, dict[str, float]]: ...
+    question: str
+    top_k: int | None
+    filters: Filters | None
+    record: bool = False
+
+
+@dataclass(frozen=True)
+class Call:
+    """``fn(pipeline, *args)`` in a worker, its result pickled back (a plan tool: Lagkoll, support, compare).
+
+    ``fn`` is a module-level function, so that the worker finds it by name.
+    """
+
+    fn: Callable[..., Any]
+    args: tuple[Any, ...] = ()
+
+
+class AnswerHandler(Protocol):
+    """What a worker runs per job, at the serving process's index generation: reply bytes, timings (ms)."""
+
+    def __call__(self, job: Ask | Call, generation: int) -> tuple[bytes, dict[str, float]]: ...
 
 
 # What a worker process runs first: its handler, from the settings and the serving process's generation.
@@ -96,17 +117,17 @@ def pipeline_handler(
         reopen()
         seen[0] = now
 
-    def answer(
-        question: str, top_k: int | None, filters: Filters | None, generation: int, record: bool
-    ) -> tuple[bytes, dict[str, float]]:
+    def run(job: Ask | Call, generation: int) -> tuple[bytes, dict[str, float]]:
         catch_up(generation)
         stages = begin_stages()
-        found = pipeline.ask(question, top_k, filters)
-        if record:  # for chat, which stores the answer and may hand it to a chat model
+        if isinstance(job, Call):
+            return pickle.dumps(job.fn(pipeline, *job.args)), stages
+        found = pipeline.ask(job.question, job.top_k, job.filters)
+        if job.record:  # for chat, which stores the answer and may hand it to a chat model
             return pickle.dumps(found), stages
         return AnswerOut.from_answer(found).model_dump_json().encode(), stages
 
-    return answer
+    return run
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -149,11 +170,11 @@ def _serve(conn: Connection, settings: Settings, generation: int, make_handler: 
     conn.send(("ready", None))
     while True:
         try:
-            job = pickle.loads(conn.recv_bytes())
+            job, generation = pickle.loads(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the server closed the pipe or went away
         try:
-            reply: tuple[str, Any] = ("ok", handler(*job))
+            reply: tuple[str, Any] = ("ok", handler(job, generation))
         except PlanbotError as exc:
             reply = ("error", (exc.status, exc.title, exc.detail, exc.headers))
         except Exception as exc:
@@ -195,7 +216,14 @@ class AnswerWorkers:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
         self._started: list[_Worker] = []
+        # Plan tools hold a worker for seconds: at most count - 1 at once, so questions always find one.
+        self._tools: asyncio.Semaphore | None = None
         self.restarts = 0
+
+    @property
+    def takes_tools(self) -> bool:
+        """Whether plan tools run in the workers (with two or more; one worker is kept for questions)."""
+        return self.count >= 2
 
     def start(self) -> None:
         """Start every worker and wait until each is ready (blocking: call it off the event loop)."""
@@ -213,6 +241,7 @@ class AnswerWorkers:
         """Let the running event loop feed the started workers."""
         self._loop = asyncio.get_running_loop()
         self._idle = asyncio.Queue()
+        self._tools = asyncio.Semaphore(max(1, self.count - 1))
         started, self._started = self._started, []
         for w in started:
             self._adopt(w)
@@ -224,8 +253,19 @@ class AnswerWorkers:
 
         A PlanbotError raised in the worker is raised here.
         """
+        return await self._run(Ask(question, top_k, filters, record))
+
+    async def call(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(pipeline, *args)`` computed in a worker (see ``takes_tools``); its errors are raised here."""
+        assert self._tools is not None, "attach() first"
+        async with self._tools:
+            body, stages = await self._run(Call(fn, args))
+        record_stages(**stages)
+        return pickle.loads(body)
+
+    async def _run(self, job: Ask | Call) -> tuple[bytes, dict[str, float]]:
         assert self._idle is not None and self._loop is not None, "attach() first"
-        job = pickle.dumps((question, top_k, filters, self._generation(), record))
+        message = pickle.dumps((job, self._generation()))
         while True:
             worker = await self._idle.get()  # waiting callers are served in arrival order
             if worker is None:  # none left: tell the next caller too
@@ -237,7 +277,7 @@ class AnswerWorkers:
             if self._workers.get(worker.n) is not worker:  # it died while idle; its successor queues itself
                 continue
             try:
-                worker.conn.send_bytes(job)
+                worker.conn.send_bytes(message)
             except OSError:  # died while idle, before its end of the pipe was seen closed: ask another
                 self._on_death(worker)
                 continue

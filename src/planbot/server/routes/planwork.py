@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -15,7 +16,6 @@ from planbot.errors import DocumentError, InvalidInput
 from planbot.pipeline import Pipeline
 from planbot.planwork import compare as cmp
 from planbot.planwork import lagkoll as lk
-from planbot.planwork.requirements import load_requirements
 from planbot.planwork.support import SupportRequest, SupportResult, store_request, support
 from planbot.server.deps import PipelineDep, SettingsDep, get_services, require_read, require_write
 from planbot.server.problems import validation_detail
@@ -28,6 +28,7 @@ page_router = APIRouter(include_in_schema=False)
 
 Format = Annotated[Literal["json", "md", "csv"], Query(description="json (default), md or csv")]
 _TYPES = {"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+T = TypeVar("T")
 
 
 def _strict() -> ConfigDict:
@@ -120,9 +121,17 @@ class LagkollOut(BaseModel):
         )
 
 
-def run_lagkoll(pipeline: Pipeline, document_id: str) -> lk.LagkollReport:
-    """Check one indexed plan with the configured requirement list."""
-    return lk.LagkollChecker(pipeline, load_requirements(pipeline.settings.lagkrav_file)).check(document_id)
+async def in_pipeline(request: Request, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(pipeline, *args)``: in an answer process when there are several, else in a thread here.
+
+    A Lagkoll takes seconds of work; in the serving process it would share the interpreter lock with
+    every request (one client's asks went from p50 8 to 24 ms while one ran, *Under load* in the README).
+    """
+    services = get_services(request)
+    if services.workers is not None and services.workers.takes_tools:
+        result: T = await services.workers.call(fn, *args)
+        return result
+    return await run_in_threadpool(fn, services.pipeline, *args)
 
 
 def _export(fmt: str, body: str, name: str) -> Response:
@@ -171,7 +180,7 @@ async def lagkoll(
         document_id = body.document_id
     else:
         raise InvalidInput("Send JSON {\"document_id\": ...} or a multipart upload with the plan in 'file'.")
-    report = await run_in_threadpool(run_lagkoll, pipeline, document_id)
+    report = await in_pipeline(request, lk.check_plan, document_id)
     return _lagkoll_response(report, format)
 
 
@@ -268,12 +277,14 @@ class SupportOut(BaseModel):
 
 
 @api_router.post("/api/support")
-def support_route(body: SupportIn, pipeline: PipelineDep, settings: SettingsDep) -> SupportOut:
+async def support_route(body: SupportIn, request: Request, settings: SettingsDep) -> SupportOut:
     """Which plan goals and law provisions a project serves, quoted and cited, and a paragraph to paste."""
-    request = SupportRequest(body.description, body.document_ids)
-    result = support(pipeline, request, load_requirements(settings.lagkrav_file))
-    if body.store:
-        result = replace(result, stored_as=store_request(settings.data_dir, request, result))
+    asked = SupportRequest(body.description, body.document_ids)
+    result = await in_pipeline(request, support, asked)
+    if body.store:  # written here: the requests people chose to keep live in the serving process's data
+        result = replace(
+            result, stored_as=await run_in_threadpool(store_request, settings.data_dir, asked, result)
+        )
     return SupportOut.from_result(result)
 
 
@@ -310,10 +321,17 @@ class CompareOut(BaseModel):
 
 
 @api_router.post("/api/compare", response_model=CompareOut)
-def compare_route(body: CompareIn, pipeline: PipelineDep, format: Format = "json") -> Any:
+async def compare_route(body: CompareIn, request: Request, format: Format = "json") -> Any:
     """Answer one question per document, side by side; a column says "nämns inte" where one does not."""
-    result = cmp.compare(
-        pipeline, body.question, body.document_ids, body.doc_type, body.date_from, body.date_to, body.top_k
+    result = await in_pipeline(
+        request,
+        cmp.compare,
+        body.question,
+        body.document_ids,
+        body.doc_type,
+        body.date_from,
+        body.date_to,
+        body.top_k,
     )
     if format == "csv":
         return _export(format, cmp.to_csv(result), "jamforelse")
