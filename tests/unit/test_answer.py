@@ -245,6 +245,27 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             True,
         ),
         ("person", "Mötet leddes av kulturminister Anna Berg.", "Vem är kulturminister?", True),
+        # Who got a prize or a grant: someone named as receiving it, not a founder or an adviser near it.
+        (
+            "person",
+            "Mötet gästades av stiftelsegrundaren Pascal Engman och rådgivaren Simon Strand.",
+            "Vem fick Pascal Engmans stipendium senast?",
+            False,
+        ),
+        (
+            "person",
+            "Stipendiet tilldelades bibliotekarien Anna Berg i Kil.",
+            "Vem fick stipendiet i år?",
+            True,
+        ),
+        (
+            "person",
+            "The prize went to Anna Berg, who received it in May.",
+            "Who won the reading prize?",
+            True,
+        ),
+        # "Vem fick ansvaret" asks for whoever is responsible, not for a recipient of anything.
+        ("person", "Ansvaret ligger hos Anna Berg.", "Vem fick ansvaret för läsfrämjandet?", True),
         # A date asked for an entry into force is answered by a sentence about one, not by any date.
         (
             "date",

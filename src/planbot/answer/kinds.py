@@ -196,6 +196,15 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         ("bibliotekschef\\w*|chief librarian|head librarian", ("bibliotekschef", "chef")),
         ("rektor\\w*", ("rektor",)),
         ("landshövding\\w*|county governor", ("landshövding",)),
+        # Who got a prize or a grant: the sentence must name someone receiving it, not anyone near it.
+        (
+            "(?:fick|får|tilldelades|vann|mottog)\\s+(?:\\w+\\s+){0,3}(?:stipendi|pris|utmärkelse)\\w*"
+            "|(?:got|gets|received|won|was awarded)\\s+(?:\\w+\\s+){0,3}(?:scholarship|prize|award|grant)s?",
+            tuple(
+                "fick får tilldela vann mottog mottagare pristagare stipendiat vinnare "
+                "receiv won award recipient winner".split()
+            ),
+        ),
         (
             "träda i kraft|träder i kraft|trädde i kraft|ikraftträdande\\w*|börja gälla|börjar gälla"
             "|enter into force|entered into force|come into force|came into force|take effect|took effect",
