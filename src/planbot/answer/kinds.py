@@ -39,7 +39,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:hur mycket|hur stor (?:del|andel)|hur stort antal|hur länge|hur lång tid"
             r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
-            r"|what share|what percentage|how often)\b"
+            r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
     ),
     (
