@@ -308,8 +308,8 @@ def place_in_time(
         return answer
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
-    if _ASKS_CONTENT.match(answer.question) and only_points_to_it(answer):
-        # The passages only say that the plan holds what was asked; quoting them would not answer.
+    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, scope.mentions[:1]):
+        # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))
         text = f"{scope.missing_text(answer.language, answered=False)} {where}"
@@ -317,7 +317,12 @@ def place_in_time(
     return replace(answer, note=scope.missing_text(answer.language, answered=True))
 
 
-def only_points_to_it(answer: Answer) -> bool:
-    """Whether every sentence of the answer only says where the content is ("... är identifierade i X")."""
+def states_its_content(answer: Answer, kind: tuple[str, ...]) -> bool:
+    """Whether a sentence of the answer speaks of the plan (its ``kind``'s word) other than to point to it.
+
+    "Viktiga prioriteringar är identifierade i den regionala biblioteksplanen" points to the plan;
+    "Enligt Region Värmlands kulturplan ska ..." speaks of another plan than a biblioteksplan.
+    """
+    word = (kind[0] if kind else "plan").casefold()
     parts = [p.strip() for p in _MARKER.split(answer.text) if p.strip()]
-    return bool(parts) and all(_POINTS_TO.search(p) for p in parts)
+    return any(word in p.casefold() and not _POINTS_TO.search(p) for p in parts)
