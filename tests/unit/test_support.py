@@ -12,6 +12,7 @@ from planbot.errors import InvalidInput, ModelUnavailable, NotFound
 from planbot.pipeline import Pipeline
 from planbot.planwork import support as sp
 from planbot.planwork.support import SupportRequest, support
+from planbot.records import Chunk
 
 from ..support import FakeEmbedder
 from .test_lagkoll import planwork_settings
@@ -106,3 +107,24 @@ def test_store_request_writes_only_where_asked(pipeline: Pipeline, tmp_path: Pat
     key = sp.store_request(tmp_path, request, result)
     stored = (tmp_path / "support" / f"{key}.json").read_text(encoding="utf-8")
     assert PROJECT in stored
+
+
+@pytest.mark.parametrize(
+    ("locator", "named"),
+    [
+        ("s. 4, Barn och unga", "Biblioteksplan Testby (s. 4, Barn och unga):"),
+        ("Biblioteksplan Testby", "Biblioteksplan Testby:"),
+    ],
+)
+def test_the_paragraph_names_a_plan_and_its_place_once_each(locator: str, named: str) -> None:
+    chunk = Chunk(
+        id="p#1",
+        document_id="p",
+        ordinal=1,
+        text="Vi läser för barn.",
+        locator=locator,
+        title="Biblioteksplan Testby",
+    )
+    item = sp.SupportItem(1, "plan", chunk, "Vi läser för barn.", 0.9)
+    (sentence,) = sp.extractive_paragraph([item])
+    assert sentence == f"Projektet bidrar till {named} \u201dVi läser för barn.\u201d [1]"

@@ -183,9 +183,9 @@ def extractive_paragraph(items: list[SupportItem]) -> list[str]:
     law = [i for i in items if i.kind == "lag"][:_IN_PARAGRAPH]
     for k, item in enumerate(plan):
         lead = "Projektet bidrar till" if k == 0 else "Det svarar också mot"
-        out.append(
-            f"{lead} {item.chunk.title} ({item.chunk.locator}): \u201d{_flat(item.quote)}\u201d [{item.n}]"
-        )
+        # A plan whose only heading is its title is named once ("Biblioteksplan 2025", not "... (... 2025)").
+        where = f" ({item.chunk.locator})" if item.chunk.label != item.chunk.title else ""
+        out.append(f"{lead} {item.chunk.title}{where}: \u201d{_flat(item.quote)}\u201d [{item.n}]")
     for k, item in enumerate(law):
         lead = "Projektet stöder" if k == 0 else "Det stöder även"
         out.append(
