@@ -308,7 +308,8 @@ def place_in_time(
         return answer
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
-    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, scope.mentions[:1]):
+    kind_word = scope.mentions[0] if scope.mentions else "plan"
+    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, kind_word):
         # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))
@@ -317,12 +318,12 @@ def place_in_time(
     return replace(answer, note=scope.missing_text(answer.language, answered=True))
 
 
-def states_its_content(answer: Answer, kind: tuple[str, ...]) -> bool:
-    """Whether a sentence of the answer speaks of the plan (its ``kind``'s word) other than to point to it.
+def states_its_content(answer: Answer, kind_word: str) -> bool:
+    """Whether a sentence of the answer speaks of the plan (``kind_word``) other than to point to it.
 
     "Viktiga prioriteringar är identifierade i den regionala biblioteksplanen" points to the plan;
     "Enligt Region Värmlands kulturplan ska ..." speaks of another plan than a biblioteksplan.
     """
-    word = (kind[0] if kind else "plan").casefold()
+    word = kind_word.casefold()
     parts = [p.strip() for p in _MARKER.split(answer.text) if p.strip()]
     return any(word in p.casefold() and not _POINTS_TO.search(p) for p in parts)

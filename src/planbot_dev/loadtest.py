@@ -224,14 +224,7 @@ class Server:
 
     def peak_rss_mb(self) -> float | None:
         """The server's peak resident memory (Linux /proc), in MB."""
-        try:
-            status = Path(f"/proc/{self.process.pid}/status").read_text()
-        except OSError:
-            return None
-        for line in status.splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return None
+        return _status_mb(self.process.pid, "VmHWM")
 
     def children(self) -> list[int]:
         """The server's answer processes, from whichever of its threads started them.
@@ -249,14 +242,19 @@ class Server:
 
     def children_rss_mb(self) -> float:
         """Resident memory of the server's child processes now (its answer processes), in MB."""
-        total = 0.0
-        for pid in self.children():
-            try:
-                status = Path(f"/proc/{pid}/status").read_text()
-            except OSError:
-                continue
-            total += sum(int(x.split()[1]) / 1024 for x in status.splitlines() if x.startswith("VmRSS:"))
-        return total
+        return sum(_status_mb(pid, "VmRSS") or 0.0 for pid in self.children())
+
+
+def _status_mb(pid: int, field: str) -> float | None:
+    """One memory field of a process's /proc status (VmRSS, VmHWM), in MB; None once it has gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return None
 
 
 @contextmanager

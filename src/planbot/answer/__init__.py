@@ -172,8 +172,12 @@ class ExtractiveAnswerer:
         out: list[_Pick] = []
         for pick in picks:
             chunk = passages[pick.rank].chunk
-            if chunk.locator.endswith("§") and not self._continues(chunk):
-                for start, end in antecedents(chunk.text, pick.start, pick.end):
+            earlier_stycken = (
+                antecedents(chunk.text, pick.start, pick.end) if chunk.locator.endswith("§") else []
+            )
+            # Whether the chunk continues a split section costs an index lookup: only asked when it matters.
+            if earlier_stycken and not self._continues(chunk):
+                for start, end in earlier_stycken:
                     # Sentence by sentence, so that a list in the earlier stycke keeps an item per line.
                     for a, b in split_sentences(chunk.text[start:end]):
                         earlier = _Pick(pick.rank, start + a, start + b, pick.score)

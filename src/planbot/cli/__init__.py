@@ -137,7 +137,7 @@ def serve(host: str | None, port: int | None) -> None:
     settings = _settings(host=host, port=port)
     # How long a thread may hold the interpreter lock while another waits. At Python's 5 ms a Lagkoll
     # running on a request thread held up every other request in turn (one client's asks: p95 9 ms
-    # quiet, 107-121 ms during it); at 1 ms they waited 30-34 ms, the Lagkoll took as long, and the load
+    # quiet, 107-128 ms during it); at 1 ms they waited 26-34 ms, the Lagkoll took as long, and the load
     # suite measured the same capacity and ratio (README, *Under load*).
     sys.setswitchinterval(SWITCH_INTERVAL_S)
     click.echo(f"planbot on http://{settings.host}:{settings.port}  (API docs at /docs)")

@@ -52,13 +52,15 @@ var PlanbotCore = (function () {
     return base + "/documents/" + encodeURIComponent(citation.document_id) + "#" + locatorAnchor(citation.locator);
   }
 
-  /* Mirrors planbot.records.Chunk.label: "Bibliotekslag (2013:801), 9 §", or the title alone when the locator repeats it. */
-  function sameText(a, b) {
-    return String(a || "").split(/\s+/).join(" ").toLowerCase() === String(b || "").split(/\s+/).join(" ").toLowerCase();
+  /* The citation's place, "" when its locator only repeats the title (mirrors planbot.records.Chunk.label). */
+  function place(c) {
+    var flat = function (s) { return String(s || "").split(/\s+/).join(" ").toLowerCase(); };
+    return flat(c.locator) === flat(c.title) ? "" : c.locator || "";
   }
 
+  /* "Bibliotekslag (2013:801), 9 §", or the title alone. */
   function citationLabel(c) {
-    return !c.locator || sameText(c.locator, c.title) ? c.title : c.title + ", " + c.locator;
+    return place(c) ? c.title + ", " + place(c) : c.title;
   }
 
   /* Plain text and HTML of an answer with its numbered sources, ready to paste into a report. */
@@ -361,7 +363,7 @@ var PlanbotCore = (function () {
       });
       var close = el("button", { type: "button", className: "pb-close", text: i18n.t("close") });
       // The place in the document; a locator that only repeats the title says nothing more.
-      var where = [sameText(c.locator, c.title) ? "" : c.locator, c.period_note].filter(Boolean).join(" · ");
+      var where = [place(c), c.period_note].filter(Boolean).join(" · ");
       var panel = el("section", { className: "pb-passage", id: id, tabindex: "-1", "aria-label": i18n.t("citation", { n: c.n, label: citationLabel(c) }) }, [
         el("h3", { className: "pb-passage-title", text: "[" + c.n + "] " + c.title }),
         where ? el("p", { className: "pb-locator", text: where }) : null,
@@ -388,7 +390,7 @@ var PlanbotCore = (function () {
       answer.citations.forEach(function (c) {
         list.appendChild(el("li", { value: c.n }, [
           el("a", { href: documentHref(base, c), target: opts.linkTarget || null, text: c.title }),
-          sameText(c.locator, c.title) || !c.locator ? null : ", " + c.locator,
+          place(c) ? ", " + place(c) : null,
           c.period_note ? el("span", { className: "pb-period-note", text: " (" + c.period_note + ")" }) : null,
         ]));
       });
