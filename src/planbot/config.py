@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     # can extend it), and Debian's Swedish thesaurus (mythes-sv) and English-Swedish dictionary
     # (dict-freedict-eng-swe) when installed: off, as on the tune split they lowered top-1 (eval/tune.py).
     glossary_file: Path | None = None
+    # Names, abbreviations and SFS numbers of statutes (None: the shipped src/planbot/data/statutes.toml):
+    # a question naming one the index lacks is answered only where a passage mentions it (scope.py).
+    statutes_file: Path | None = None
     thesaurus: bool = False
     dictionary: bool = False
     # Ranker weights (JSON, written by eval/train_ranker.py); None: the hand-set weights in signals.py.

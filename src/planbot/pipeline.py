@@ -22,6 +22,7 @@ from planbot.rerank import ExpandedLexical, Reranker, create_reranker
 from planbot.retrieval import ChromaFullText, Retriever
 from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
+from planbot.statutes import default_statutes_file, load_statutes
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class Pipeline:
             wording=self._wording,
             continues=self._continues_section,
         )
+        self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
 
@@ -197,7 +199,7 @@ class Pipeline:
 
     def scope(self, question: str, filters: Filters | None = None) -> Scope:
         """Which documents answer ``question``: laws and plans in force, or the plan or period it names."""
-        return scope_for(question, self.documents(), filters, dt.date.today())
+        return scope_for(question, self.documents(), filters, dt.date.today(), self.statutes)
 
     def search(
         self,
@@ -218,7 +220,7 @@ class Pipeline:
         candidates = []
         if where is None or where.document_id:
             n = max(self.settings.candidates, k)
-            candidates = mentioning(self.retriever.retrieve(question, vector, n, where), scope.mentions)
+            candidates = mentioning(self.retriever.retrieve(question, vector, n, where), scope)
         t2 = time.perf_counter()
         ranked = self.reranker.rerank(question, vector, candidates)[:k]
         t3 = time.perf_counter()

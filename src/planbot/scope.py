@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from planbot.filters import Filters
 from planbot.planmeta import PLAN_KINDS, kind_of, organisation_key, period_label, validity
 from planbot.records import Answer, IndexedDocument, Language, ScoredChunk, embedding_text
+from planbot.statutes import Statute, find_statutes, holds
 
 # Inflected plan words, most specific first, with the kind each names (None: any plan).
 _KIND_WORDS: tuple[tuple[str, str | None], ...] = (
@@ -70,7 +71,8 @@ _ASKS_CONTENT = re.compile(
 _POINTS_TO = re.compile(
     r"\b(?:(?:(?:är|finns)\s+|har\s+(?:\w+\s+)?)(?:identifierade|beskrivna|angivna|redovisade|formulerade|samlade"
     r"|fastställda|identifierats|beskrivits|angetts|redovisats|formulerats)\s+i|beskrivs\s+i|redovisas\s+i|anges\s+i"
-    r"|framgår\s+(?:av|i)|are\s+(?:identified|described|set\s+out|listed)\s+in)\b",
+    r"|regleras\s+i|framgår\s+(?:av|i)|are\s+(?:identified|described|set\s+out|listed|regulated)\s+in"
+    r"|is\s+(?:regulated|governed)\s+(?:in|by))\b",
     re.IGNORECASE,
 )
 _MARKER = re.compile(r"\[\d+\]")
@@ -99,6 +101,8 @@ class Scope:
     missing: str | None = None
     # When the named plan is missing, only passages mentioning all of these may answer.
     mentions: tuple[str, ...] = ()
+    # When a named statute is missing, only passages mentioning one of these (casefolded) may answer.
+    mentions_any: tuple[str, ...] = ()
 
     def missing_text(self, language: Language, answered: bool) -> str:
         """What to tell a person about the missing document."""
@@ -193,8 +197,13 @@ def _known_organisation(question: str, organisations: Mapping[str, str]) -> str 
     return None
 
 
-def decide(question: str, documents: Mapping[str, IndexedDocument], today: dt.date) -> Scope:
-    """The scope of a question: a named plan, else a named period or earlier plans, else what is in force."""
+def decide(
+    question: str, documents: Mapping[str, IndexedDocument], today: dt.date, statutes: Sequence[Statute] = ()
+) -> Scope:
+    """The scope of a question: a named plan, a named period or earlier plans, else what is in force.
+
+    A question naming only statutes the index lacks is answered from the passages that mention them.
+    """
     organisations = {
         organisation_key(org): org for d in documents.values() if (org := d.metadata.get("organisation"))
     }
@@ -206,11 +215,17 @@ def decide(question: str, documents: Mapping[str, IndexedDocument], today: dt.da
         return _named(target, documents, today, earlier, latest_only)
     if years is not None:
         allowed = {d.id for d in documents.values() if not is_plan(d) or _overlaps(d, years)}
-        return Scope(_restrict(allowed, documents), "period")
-    if earlier:
-        return Scope(None, "earlier")
-    allowed = {d.id for d in documents.values() if in_force(d, today)}
-    return Scope(_restrict(allowed, documents), "default")
+        scope = Scope(_restrict(allowed, documents), "period")
+    elif earlier:
+        scope = Scope(None, "earlier")
+    else:
+        allowed = {d.id for d in documents.values() if in_force(d, today)}
+        scope = Scope(_restrict(allowed, documents), "default")
+    named = find_statutes(question, statutes)
+    if named and not any(holds(n, documents) for n in named):
+        mentions = tuple(dict.fromkeys(m for n in named for m in n.mentions))
+        return replace(scope, reason="missing", missing=named[0].name, mentions_any=mentions)
+    return scope
 
 
 def _named(
@@ -263,12 +278,16 @@ def _restrict(allowed: set[str], documents: Mapping[str, IndexedDocument]) -> fr
 
 
 def scope_for(
-    question: str, documents: Mapping[str, IndexedDocument], filters: Filters | None, today: dt.date
+    question: str,
+    documents: Mapping[str, IndexedDocument],
+    filters: Filters | None,
+    today: dt.date,
+    statutes: Sequence[Statute] = (),
 ) -> Scope:
     """The question's scope, unless the caller's filters already chose documents or a period."""
     if filters is not None and filters.names_documents():
         return Scope(None, "filters")
-    return decide(question, documents, today)
+    return decide(question, documents, today, statutes)
 
 
 def effective_filters(
@@ -280,12 +299,19 @@ def effective_filters(
     return (filters or Filters()).resolve(documents, scope.allowed)
 
 
-def mentioning(candidates: list[ScoredChunk], words: tuple[str, ...]) -> list[ScoredChunk]:
-    """The candidates whose text (with title and headings) mentions every one of ``words``."""
-    if not words:
+def mentioning(candidates: list[ScoredChunk], scope: Scope) -> list[ScoredChunk]:
+    """The candidates whose text (with title and headings) mentions what the scope's missing document is."""
+    if not (scope.mentions or scope.mentions_any):
         return candidates
-    wanted = [w.casefold() for w in words]
-    return [c for c in candidates if all(w in embedding_text(c.chunk).casefold() for w in wanted)]
+    wanted = [w.casefold() for w in scope.mentions]
+    out = []
+    for c in candidates:
+        text = embedding_text(c.chunk).casefold()
+        if all(w in text for w in wanted) and (
+            not scope.mentions_any or any(w in text for w in scope.mentions_any)
+        ):
+            out.append(c)
+    return out
 
 
 def place_in_time(
@@ -308,8 +334,8 @@ def place_in_time(
         return answer
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
-    kind_word = scope.mentions[0] if scope.mentions else "plan"
-    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, kind_word):
+    words = scope.mentions[:1] or scope.mentions_any or ("plan",)
+    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, *words):
         # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))
@@ -318,12 +344,12 @@ def place_in_time(
     return replace(answer, note=scope.missing_text(answer.language, answered=True))
 
 
-def states_its_content(answer: Answer, kind_word: str) -> bool:
-    """Whether a sentence of the answer speaks of the plan (``kind_word``) other than to point to it.
+def states_its_content(answer: Answer, *words: str) -> bool:
+    """Whether a sentence of the answer speaks of the document (one of ``words``) other than to point to it.
 
     "Viktiga prioriteringar är identifierade i den regionala biblioteksplanen" points to the plan;
     "Enligt Region Värmlands kulturplan ska ..." speaks of another plan than a biblioteksplan.
     """
-    word = kind_word.casefold()
+    wanted = [w.casefold() for w in words]
     parts = [p.strip() for p in _MARKER.split(answer.text) if p.strip()]
-    return any(word in p.casefold() and not _POINTS_TO.search(p) for p in parts)
+    return any(any(w in p.casefold() for w in wanted) and not _POINTS_TO.search(p) for p in parts)

@@ -110,3 +110,20 @@ def test_after_ingest_every_sentence_vector_is_the_sentence_embedded_on_its_own(
     )
     cosines = np.sum(np.stack([s.context for s in stored]) * placed, axis=1)
     assert cosines.min() > 0.999
+
+
+def test_a_statute_the_corpus_lacks_is_named_in_the_refusal(client: TestClient) -> None:
+    body = _ask(client, "Vad säger diskrimineringslagen om tillgänglighet i bibliotekets lokaler?")
+    assert body["refused"]
+    assert body["answer"].startswith("Diskrimineringslagen finns inte bland dokumenten")
+
+
+def test_a_statute_the_corpus_only_mentions_is_answered_from_where_it_is_mentioned(
+    client: TestClient,
+) -> None:
+    body = _ask(
+        client, "Hindrar kommunallagen att vi skickar böcker gratis till ett bibliotek i en annan kommun?"
+    )
+    assert not body["refused"], body["answer"]
+    assert body["note"].startswith("Kommunallagen finns inte bland dokumenten")
+    assert all("kommunallagen" in c["quote"] for c in body["citations"][:1]), body["citations"]

@@ -283,6 +283,20 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         # A figure for another year than the one asked about does not answer.
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2023?", True),
+        # Numbers that refer to sections and acts are no figure.
+        (
+            "number",
+            "Utöver det som anges i 3 kap. 8 och 9 §§ lagen (2018:218) får uppgifter behandlas.",
+            "How large can the fines be?",
+            False,
+        ),
+        (
+            "number",
+            "I förordning (EU) 2016/679 och direktiv 95/46/EG finns bestämmelser om personuppgifter.",
+            "How large can the fines be?",
+            False,
+        ),
+        ("number", "Sanktionsavgiften är högst 10 000 000 kronor.", "How large can the fines be?", True),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(

@@ -10,6 +10,7 @@ from planbot.answer import detect_language
 from planbot.filters import Filters
 from planbot.records import Answer, Chunk, Citation, IndexedDocument, ScoredChunk
 from planbot.scope import decide, find_target, mentioning, place_in_time, scope_for
+from planbot.statutes import default_statutes_file, load_statutes
 
 TODAY = dt.date(2026, 5, 1)
 
@@ -21,7 +22,7 @@ def _doc(doc_id: str, doc_type: str, **meta: str) -> IndexedDocument:
 DOCS = {
     d.id: d
     for d in (
-        _doc("lag", "lag", kind="lag", valid_from="2014-01-01"),
+        _doc("lag", "lag", kind="lag", valid_from="2014-01-01", sfs="2013:801"),
         _doc("webb", "webbsida", organisation="Region Värmland"),
         _doc("bp-2021", "biblioteksplan", organisation="Exempelkommun", period="2021–2024"),
         _doc("bp-2025", "biblioteksplan", organisation="Exempelkommun", period="2025–2028"),
@@ -88,7 +89,7 @@ def test_the_missing_plan_may_be_quoted_only_from_passages_that_mention_it() -> 
     scope = decide("Vad står det i Karlstads biblioteksplan om läsfrämjande?", DOCS, TODAY)
     said = _scored("webb", "Karlstads biblioteksplan lyfter läsfrämjande.")
     other = _scored("webb", "Läsfrämjande är viktigt i hela länet.")
-    assert mentioning([said, other], scope.mentions) == [said]
+    assert mentioning([said, other], scope) == [said]
 
 
 @pytest.mark.parametrize(
@@ -173,3 +174,48 @@ def test_a_missing_plans_content_is_answered_only_by_a_sentence_that_states_it(
         assert "webb" in answer.text and not answer.citations  # where it is mentioned, by title
     else:
         assert answer.note is not None and answer.citations
+
+
+STATUTES = load_statutes(default_statutes_file())
+OSL_QUESTION = "Vad säger offentlighets- och sekretesslagen om sekretess för lånehistorik?"
+
+
+def test_a_question_naming_only_a_statute_the_index_lacks_is_answered_where_it_is_mentioned() -> None:
+    scope = decide(OSL_QUESTION, DOCS, TODAY, STATUTES)
+    assert scope.missing == "Offentlighets- och sekretesslagen"
+    said = _scored(
+        "webb", "Uppgifterna omfattas av sekretess enligt offentlighets- och sekretesslagen (2009:400)."
+    )
+    other = _scored("webb", "Biblioteket ska vara tillgängligt för alla.")
+    assert mentioning([said, other], scope) == [said]
+    refused = place_in_time(_answer("webb", refused=True), scope, DOCS, TODAY)
+    assert refused.text.startswith("Offentlighets- och sekretesslagen finns inte bland dokumenten")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Vad säger bibliotekslagen om skolbibliotek?",  # held, by its number
+        "Gäller bibliotekslagen eller skollagen för skolbiblioteken?",  # one of the two is held
+        "Vad säger lagen om skolbibliotek?",  # no statute named
+    ],
+)
+def test_a_held_statute_or_none_named_leaves_the_scope_as_it_was(question: str) -> None:
+    scope = decide(question, DOCS, TODAY, STATUTES)
+    assert (scope.reason, scope.missing, scope.mentions_any) == ("default", None, ())
+
+
+STATUTE_POINTER = "Rätten till omvårdnad regleras i 8 kap. 6-9 §§ socialtjänstlagen (2025:400)."
+STATUTE_CONTENT = "Enligt socialtjänstlagen ska äldre erbjudas omvårdnad på sitt minoritetsspråk."
+
+
+@pytest.mark.parametrize(("sentence", "refused"), [(STATUTE_POINTER, True), (STATUTE_CONTENT, False)])
+def test_a_missing_statutes_content_is_not_answered_by_a_sentence_saying_where_it_is_regulated(
+    sentence: str, refused: bool
+) -> None:
+    question = "Vad säger socialtjänstlagen om uppsökande verksamhet för äldre?"
+    scope = decide(question, DOCS, TODAY, STATUTES)
+    answer = place_in_time(_quoting(question, sentence), scope, DOCS, TODAY)
+    assert answer.refused is refused
+    if refused:
+        assert answer.text.startswith("Socialtjänstlagen finns inte bland dokumenten")

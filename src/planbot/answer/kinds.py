@@ -79,9 +79,11 @@ _MONTHS = (
     r"januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
     r"|january|february|march|may|june|july|august|october"
 )
-# Numbers that are references, not facts: "4 §", "2 kap.", "(2013:801)", "SOU 2021:3", "prop. 2012/13:147".
+# Numbers that are references, not facts: "4 §", "8 och 9 §§", "2 kap.", "(2013:801)", "SOU 2021:3",
+# "prop. 2012/13:147", EU acts "(EU) 2016/679" and "direktiv 95/46/EG".
 _REFERENCE = re.compile(
-    r"\d+\s*(?:[a-z]\s*)?§|\d+\s*kap\b|\d{4}:\d+|\d{4}/\d{2}:\d+|\b(?:sfs|sou|ds|prop\.?)\s*\d+",
+    r"\d+\s*(?:[a-z]\s*)?(?:(?:,|och|eller|–|-)\s*\d+\s*(?:[a-z]\s*)?)*§|\d+\s*kap\b|\d{4}:\d+"
+    r"|\d{4}/\d{2}:\d+|\b\d{4}/\d+|\b\d{2,4}/\d+/E[GU]+\b|\b(?:sfs|sou|ds|prop\.?)\s*\d+",
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
