@@ -160,6 +160,41 @@ def find_target(question: str, organisations: Mapping[str, str]) -> Target | Non
     return None
 
 
+# Words that open a question and look like a name: "Har Region Värmland ...", "Does Karlstad ...".
+_OPENERS = frozenset(
+    "har hade finns does do did has have is are när kan ska måste får gäller when can".split()
+)
+
+
+def plan_named_in(question: str) -> str | None:
+    """A phrase naming the one plan ``question`` speaks of ("Region Värmlands regionala biblioteksplan").
+
+    For a follow-up that says "den planen": the plan may be named in full ("Karlstads biblioteksplan") or by
+    its owner and kind ("Har Region Värmland en regional biblioteksplan?").
+    """
+    target = find_target(question, {})
+    if target is not None and target.organisation and _GENITIVE.fullmatch(target.text):
+        return target.text
+    opener = re.match(r"\s*([\wåäö]+)\s+", question)
+    text = question[opener.end() :] if opener and opener[1].casefold() in _OPENERS else question
+    kind = next((m.group() for m in re.finditer(_KIND, text, re.I) if _kind(m.group())), None)
+    owner = next((m.group() for m in re.finditer(_ORG, text) if _owner(m.group())), None)
+    if kind is None or owner is None:
+        return None
+    if re.search(r"\b(?:library|cultur(?:e|al))\s+plans?$", kind, re.I):
+        return f"{owner}'s {kind.lower()}"  # "Karlstad's library plan"
+    # After a Swedish genitive the noun is bare and an adjective definite: "Region Värmlands regionala ...".
+    word = re.sub(r"plan(?:en|er|erna)$", "plan", kind.lower())
+    word = re.sub(r"^regional\s", "regionala ", word)
+    years = f" {target.years[0]}–{target.years[1]}" if target is not None and target.years else ""
+    return f"{owner}s {word}{years}"
+
+
+def _owner(name: str) -> bool:
+    key = organisation_key(name)
+    return bool(key) and key.split()[0] not in _NOT_ORGS and key.split()[0] not in _OPENERS
+
+
 def _definite(text: str, word: str) -> bool:
     """Whether a plan word is definite ('biblioteksplanen', 'the library plan'), so it names one plan."""
     if word.lower().endswith("en") or re.search(r"\b(?:the|our)\b", text, re.IGNORECASE):

@@ -9,7 +9,7 @@ import pytest
 from planbot.answer import detect_language
 from planbot.filters import Filters
 from planbot.records import Answer, Chunk, Citation, IndexedDocument, ScoredChunk
-from planbot.scope import decide, find_target, mentioning, place_in_time, scope_for
+from planbot.scope import decide, find_target, mentioning, place_in_time, plan_named_in, scope_for
 from planbot.statutes import default_statutes_file, load_statutes
 
 TODAY = dt.date(2026, 5, 1)
@@ -219,3 +219,23 @@ def test_a_missing_statutes_content_is_not_answered_by_a_sentence_saying_where_i
     assert answer.refused is refused
     if refused:
         assert answer.text.startswith("Socialtjänstlagen finns inte bland dokumenten")
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("Har Region Värmland en regional biblioteksplan?", "Region Värmlands regionala biblioteksplan"),
+        ("Finns det en kulturplan i Region Värmland?", "Region Värmlands kulturplan"),
+        ("Har Arvika kommun en kulturplan?", "Arvika kommuns kulturplan"),
+        ("Vad står i Karlstads biblioteksplan om barn?", "Karlstads biblioteksplan"),
+        ("Does Karlstad have a library plan?", "Karlstad's library plan"),
+        ("Måste kommunen ha en biblioteksplan?", None),  # no owner named
+        ("Vad säger lagen om planer?", None),
+    ],
+)
+def test_the_plan_a_question_speaks_of_is_named_by_its_owner_and_kind(
+    question: str, named: str | None
+) -> None:
+    assert plan_named_in(question) == named
+    if named is not None:  # in a form the scope recognises as naming that plan
+        assert find_target(f"Vad står i {named}?", {}) is not None

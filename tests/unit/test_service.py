@@ -73,6 +73,37 @@ def test_an_english_follow_up_to_a_swedish_question_gets_the_swedish_terms() -> 
     assert " en " not in query.removeprefix("Who checks how those plans are actually used?")
 
 
+@pytest.mark.parametrize(
+    ("earlier", "message", "expected"),
+    [
+        (
+            "Har Region Värmland en regional biblioteksplan?",
+            "Vilka är de viktigaste prioriteringarna i den planen?",
+            "Vilka är de viktigaste prioriteringarna i Region Värmlands regionala biblioteksplan?",
+        ),
+        (
+            "Vad står det i Karlstads biblioteksplan om läsfrämjande?",
+            "Vad står i planen om äldre?",
+            "Vad står i Karlstads biblioteksplan om äldre?",
+        ),
+        (
+            "Does Karlstad have a library plan?",
+            "What does that plan say about children?",
+            "What does Karlstad's library plan say about children?",
+        ),
+    ],
+)
+def test_a_follow_up_about_the_plan_names_the_plan_the_conversation_named(
+    earlier: str, message: str, expected: str
+) -> None:
+    assert Rewriter().rewrite(message, [earlier]) == expected
+
+
+def test_the_plan_with_no_owner_named_before_is_left_to_the_usual_rewriting() -> None:
+    query = Rewriter().rewrite("Vad står i den planen om barn?", ["Måste kommunen ha en biblioteksplan?"])
+    assert query is not None and query.startswith("Vad står i den planen om barn?")
+
+
 def test_question_words_and_filler_are_never_carried() -> None:
     assert key_terms("Okej, vem bestämmer grundbeloppet då?", "Hur många kronor är det?") == [
         "bestämmer",

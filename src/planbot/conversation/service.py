@@ -15,6 +15,7 @@ from planbot.filters import Filters
 from planbot.lexical import STOPWORDS, stems, words
 from planbot.pipeline import Pipeline
 from planbot.records import Answer, Language
+from planbot.scope import plan_named_in
 
 __all__ = ["ChatService", "Rewriter", "Token", "TurnResult", "build_service"]
 
@@ -65,6 +66,20 @@ _CONDENSE: dict[Language, str] = {
 }
 _EARLIER: dict[Language, str] = {"sv": "Tidigare frågor", "en": "Earlier questions"}
 _LAST: dict[Language, str] = {"sv": "Sista frågan", "en": "Last question"}
+
+
+# "den planen", "i planen", "that plan": a plan the conversation named before.
+_PLAN_ANAPHOR = re.compile(r"\b(?:den|denna|the|that|this)\s+plan(?:en)?\b|\bplanen\b", re.IGNORECASE)
+
+
+def with_plan_named(message: str, earlier: Sequence[str]) -> str:
+    """The message with "den planen" replaced by the plan the latest earlier question named, if any."""
+    if not _PLAN_ANAPHOR.search(message):
+        return message
+    for question in reversed(earlier):
+        if name := plan_named_in(question):
+            return _PLAN_ANAPHOR.sub(name, message, count=1)
+    return message
 
 
 def is_follow_up(message: str) -> bool:
@@ -130,6 +145,11 @@ class Rewriter:
             # A new topic is searched on its own, without the words that only announce it.
             cleaned = without_topic_shift(message)
             return cleaned if cleaned != message else None
+        named = with_plan_named(message, earlier)
+        if named != message:
+            # "Vad står i den planen om barn?" is then a question of its own about the plan named earlier,
+            # in a form the scope recognises, so a plan the index lacks is reported missing.
+            return named
         if not is_follow_up(message):
             return None
         if self.model is not None:
