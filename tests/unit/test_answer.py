@@ -201,6 +201,9 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("When is the Arts Council due to report?", "date"),
         ("Vem är riksbibliotekarie på KB?", "person"),
         ("Who is the director general of the agency?", "person"),
+        # What a document says about a figure asks for the figure.
+        ("Vad säger skollagen om hur många elever en skolbibliotekarie får ha?", "count"),
+        ("What does the act say about how long copyright lasts?", "number"),
         ("Vad kom KB fram till i slutredovisningen?", "outcome"),
         ("Which platform did it end up choosing?", "outcome"),
         # Not asking for such a fact:

@@ -109,6 +109,11 @@ _ASSIGNMENT = re.compile(
     re.IGNORECASE,
 )
 
+# "What does X say about" right before a cue: the cue is the question, not a subordinate clause.
+_SAYS_ABOUT = re.compile(
+    r"^\s*(?:vad (?:säger|sägs|står det|står|anger|skriver)|what does .{1,60} (?:say|state))\b.{0,60}"
+    r"\b(?:om|about|on)\s+$"
+)
 # An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
 # ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
 _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
@@ -123,6 +128,8 @@ def answer_kind(question: str) -> AnswerKind | None:
     if not found:
         return None
     start, kind = min(found, key=lambda f: f[0])
+    if _SAYS_ABOUT.search(lowered[:start]):
+        return kind  # "vad säger skollagen om hur många ...": the figure is what is asked
     other = _OTHER_QUESTION.search(lowered)
     return None if other is not None and other.start() < start else kind
 
