@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Each holds its own model and vector graph: more memory, but questions no longer share one
     # interpreter lock, so concurrent questions queue less (see the README's *Under load*).
     answer_processes: int = Field(default=0, ge=0, le=64)
+    # Keep each answer process on a core of its own (round robin over the cores this process may use):
+    # at half capacity p95 was 2.3-2.7x one client's p50 pinned, 2.8-3.1x not (README *Under load*).
+    # Answer threads are not pinned: that measured worse (the model's threads then share one core).
+    pin_answers: bool = True
 
     top_k: int = Field(default=5, ge=1, le=50)
     candidates: int = Field(default=30, ge=1, le=500)

@@ -196,6 +196,7 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Hur stor del av grundbeloppet får en författare?", "number"),
         ("How large can the fines be?", "number"),
         ("How high is the fee for a late return?", "number"),
+        ("Hur lång är lånetiden för nya romaner?", "number"),
         ("När skulle KB lämna slutrapporten?", "date"),
         ("KB fick skjuta upp delredovisningen, till när då?", "date"),
         ("When is the Arts Council due to report?", "date"),
@@ -300,6 +301,37 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             False,
         ),
         ("number", "Sanktionsavgiften är högst 10 000 000 kronor.", "How large can the fines be?", True),
+        # "Vilket datum" asks for a day, which a year or a period does not give.
+        (
+            "date",
+            "Enligt kulturplanen 2022-2025 ska regionen stödja biblioteken.",
+            "Vilket datum antas planen?",
+            False,
+        ),
+        ("date", "Planen antogs av regionfullmäktige den 12 juni 2022.", "Vilket datum antogs planen?", True),
+        # A length of time is stated with its unit, not by any sum.
+        (
+            "number",
+            "Det handlar om 40 miljoner årligen 2024-2026.",
+            "Hur lång är lånetiden för romaner?",
+            False,
+        ),
+        ("number", "Lånetiden är 28 dagar.", "Hur lång är lånetiden för romaner?", True),
+        # A count is not answered by a sum, in figures or in words.
+        (
+            "count",
+            "Därefter beräknas drygt en halv miljard kronor årligen.",
+            "How many e-books were lent?",
+            False,
+        ),
+        # When a law was changed: a sentence about a change, not any date.
+        (
+            "date",
+            "Från och med 1 juli 2025 ska elever ha tillgång till skolbibliotek.",
+            "When was the act amended?",
+            False,
+        ),
+        ("date", "Lagen ändrades senast den 1 juli 2025.", "When was the act amended?", True),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(

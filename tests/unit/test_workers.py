@@ -57,6 +57,31 @@ def test_questions_are_answered_in_other_processes_with_the_current_generation(
     assert len({replies[1]["pid"], replies[2]["pid"]}) == 2  # two slow questions ran side by side
 
 
+TWO_CORES = pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="pinning needs two cores")
+
+
+@TWO_CORES
+def test_each_answer_process_keeps_to_a_core_of_its_own(two: AnswerWorkers) -> None:
+    run_async(two.attach())
+    cores = [os.sched_getaffinity(pid) for pid in two.pids()]
+    assert [len(c) for c in cores] == [1, 1]
+    assert cores[0] != cores[1]
+
+
+@TWO_CORES
+def test_answer_processes_may_run_on_every_core_when_pinning_is_off(
+    tmp_path: Path, generation: list[int]
+) -> None:
+    settings = Settings(index_dir=tmp_path / "index", data_dir=tmp_path / "data", pin_answers=False)
+    workers = AnswerWorkers(settings, 2, lambda: generation[0], make_handler=scripted_handler)
+    workers.start()
+    try:
+        run_async(workers.attach())
+        assert [os.sched_getaffinity(pid) for pid in workers.pids()] == [os.sched_getaffinity(0)] * 2
+    finally:
+        workers.close()
+
+
 def test_a_plan_tool_runs_in_a_worker_while_questions_are_answered_by_the_other(two: AnswerWorkers) -> None:
     # A Lagkoll holds a worker for seconds; the other one goes on answering meanwhile.
     async def run() -> tuple[tuple[int, float, float], float]:

@@ -37,7 +37,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     (
         "number",
         re.compile(
-            r"\b(?:hur mycket|hur stor (?:del|andel)|hur stort antal|hur länge|hur lång tid"
+            r"\b(?:hur mycket|hur stor (?:del|andel)|hur stort antal|hur länge|hur lång tid|hur lång är"
             r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
             r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
@@ -152,8 +152,20 @@ def topic(question: str) -> str:
 
 
 _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
+# A question asking for the day itself, not the year.
+_ASKS_DAY = re.compile(r"\b(?:vilket datum|vilken dag|what date|which date|on what day|which day)\b")
+_ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 _SUM = re.compile(
-    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|million|billion)(?:\s*(?:kr|kronor))?|kr|kronor|sek|euro)\b",
+    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|million|billion)(?:\s*(?:kr|kronor))?|kr|kronor|sek|euro)\b"
+    # "en halv miljard kronor", "två miljoner": a sum in words
+    r"|\b(?:(?:en|ett|två|tre|fyra|fem|tio)\s+)?(?:halv\s+)?(?:miljon|miljoner|miljard|miljarder)\s*(?:kr|kronor)\b",
+    re.IGNORECASE,
+)
+# "hur länge ...?", "hur lång är lånetiden?": a length of time, stated with its unit.
+_ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|how long)\b")
+_TIME_UNIT = re.compile(
+    r"\b(?:år|året|åren|månad\w*|dag|dagar|dagarna|vecka|veckor|timm\w*|minut\w*"
+    r"|years?|months?|weeks?|days?|hours?|minutes?)\b",
     re.IGNORECASE,
 )
 # "hur många timmar ...": a count of that thing ("tre år" for "hur många år").
@@ -214,6 +226,11 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
                 "receiv won award recipient winner".split()
             ),
         ),
+        # When a law was changed: by a sentence about a change, not by any date near it.
+        (
+            "ändrades|ändrats|ändrad|ändring\\w*|amended|amendment\\w*|was changed",
+            ("ändr", "amend"),
+        ),
         (
             "träda i kraft|träder i kraft|trädde i kraft|ikraftträdande\\w*|börja gälla|börjar gälla"
             "|enter into force|entered into force|come into force|came into force|take effect|took effect",
@@ -266,8 +283,13 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
             if any(w[:4] in nouns for w in following):
                 return True
         return False
+    if kind == "number" and _ASKS_LENGTH.search(question.lower()):
+        return bool(new_numbers) and bool(_TIME_UNIT.search(text))  # not "40 miljoner årligen"
     if kind in ("count", "number"):
         return bool(new_numbers)
+    if _ASKS_DAY.search(question.lower()):
+        # "Vilket datum ...?" is not answered by a year or a period ("kulturplan 2022-2025").
+        return bool(_DAY.search(text) or _ISO_DATE.search(text))
     # A date: a year, a month, or (for "how long") a stated length of time.
     return bool(
         set(_YEAR.findall(text)) - set(_YEAR.findall(question))

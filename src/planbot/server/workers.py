@@ -148,6 +148,15 @@ def _give_back_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+def _pin_to_core(n: int) -> None:
+    """Keep this process on the ``n``-th of the cores it may use (round robin); a no-op with one core."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    cores = sorted(affinity(0)) if affinity is not None else []
+    if len(cores) >= 2:
+        with contextlib.suppress(OSError):
+            os.sched_setaffinity(0, {cores[n % len(cores)]})
+
+
 def _write_lock(settings: Settings) -> Any:
     """The embedded index's write lock, held; a no-op context for a Chroma server."""
     from planbot.chroma import write_lock
@@ -156,9 +165,13 @@ def _write_lock(settings: Settings) -> Any:
     return contextlib.nullcontext() if lock is None else lock.held()
 
 
-def _serve(conn: Connection, settings: Settings, generation: int, make_handler: HandlerFactory) -> None:
+def _serve(
+    conn: Connection, settings: Settings, generation: int, make_handler: HandlerFactory, n: int = 0
+) -> None:
     """A worker process's loop: build the handler, say ready, then answer until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the server stops us
+    if settings.pin_answers:
+        _pin_to_core(n)  # before any thread starts, so the model's threads stay there too
     # One core each: BLAS threads of several workers would only contend (set before numpy loads).
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[name] = "1"
@@ -328,7 +341,7 @@ class AnswerWorkers:
         settings = self.settings.model_copy(update={"embed_threads": threads})
         process = self._context.Process(
             target=_serve,
-            args=(theirs, settings, self._generation(), self._make_handler),
+            args=(theirs, settings, self._generation(), self._make_handler, n),
             name=f"planbot-answer-{n}",
             daemon=True,
         )
