@@ -197,6 +197,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("How large can the fines be?", "number"),
         ("How high is the fee for a late return?", "number"),
         ("Hur lång är lånetiden för nya romaner?", "number"),
+        ("Vilken författare fick mest biblioteksersättning?", "person"),
+        ("Which authorities can I write to in meänkieli?", None),  # not "which author"
         ("När skulle KB lämna slutrapporten?", "date"),
         ("KB fick skjuta upp delredovisningen, till när då?", "date"),
         ("When is the Arts Council due to report?", "date"),
@@ -323,6 +325,19 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             "Därefter beräknas drygt en halv miljard kronor årligen.",
             "How many e-books were lent?",
             False,
+        ),
+        # "Vilken författare": someone named as an author, not a minister quoted beside it.
+        (
+            "person",
+            "Höjningen bidrar till att upphovspersonerna får betalt, säger kulturminister Parisa Liljestrand.",
+            "Vilken författare fick mest biblioteksersättning?",
+            False,
+        ),
+        (
+            "person",
+            "Mest fick författaren Anna Berg.",
+            "Vilken författare fick mest biblioteksersättning?",
+            True,
         ),
         # When a law was changed: a sentence about a change, not any date.
         (

@@ -59,6 +59,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
             r"|vem (?:fick|vann|leder|heter|var utredare)|vad heter|vilka personer|vilken person"
+            r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
             r"|who (?:won|received|got|leads|heads|chairs)|what is the name)"
         ),
@@ -213,6 +214,11 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         ("riksbibliotekarie\\w*|national librarian", ("riksbibliotekarie",)),
         ("ordförande|chair|chairman|chairperson|chairwoman", ("ordförande",)),
         ("utredare\\w*|investigator", ("utredare", "utredaren")),
+        # "Vilken författare fick ...?": someone named as an author, not the minister quoted beside it.
+        (
+            "(?:vilken|vilka) (?:författare|översättare|illustratör\\w*)|which (?:authors?|writers?|translators?)",
+            ("författare", "översättare", "illustratör", "author", "writer", "translator"),
+        ),
         ("(?:kultur)?minister\\w*|minister", ("minister",)),
         ("bibliotekschef\\w*|chief librarian|head librarian", ("bibliotekschef", "chef")),
         ("rektor\\w*", ("rektor",)),
