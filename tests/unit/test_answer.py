@@ -329,7 +329,7 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         # "Vilken författare": someone named as an author, not a minister quoted beside it.
         (
             "person",
-            "Höjningen bidrar till att upphovspersonerna får betalt, säger kulturminister Parisa Liljestrand.",
+            "Höjningen bidrar till att upphovspersonerna får betalt, säger ministern Parisa Liljestrand.",
             "Vilken författare fick mest biblioteksersättning?",
             False,
         ),

@@ -59,7 +59,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
             r"|vem (?:fick|vann|leder|heter|var utredare)|vad heter|vilka personer|vilken person"
-            r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b|which (?:authors?|writers?|translators?)\b"
+            r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
+            r"|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
             r"|who (?:won|received|got|leads|heads|chairs)|what is the name)"
         ),
@@ -216,7 +217,8 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         ("utredare\\w*|investigator", ("utredare", "utredaren")),
         # "Vilken författare fick ...?": someone named as an author, not the minister quoted beside it.
         (
-            "(?:vilken|vilka) (?:författare|översättare|illustratör\\w*)|which (?:authors?|writers?|translators?)",
+            "(?:vilken|vilka) (?:författare|översättare|illustratör\\w*)"
+            "|which (?:authors?|writers?|translators?)",
             ("författare", "översättare", "illustratör", "author", "writer", "translator"),
         ),
         ("(?:kultur)?minister\\w*|minister", ("minister",)),
