@@ -198,6 +198,9 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("How high is the fee for a late return?", "number"),
         ("Hur lång är lånetiden för nya romaner?", "number"),
         ("Vilken författare fick mest biblioteksersättning?", "person"),
+        ("Vem skrev förordet till strategin?", "person"),
+        ("What fine does a borrower pay per day for a late book?", "amount"),
+        ("What fee may libraries charge?", None),  # which fee, not how much
         ("Which authorities can I write to in meänkieli?", None),  # not "which author"
         ("När skulle KB lämna slutrapporten?", "date"),
         ("KB fick skjuta upp delredovisningen, till när då?", "date"),
@@ -339,6 +342,22 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             "Vilken författare fick mest biblioteksersättning?",
             True,
         ),
+        # When something is published: a sentence about its publication, not a decision's date.
+        (
+            "date",
+            "Regeringen beslutade den 11 juni 2015 om uppdrag till KB att ta fram en strategi.",
+            "When will the next strategy be published?",
+            False,
+        ),
+        ("date", "Strategin publicerades den 3 mars 2019.", "When will the strategy be published?", True),
+        # A sum is a number with its currency, not a broken word that starts with "kr".
+        (
+            "amount",
+            "Den som säljer ett hjälpmedel för kr inggående döms till böter i sex månader.",
+            "Vad kostar det per dag?",
+            False,
+        ),
+        ("amount", "Avgiften är 5 kr per dag.", "What fine does a borrower pay per day?", True),
         # When a law was changed: a sentence about a change, not any date.
         (
             "date",

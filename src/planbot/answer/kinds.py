@@ -26,6 +26,9 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|hur många kronor|med hur mycket|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala)"
             r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
             r"|how large is the .{0,40}amount"
+            # a rate: "vad ska man betala per dag", "what fine does a borrower pay per day"
+            r"|(?:vad|vilken|what) .{0,60}(?:betala\w*|kosta\w*|pay|pays|cost|costs)"
+            r" per (?:dag|vecka|månad|år|day|week|month|year)"
             r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor))",
         ),
     ),
@@ -58,7 +61,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
-            r"|vem (?:fick|vann|leder|heter|var utredare)|vad heter|vilka personer|vilken person"
+            r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter|vilka personer|vilken person"
+            r"|who wrote|who has written"
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
@@ -234,6 +238,11 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
                 "receiv won award recipient winner".split()
             ),
         ),
+        # When something is (to be) published: by a sentence about its publication, not a decision's date.
+        (
+            "publiceras|publicerades|ges ut|gavs ut|släpps|be published|was published|be released|published",
+            ("publicer", "publish", "utkom", "släpp", "releas", "utgiv", "utgåva"),
+        ),
         # When a law was changed: by a sentence about a change, not by any date near it.
         (
             "ändrades|ändrats|ändrad|ändring\\w*|amended|amendment\\w*|was changed",
@@ -258,6 +267,12 @@ def _names_what_is_asked(sentence: str, question: str) -> bool:
     return True
 
 
+def _after_a_number(text: str, at: int) -> bool:
+    """Whether a number comes just before ``at``: "100 kr", "två miljoner kronor", not "kr inggående"."""
+    before = text[max(0, at - 24) : at].lower()
+    return bool(re.search(r"\d", before)) or any(w in _NUMBER_WORDS for w in _WORD.findall(before)[-3:])
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
@@ -278,7 +293,7 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "amount":
         # "i kronor" asks for a sum of money; a percentage does not answer it.
         unit = _CURRENCY if _CURRENCY.search(question) else _MONEY_RE
-        return bool(new_numbers) and bool(unit.search(text))
+        return bool(new_numbers) and any(_after_a_number(text, m.start()) for m in unit.finditer(text))
     if kind == "count" and (counted := _COUNTED.search(question.lower())):
         # Swedish text counts in the question's own noun phrase ("hur många nya titlar": "150 nya titlar"):
         # a number with one of those words among the next three.
