@@ -61,8 +61,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
-            r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter|vilka personer|vilken person"
-            r"|who wrote|who has written"
+            r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter"
+            r"|vilka personer|vilken person|who wrote|who has written"
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
