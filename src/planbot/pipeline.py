@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 from collections.abc import Collection, Mapping
@@ -17,6 +18,7 @@ from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
+from planbot.planmeta import organisation_key
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
 from planbot.retrieval import ChromaFullText, Retriever
@@ -66,6 +68,7 @@ class Pipeline:
             knows=self._knows,
             wording=self._wording,
             continues=self._continues_section,
+            local_name=self._local_name,
         )
         self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
         self._write_lock = threading.Lock()
@@ -172,6 +175,17 @@ class Pipeline:
         if len(lexical) == 0 or lexical.uses(name):
             return True
         return bool(self._wording(name))
+
+    def _local_name(self, name: str) -> bool:
+        """Whether a name reads the same in English and in the documents: an organisation of the index
+        ("Region Värmland", a municipality whose plan is indexed) or a word in Swedish letters they use."""
+        key = organisation_key(name)
+        if key and any(
+            organisation_key(d.metadata.get("organisation", "")) == key for d in self.documents().values()
+        ):
+            return True
+        lexical = self.retriever.lexical
+        return bool(re.search(r"[åäöÅÄÖ]", name)) and len(lexical) > 0 and lexical.uses(name)
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""

@@ -127,3 +127,10 @@ def test_a_statute_the_corpus_only_mentions_is_answered_from_where_it_is_mention
     assert not body["refused"], body["answer"]
     assert body["note"].startswith("Kommunallagen finns inte bland dokumenten")
     assert all("kommunallagen" in c["quote"] for c in body["citations"][:1]), body["citations"]
+
+
+def test_an_english_figure_question_about_a_place_is_answered_only_from_a_passage_naming_it(
+    client: TestClient,
+) -> None:
+    body = _ask(client, "What fine does a borrower pay per day for a late book in Värmland?")
+    assert body["refused"], body["answer"]

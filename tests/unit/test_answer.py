@@ -470,6 +470,10 @@ def _glossary(question: str) -> tuple[str, ...]:
         ),
         ("When will the Royal Library report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", False),
         ("When will the council report?", "Kulturrådet ska rapportera senast den 1 mars 2025.", True),
+        # English: a name written the same in the documents ("Värmland") must be in the passage too.
+        ("How much does Värmland pay per day?", "Avgiften är 5 kr per dag i hela länet.", False),
+        ("How much does Värmland pay per day?", "I Värmland är avgiften 5 kr per dag.", True),
+        ("How much does the Arts Council pay per day?", "Avgiften är 5 kr per dag.", True),  # an English name
     ],
 )
 def test_a_fact_answers_only_from_a_passage_about_what_the_question_names(
@@ -480,6 +484,7 @@ def test_a_fact_answers_only_from_a_passage_about_what_the_question_names(
         lambda ids: [SentenceVector("c1", 0, len(passage), np.array([0.93, 0.0], dtype=np.float32))],
         _shared_words,
         wording=_glossary,
+        local_name=lambda name: name == "Värmland",
     )
     answer = answerer.answer(question, QUERY, [_passage(chunk)])
     assert answer.refused is not answered

@@ -123,8 +123,11 @@ class ExtractiveAnswerer:
         knows: Callable[[str], bool] | None = None,
         wording: Callable[[str], Sequence[str]] | None = None,
         continues: Callable[[Chunk], bool] | None = None,
+        local_name: Callable[[str], bool] | None = None,
     ) -> None:
         self._sentences = sentences
+        # Whether a name in an English question is written so in the documents too ("Värmland"); None: none.
+        self._local_name = local_name
         # Whether a chunk continues a section begun in the chunk before it; None: every chunk starts one.
         self._continues = continues or (lambda _chunk: False)
         self._coverage = coverage
@@ -284,14 +287,20 @@ class ExtractiveAnswerer:
         however close a sum for school libraries comes. Swedish questions: each proper name must occur
         in the passage (its title, headings or text), itself or in the glossary's wording of it ("KB":
         "Kungl. biblioteket"). English questions share no words with Swedish text, so the glossary's
-        Swedish wording of the question stands in: when it has any, the passage must use some of it.
+        Swedish wording of the question stands in: when it has any, the passage must use some of it; and
+        a name the documents use as written ("Värmland", "Karlstad") must be in the passage too.
         """
         chunks = [passages[rank].chunk for rank in dict.fromkeys(p.rank for p in picks)]
         texts = [" ".join([c.title, *c.heading_path, c.text]) for c in chunks]
         wording = self._wording or (lambda _q: ())
         if language == "en":
             swedish = " ".join(wording(question))
-            return not swedish or self._coverage(swedish, texts) > 0
+            if swedish and self._coverage(swedish, texts) == 0:
+                return False
+            # Place names read the same in both languages: "in Värmland" needs a passage naming Värmland.
+            local = self._local_name or (lambda _name: False)
+            same = [n for n in proper_names(question) if content_stems(n) and local(n)]
+            return all(self._coverage(name, texts) > 0 for name in same)
         asked = set(wording(question))
         for name in proper_names(question):
             if not content_stems(name) or self._coverage(name, texts) > 0:
