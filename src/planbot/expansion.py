@@ -11,13 +11,13 @@ from __future__ import annotations
 import gzip
 import logging
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from planbot.datafiles import read_tables, strings
 from planbot.errors import InvalidInput
 from planbot.lexical import STOPWORDS, stems, words
 
@@ -86,23 +86,15 @@ def default_glossary_file() -> Path:
 
 def load_glossary(path: Path) -> tuple[GlossaryEntry, ...]:
     """Entries of a glossary TOML file (``[[term]]`` tables with ``asked`` and ``means`` lists)."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"cannot read the glossary {path}: {exc}") from exc
     entries = []
-    for i, row in enumerate(data.get("term", []), start=1):
+    for i, row in enumerate(read_tables(path, "term", "glossary"), start=1):
         asked, means = row.get("asked"), row.get("means")
-        if not (_strings(asked) and _strings(means)):
+        if not (strings(asked) and strings(means)):
             raise InvalidInput(
                 f"{path}: [[term]] number {i} needs non-empty string lists 'asked' and 'means'"
             )
         entries.append(GlossaryEntry(tuple(asked), tuple(means)))
     return tuple(entries)
-
-
-def _strings(value: object) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
 
 
 @lru_cache(maxsize=2)

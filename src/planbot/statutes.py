@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from planbot.datafiles import read_tables, strings
 from planbot.errors import InvalidInput
 from planbot.records import IndexedDocument
 
@@ -55,16 +55,12 @@ def default_statutes_file() -> Path:
 @lru_cache(maxsize=4)
 def load_statutes(path: Path) -> tuple[Statute, ...]:
     """The ``[[statute]]`` tables of a statutes TOML file."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise InvalidInput(f"cannot read the statutes file {path}: {exc}") from exc
     out = []
-    for i, row in enumerate(data.get("statute", []), start=1):
+    for i, row in enumerate(read_tables(path, "statute", "statutes file"), start=1):
         name, sfs, asked = row.get("name"), row.get("sfs"), row.get("asked")
         if not (isinstance(name, str) and name.strip() and isinstance(sfs, str) and sfs.strip()):
             raise InvalidInput(f"{path}: [[statute]] number {i} needs a 'name' and an 'sfs' string")
-        if not (isinstance(asked, list) and asked and all(isinstance(a, str) and a.strip() for a in asked)):
+        if not strings(asked):
             raise InvalidInput(f"{path}: [[statute]] number {i} needs a non-empty string list 'asked'")
         out.append(Statute(name.strip(), sfs.strip(), tuple(a.strip() for a in asked)))
     return tuple(out)
