@@ -18,6 +18,9 @@ from planbot.pipeline import Pipeline
 from .support import CORPUS, FakeEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tests build many apps: they answer in process unless a test asks for answer processes (those have their
+# own tests: tests/api/test_answer_processes.py, test_planwork.py, tests/e2e/, tests/load/).
+os.environ.setdefault("PLANBOT_ANSWER_PROCESSES", "0")
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 PdfFactory = Callable[[list[list[str]]], bytes]

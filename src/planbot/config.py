@@ -16,6 +16,16 @@ def _cores() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
+# Answer processes by default on a machine of two cores or more; not more, since each holds a model and the
+# vector graph (at 100k chunks about 500 MB each).
+DEFAULT_ANSWER_PROCESSES = 2
+
+
+def _default_answer_processes() -> int:
+    """Two answer processes where this process may use two cores or more, else none (answer threads)."""
+    return DEFAULT_ANSWER_PROCESSES if _cores() >= 2 else 0
+
+
 class LLMSettings(BaseModel):
     """The optional chat model used for generated answers."""
 
@@ -64,10 +74,11 @@ class Settings(BaseSettings):
     # Questions the server answers at once, by default one per core: extractive answers are CPU-bound, so
     # more threads only interleave them; the others wait their turn, first come first served.
     answer_threads: int = Field(default_factory=lambda: _cores(), ge=1)
-    # Answer questions (/api/ask, chat turns) in this many worker processes (0: in the answer threads).
-    # Each holds its own model and vector graph: more memory, but questions no longer share one
-    # interpreter lock, so concurrent questions queue less (see the README's *Under load*).
-    answer_processes: int = Field(default=0, ge=0, le=64)
+    # Answer questions (/api/ask, chat turns, plan tools) in this many worker processes (0: in the answer
+    # threads). Each holds its own model and vector graph: more memory, but questions no longer share one
+    # interpreter lock, so concurrent questions queue less (README *Under load*). By default two where
+    # there are two cores or more: the load goal is met that way and not with threads.
+    answer_processes: int = Field(default_factory=lambda: _default_answer_processes(), ge=0, le=64)
     # Keep each answer process on a core of its own (round robin over the cores this process may use):
     # at half capacity p95 was 2.3-2.7x one client's p50 pinned, 2.8-3.1x not (README *Under load*).
     # Answer threads are not pinned: that measured worse (the model's threads then share one core).

@@ -8,6 +8,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
+from planbot import config
 from planbot.cli import main
 from planbot.config import Settings
 
@@ -41,6 +42,17 @@ def test_the_cli_names_the_wrong_variable_in_one_line_and_exits_2(monkeypatch: p
 def test_answer_threads_default_to_the_cores_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLANBOT_ANSWER_THREADS", raising=False)
     assert Settings().answer_threads == len(os.sched_getaffinity(0))
+
+
+@pytest.mark.parametrize(("cores", "processes"), [(1, 0), (2, 2), (8, 2)])
+def test_questions_are_answered_in_two_processes_by_default_where_there_are_two_cores(
+    monkeypatch: pytest.MonkeyPatch, cores: int, processes: int
+) -> None:
+    monkeypatch.delenv("PLANBOT_ANSWER_PROCESSES", raising=False)
+    monkeypatch.setattr(config, "_cores", lambda: cores)
+    assert Settings().answer_processes == processes
+    monkeypatch.setenv("PLANBOT_ANSWER_PROCESSES", "0")  # threads, when memory is short
+    assert Settings().answer_processes == 0
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
