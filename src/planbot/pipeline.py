@@ -11,7 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from planbot.answer import ExtractiveAnswerer, RefusalRule
+from planbot.answer import ExtractiveAnswerer
+from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
 from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
 from planbot.errors import InvalidInput, NotFound
