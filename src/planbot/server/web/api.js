@@ -162,8 +162,20 @@ var PlanbotApi = (function () {
     },
   };
 
+  /* A cited passage's place, "" when its locator only repeats its title (mirrors planbot.records.Chunk.label). */
+  function citationPlace(title, locator) {
+    var flat = function (s) { return String(s || "").split(/\s+/).join(" ").toLowerCase(); };
+    return flat(locator) === flat(title) ? "" : locator || "";
+  }
+
+  /* "Bibliotekslag (2013:801), 9 §", or the title alone. */
+  function citationLabel(title, locator) {
+    var place = citationPlace(title, locator);
+    return place ? title + ", " + place : title;
+  }
+
   return {
     Problem: Problem, problemFrom: problemFrom, createApi: createApi, parseEvent: parseEvent,
-    createEventParser: createEventParser, tabKey: tabKey,
+    createEventParser: createEventParser, tabKey: tabKey, citationPlace: citationPlace, citationLabel: citationLabel,
   };
 })();

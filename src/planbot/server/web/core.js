@@ -52,16 +52,9 @@ var PlanbotCore = (function () {
     return base + "/documents/" + encodeURIComponent(citation.document_id) + "#" + locatorAnchor(citation.locator);
   }
 
-  /* The citation's place, "" when its locator only repeats the title (mirrors planbot.records.Chunk.label). */
-  function place(c) {
-    var flat = function (s) { return String(s || "").split(/\s+/).join(" ").toLowerCase(); };
-    return flat(c.locator) === flat(c.title) ? "" : c.locator || "";
-  }
-
-  /* "Bibliotekslag (2013:801), 9 §", or the title alone. */
-  function citationLabel(c) {
-    return place(c) ? c.title + ", " + place(c) : c.title;
-  }
+  /* The citation's place, "" when its locator only repeats the title; and its label (api.js has the rule). */
+  function place(c) { return PlanbotApi.citationPlace(c.title, c.locator); }
+  function citationLabel(c) { return PlanbotApi.citationLabel(c.title, c.locator); }
 
   /* Plain text and HTML of an answer with its numbered sources, ready to paste into a report. */
   function copyPayload(answer, i18n, base) {

@@ -53,12 +53,6 @@
     }).catch((e) => alert(e.message));
   }
 
-  /* Mirrors planbot.records.Chunk.label: the title alone when the locator only repeats it. */
-  function placeLabel(title, locator) {
-    const same = (a, b) => String(a || "").split(/\s+/).join(" ").toLowerCase() === String(b || "").split(/\s+/).join(" ").toLowerCase();
-    return !locator || same(title, locator) ? title : `${title}, ${locator}`;
-  }
-
   function docLink(documentId, locator, label) {
     const slug = locator.toLowerCase().replace(/[^\p{L}\p{N}_§]+/gu, "-").replace(/^-+|-+$/g, "") || "x";
     return el("a", { href: `/documents/${encodeURIComponent(documentId)}#loc-${slug}`, text: label });
@@ -110,7 +104,7 @@
       }
       const plan = q.evidence.length ? quotes : el("p", { class: "vk-none", text: "Inget ställe i planen." });
       const law = el("blockquote", { class: "vk-law" }, q.law.text,
-        el("span", { class: "vk-cite" }, "— ", docLink(q.law.document_id, q.law.locator, placeLabel(q.law.title, q.law.locator))));
+        el("span", { class: "vk-cite" }, "— ", docLink(q.law.document_id, q.law.locator, PlanbotApi.citationLabel(q.law.title, q.law.locator))));
       out.append(el("article", { class: `vk-req vk-${q.status}` },
         el("h3", {}, el("span", { class: "vk-badge", text: LABEL[q.status] }), ` ${q.title}${q.optional ? " (där det är relevant)" : ""}`),
         el("div", { class: "vk-pair" }, law, plan)));
@@ -168,7 +162,7 @@
       const r = await postJSON("/api/support", { description: $("vk-support-text").value, document_ids: ids.length ? ids : null });
       const list = el("ol", {});
       for (const i of r.items) {
-        list.append(el("li", { value: String(i.n) }, `”${i.quote}” `, docLink(i.document_id, i.locator, placeLabel(i.title, i.locator))));
+        list.append(el("li", { value: String(i.n) }, `”${i.quote}” `, docLink(i.document_id, i.locator, PlanbotApi.citationLabel(i.title, i.locator))));
       }
       $("vk-support-out").replaceChildren(
         el("h2", { text: "Stycke till ansökan" }), el("p", { class: "vk-paragraph", text: r.paragraph }),
