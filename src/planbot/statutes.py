@@ -66,6 +66,7 @@ def load_statutes(path: Path) -> tuple[Statute, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1024)  # every question is matched against every name in the file
 def _asked_pattern(phrase: str) -> re.Pattern[str]:
     """An abbreviation ("OSL") in its own case; a name in any case and inflection after it."""
     if phrase.isupper() or re.fullmatch(r"[A-ZÅÄÖ]+-\w+", phrase):
