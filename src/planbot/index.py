@@ -7,6 +7,7 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -68,6 +69,7 @@ class ChromaIndex:
         """Open the client and planbot's three collections (creating them in a new index)."""
         collection, chroma_url = self._name, self._chroma_url
         self._client = open_client(self._index_dir, chroma_url)
+        self._chunks_loaded = True  # read as it comes, unless ``warm`` leaves the chunk graph out
         # Sentence vectors in flat files beside them; also in Chroma when machines share a Chroma server.
         files = SentenceFiles(Path(self._index_dir) / f"{collection}-sentences")
         meta = {"embedder": self.embedder_name, "dimension": self.dimension}
@@ -102,7 +104,7 @@ class ChromaIndex:
             raise IndexUnavailable(f"cannot open collection {collection!r}: {exc}") from exc
 
     @_chroma
-    def reopen(self) -> None:
+    def reopen(self, *, graph: bool = True) -> None:
         """Read the embedded index afresh from disk, as other processes left it (a server is always current).
 
         An embedded Chroma keeps the vector graph it loaded in memory and never sees another process's
@@ -115,18 +117,34 @@ class ChromaIndex:
         with self.write_lock.held():
             forget_clients()
             self._open()
-            self.warm()
+            self.warm(graph=graph)
 
     @_chroma
-    def warm(self) -> None:
-        """Read every collection once (Chroma applies its log and loads the chunk graph on a first read)."""
-        chunks = self._chunks.count()
+    def warm(self, *, graph: bool = True) -> None:
+        """Read every collection once (Chroma applies its log on a first read).
+
+        ``graph``: also the chunk collection, whose first read loads its graph (205 MB at 100k chunks);
+        not where the dense search runs on the segments' vectors. Its first read then loads it, under the
+        write lock (``_chunk_reader``).
+        """
         self._sentence_collection.count()
         self._manifest.count()
-        if chunks:
+        self._chunks_loaded = graph
+        if graph and self._chunks.count():
             probe = np.zeros(self.dimension, dtype=np.float32)
             probe[0] = 1.0
             self._chunks.query(query_embeddings=[probe], n_results=1, include=["distances"])
+
+    def _chunk_reader(self) -> Any:
+        """The chunk collection to read; loaded under the write lock first if ``warm`` left it out.
+
+        Chroma applies its write log when a process first reads a collection: not while another writes.
+        """
+        if not self._chunks_loaded:
+            lock = self.write_lock
+            with lock.held() if lock is not None else contextlib.nullcontext():
+                self.warm()
+        return self._chunks
 
     # -- the manifest -------------------------------------------------------------------------
 
@@ -265,14 +283,14 @@ class ChromaIndex:
     @_chroma
     def chunk_count(self) -> int:
         """Number of stored chunks (including any not yet swept)."""
-        return int(self._chunks.count())
+        return int(self._chunk_reader().count())
 
     @_chroma
     def all_chunks(self, live: dict[str, IndexedDocument] | None = None) -> list[Chunk]:
         """Every visible chunk, in document and reading order."""
         live = self.documents() if live is None else live
         out = []
-        for cid, meta, text in self._get_all(self._chunks, include=["metadatas", "documents"]):
+        for cid, meta, text in self._get_all(self._chunk_reader(), include=["metadatas", "documents"]):
             if is_live(meta, live):
                 chunk = chunk_from_metadata(text or "", meta, cid)
                 self._sentences.counts[chunk.id] = int(meta.get("sentences", -1))
@@ -283,7 +301,7 @@ class ChromaIndex:
     @_chroma
     def document_chunks(self, doc_id: str, content_hash: str) -> list[Chunk]:
         """The chunks of one document version, in reading order."""
-        res = self._chunks.get(
+        res = self._chunk_reader().get(
             where={"$and": [{"document_id": doc_id}, {"content_hash": content_hash}]},
             include=["metadatas", "documents"],
         )
@@ -311,7 +329,7 @@ class ChromaIndex:
         # and count() keeps the GIL for its whole call, stalling every other request thread meanwhile.
         # Records read with the results cost Chroma three times the search itself (SQLite, then Python
         # objects, mostly under the interpreter lock), so a caller with the records asks for ids only.
-        res = self._chunks.query(
+        res = self._chunk_reader().query(
             query_embeddings=[np.asarray(vector, dtype=np.float32)],
             n_results=n + 10,
             where=where or None,
@@ -334,7 +352,7 @@ class ChromaIndex:
                 found.append((key, known(cid), 1.0 - float(dist)))
         lacking = [key for key, chunk, _ in found if chunk is None]
         if lacking:  # published by another process since the caller last read its records
-            got = self._chunks.get(ids=lacking, include=["metadatas", "documents"])
+            got = self._chunk_reader().get(ids=lacking, include=["metadatas", "documents"])
             fetched = {
                 key: chunk_from_metadata(text or "", meta, key)
                 for key, meta, text in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
@@ -348,7 +366,7 @@ class ChromaIndex:
     ) -> list[Chunk]:
         """Visible chunks whose text contains any of ``texts`` (Chroma's full-text filter, unranked)."""
         clauses: list[dict[str, Any]] = [{"$contains": t} for t in texts]
-        res = self._chunks.get(
+        res = self._chunk_reader().get(
             where=where or None,
             where_document=clauses[0] if len(clauses) == 1 else {"$or": clauses},
             limit=limit,
@@ -371,7 +389,7 @@ class ChromaIndex:
                 self._vectors.move_to_end(key)
         missing = [key for key in ids if key not in out]
         if missing:
-            res = self._chunks.get(ids=missing, include=["embeddings"])
+            res = self._chunk_reader().get(ids=missing, include=["embeddings"])
             fetched = {
                 key: np.asarray(v, dtype=np.float32)
                 for key, v in zip(res["ids"], res["embeddings"], strict=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,15 +245,17 @@ class Ingestor:
         per_sentence = 1 if self.pooler is not None else 2
         total = sum(len(c) + per_sentence * sum(len(sentence_units(x)) for x in c) for _, c in todo)
         pending: list[tuple[Document, list[Chunk]]] = []
+        vectors: dict[str, Vectors] = {}
         with self._bar(total, "Embedding") as bar:
             meter = _Meter(bar, total, self.on_progress)
             for doc, chunks in todo:
-                self._store(doc, chunks, meter, report)
+                stored = self._store(doc, chunks, meter, report)
+                vectors.update(zip((c.id for c in chunks), stored, strict=True))
                 pending.append((doc, chunks))
                 if sum(len(c) for _, c in pending) >= _SEGMENT_CHUNKS:
-                    self.publish(pending)
-                    pending = []
-            self.publish(pending)
+                    self.publish(pending, vectors)
+                    pending, vectors = [], {}
+            self.publish(pending, vectors)
         if report.changed or todo:
             self.merge_if_due()
         self._fresh = {doc.id: chunks for doc, chunks in todo}
@@ -270,13 +272,15 @@ class Ingestor:
         """
         return self.store.merge_if_due({d.id: d.content_hash for d in self.index.documents().values()})
 
-    def publish(self, stored: list[tuple[Document, list[Chunk]]]) -> None:
-        """Write the BM25 segment of stored documents, then make them visible (its rows live from then)."""
+    def publish(
+        self, stored: list[tuple[Document, list[Chunk]]], vectors: Mapping[str, Vectors] | None = None
+    ) -> None:
+        """Write the segment of stored documents (``vectors``: their chunks'), then make them visible."""
         if not stored:
             return
         vocabulary = LexicalIndex(segments=[s.lexical for s in self.store.segments()]).vocabulary
         counts = {c.id: len(sentence_units(c)) for _, cs in stored for c in cs}
-        self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary, counts)
+        self.store.add([(d.id, d.content_hash, c) for d, c in stored], vocabulary, counts, vectors)
         for doc, chunks in stored:
             self.index.publish(doc, len(chunks), provisional=self.refine_after and self.pooler is not None)
 
@@ -338,7 +342,8 @@ class Ingestor:
                 log.info("refined %s: %d sentences embedded on their own", doc.id, len(mine))
         report.seconds = time.perf_counter() - self._started
 
-    def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> None:
+    def _store(self, doc: Document, chunks: list[Chunk], bar: _Meter, report: IngestReport) -> Vectors:
+        """Embed and store a document version's chunks and sentences (unpublished); its chunk vectors."""
         units = [(c, s, e, t) for c in chunks for s, e, t in sentence_units(c)]
         vectors, sentence_vectors, context = None, None, None
         if self.pooler is not None:
@@ -354,6 +359,7 @@ class Ingestor:
         report.chunks_embedded += len(chunks)
         report.sentences_embedded += len(units)
         log.info("indexed %s: %d chunks, %d sentences", doc.id, len(chunks), len(units))
+        return vectors
 
     def _embed_separately(
         self, chunks: list[Chunk], units: list[tuple[Chunk, int, int, str]], bar: _Meter | None

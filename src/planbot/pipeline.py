@@ -53,7 +53,12 @@ class Pipeline:
         )
         # PLANBOT_LEXICAL_BACKEND: None ranks with the local BM25 segments (the Retriever's own search).
         lexical = ChromaFullText(self.index, self.documents) if settings.lexical_backend == "chroma" else None
-        self.retriever = Retriever(self.index, self.embedder, lexical_backend=lexical)
+        self.retriever = Retriever(
+            self.index,
+            self.embedder,
+            lexical_backend=lexical,
+            exact_search_chunks=settings.exact_search_chunks,
+        )
         self.reranker = reranker or create_reranker(settings, self.retriever)
         self.answerer = ExtractiveAnswerer(
             lambda ids: self.index.sentence_vectors(ids, self.retriever.documents),

@@ -120,6 +120,19 @@ def _distinct_top(
         m *= 2
 
 
+@functools.cache
+def _one_blas_thread() -> None:
+    """Keep numpy's BLAS (the exact dense search's product) to one thread in this process.
+
+    Its threads spin for a while after each product and took the cores the embedder's threads needed
+    next: at 100k chunks a question's embedding went from 10 to 100 ms. The search runs per question,
+    so questions answered at once still use every core.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
+
+
 class Retriever:
     """Finds candidate passages for a question, dense and lexical, fused."""
 
@@ -130,9 +143,12 @@ class Retriever:
         weights: FusionWeights | None = None,
         compounds: Compounds = "split",
         lexical_backend: LexicalBackend | None = None,
+        exact_search_chunks: int = 300_000,
     ) -> None:
         self.index = index
         self.embedder = embedder
+        self.exact_search_chunks = exact_search_chunks
+        _one_blas_thread()
         self.weights = weights or FusionWeights()
         self.compounds = compounds
         self.store = SegmentStore(index.segment_root, compounds)
@@ -273,10 +289,29 @@ class Retriever:
         )
         return alive & passes[self._doc_of] if len(self._doc_of) else alive
 
+    @property
+    def exact_dense(self) -> bool:
+        """Whether the dense search runs on the segments' vectors here, not on Chroma's graph."""
+        return self.chunks.has_vectors and len(self.chunks) <= self.exact_search_chunks
+
     def dense(self, vector: Vectors, n: int, filters: Filters | None = None) -> list[tuple[Chunk, float]]:
         """Nearest chunks by cosine similarity."""
+        if self.exact_dense:
+            return [
+                (self._chunk_at(row), score)
+                for row, score in self.chunks.nearest(vector, n, self._mask(filters))
+            ]
+        # Segments without vectors (an index of an older planbot, or documents read back from a Chroma
+        # server that another machine ingested): Chroma's graph.
         where = filters.to_where(self._versions) if filters else None
         return self.index.query(vector, n, where, self.documents, known=self._known_chunk)
+
+    def _vectors(self, chunks: list[Chunk]) -> dict[str, Vectors]:
+        """Stored vectors of live chunks, by id: from the segments if they hold them, else from Chroma."""
+        if self.exact_dense:
+            found = {c.id: self.chunks.vector_of(c.id) for c in chunks}
+            return {cid: v for cid, v in found.items() if v is not None}
+        return self.index.chunk_vectors(chunks, self.documents)
 
     def _known_chunk(self, chunk_id: str) -> Chunk | None:
         """A live chunk's record from the segments (already in memory or mapped), or None."""
@@ -326,7 +361,7 @@ class Retriever:
         missing = [cid for cid in chunks if cid not in dense_score]
         if missing:
             # Lexical-only candidates still need a dense score for the reranker and the refusal rule.
-            stored = self.index.chunk_vectors([chunks[c] for c in missing], self.documents)
+            stored = self._vectors([chunks[c] for c in missing])
             for cid, v in stored.items():
                 dense_score[cid] = float(v @ vector)
         ranked = sorted(fused, key=lambda cid: -fused[cid])

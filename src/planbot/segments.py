@@ -1,10 +1,11 @@
 """The search side of the index on disk: BM25 segments and chunk tables, built at ingest, memory-mapped.
 
-Each ingest writes one immutable segment (its documents' chunks, in reading order, and their BM25
-index) beside the Chroma index; ``segments.json`` lists the segments in order. Processes open the
-segments with ``mmap`` and share their pages, so no process rebuilds BM25 and an ingest costs time in
-proportion to what it adds. A row of a replaced or removed document stays in its segment, masked as
-dead, until a merge rewrites the small segments (or all of them, once a third of the rows are dead).
+Each ingest writes one immutable segment (its documents' chunks, in reading order, their BM25 index and
+their chunk vectors) beside the Chroma index; ``segments.json`` lists the segments in order. Processes
+open the segments with ``mmap`` and share their pages, so no process rebuilds BM25 or holds a vector
+graph of its own, and an ingest costs time in proportion to what it adds. A row of a replaced or
+removed document stays in its segment, masked as dead, until a merge rewrites the small segments (or all
+of them, once a third of the rows are dead).
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ import fcntl
 import functools
 import json
 import logging
-import mmap
 import os
 import shutil
 import time
 import uuid
+import weakref
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -29,7 +30,7 @@ import numpy.typing as npt
 
 from planbot.files import write_atomic
 from planbot.lexical import Compounds, LexicalIndex, LexicalSegment
-from planbot.records import Chunk, embedding_text
+from planbot.records import Chunk, Vectors, embedding_text
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ _MANIFEST = "segments.json"
 # Merge once this many segments are small (under a tenth of the rows), or a third of the rows are dead.
 _SMALL_SEGMENTS = 4
 _DEAD_SHARE = 1 / 3
+_VECTORS = "vectors.npy"
 
 
 def chunk_to_json(chunk: Chunk) -> bytes:
@@ -63,10 +65,17 @@ class Segment:
         self.ids: list[str] = rows["ids"]
         self.sentences: list[int] = rows.get("sentences") or [-1] * len(self.ids)
         self.offsets = np.load(path / "offsets.npy", mmap_mode="r")
-        with (path / "chunks.jsonl").open("rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
-            self._records = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        # Records are read with ``pread``, not mapped: ext4 maps its page cache in 2 MB folios, so a few
+        # hundred questions made 96 MB of the records resident in each answer process at 100k chunks.
+        self._records = os.open(path / "chunks.jsonl", os.O_RDONLY)
+        weakref.finalize(self, os.close, self._records)
         self.lexical = LexicalSegment.load(path / "bm25", mmap=mmap_scores)
+        # Unit-length float32 rows, searched exactly and shared by the processes that map them (None:
+        # a segment written without them, by an older planbot or for chunks read back from Chroma).
+        vectors = path / _VECTORS
+        self.vectors: npt.NDArray[np.float32] | None = (
+            np.load(vectors, mmap_mode="r") if vectors.exists() else None
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,7 +87,8 @@ class Segment:
 
     def chunk(self, row: int) -> Chunk:
         """The chunk record at ``row``, read from the memory-mapped JSON lines."""
-        return chunk_from_json(self._records[int(self.offsets[row]) : int(self.offsets[row + 1])])
+        start, end = int(self.offsets[row]), int(self.offsets[row + 1])
+        return chunk_from_json(os.pread(self._records, end - start, start))
 
     def live_rows(self, live: dict[str, str], claimed: set[str] | None = None) -> npt.NDArray[np.bool_]:
         """Rows of a published version (``live``: id -> hash) that no earlier segment ``claimed``."""
@@ -98,10 +108,12 @@ def write_segment(
     vocabulary: Container[str],
     compounds: Compounds = "split",
     sentences: Mapping[str, int] | None = None,
+    vectors: Mapping[str, Vectors] | None = None,
 ) -> str:
     """Write a segment of ``(document id, content hash, chunks)`` under ``root``; returns its name.
 
-    ``sentences`` gives each chunk's number of sentence vectors, so they are fetched by id later.
+    ``sentences`` gives each chunk's number of sentence vectors, so they are fetched by id later;
+    ``vectors`` each chunk's embedding (kept only if every chunk has one).
     """
     name = f"s-{time.time_ns():x}-{uuid.uuid4().hex[:6]}"
     tmp = root / f".{name}.tmp"
@@ -122,6 +134,10 @@ def write_segment(
     (tmp / "rows.json").write_text(json.dumps(rows, ensure_ascii=False))
     tokens = LexicalIndex.tokenise([embedding_text(c) for c in chunks], vocabulary, compounds)
     LexicalSegment.build(tokens).save(tmp / "bm25")
+    if vectors is not None and chunks and all(c.id in vectors for c in chunks):
+        matrix = np.stack([np.asarray(vectors[c.id], dtype=np.float32) for c in chunks])
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)  # cosine, as Chroma
+        np.save(tmp / _VECTORS, matrix)
     tmp.rename(root / name)  # a reader never sees a half-written segment
     return name
 
@@ -186,10 +202,11 @@ class SegmentStore:
         documents: Sequence[tuple[str, str, Sequence[Chunk]]],
         vocabulary: Container[str],
         sentences: Mapping[str, int] | None = None,
+        vectors: Mapping[str, Vectors] | None = None,
     ) -> str:
         """Write one segment for ``documents`` and publish it after the existing ones."""
         self.root.mkdir(parents=True, exist_ok=True)
-        name = write_segment(self.root, documents, vocabulary, self.compounds, sentences)
+        name = write_segment(self.root, documents, vocabulary, self.compounds, sentences, vectors)
         with self._locked():
             write_manifest(self.root, [*read_manifest(self.root), name])
         return name
@@ -213,6 +230,8 @@ class SegmentStore:
     def _rewrite(self, chosen: list[Segment], segs: list[Segment], live: dict[str, str]) -> None:
         docs: dict[tuple[str, str], list[Chunk]] = {}
         counts: dict[str, int] = {}
+        # Carried over only if every merged segment has them (an older one has not).
+        vectors: dict[str, Vectors] | None = {} if all(s.vectors is not None for s in chosen) else None
         claimed: set[str] = set()
         for seg in segs:
             mask = seg.live_rows(live, claimed)
@@ -222,9 +241,11 @@ class SegmentStore:
                 d, h = seg.documents[seg.doc_index[row]]
                 docs.setdefault((d, h), []).append(seg.chunk(int(row)))
                 counts[seg.ids[row]] = seg.sentences[row]
+                if vectors is not None and seg.vectors is not None:
+                    vectors[seg.ids[row]] = seg.vectors[row]
         vocabulary = LexicalIndex(compounds=self.compounds, segments=[s.lexical for s in segs]).vocabulary
         merged = [(d, h, cs) for (d, h), cs in docs.items()]
-        name = write_segment(self.root, merged, vocabulary, self.compounds, counts)
+        name = write_segment(self.root, merged, vocabulary, self.compounds, counts, vectors)
         gone = {s.name for s in chosen}
         with self._locked():
             current = read_manifest(self.root)
@@ -291,6 +312,44 @@ class ChunkTable(Sequence[Chunk]):
         """The chunk at a global row (live or not)."""
         s = int(np.searchsorted(self._starts, row, side="right")) - 1
         return self.segments[s].chunk(row - int(self._starts[s]))
+
+    @property
+    def has_vectors(self) -> bool:
+        """Whether every segment holds its chunk vectors, so the dense search can run on them."""
+        return bool(self.segments) and all(s.vectors is not None for s in self.segments)
+
+    def nearest(self, vector: Vectors, n: int, mask: npt.NDArray[np.bool_]) -> list[tuple[int, float]]:
+        """The ``n`` rows allowed by ``mask`` nearest to ``vector`` (cosine), as (global row, similarity).
+
+        Exact, over the memory-mapped vectors: 5 ms at 100k chunks on one core, and no process holds a
+        graph of its own (Chroma's took 205 MB in each answer process there).
+        """
+        query = np.asarray(vector, dtype=np.float32).ravel()
+        query = query / max(float(np.linalg.norm(query)), 1e-12)
+        best: list[tuple[int, float]] = []
+        for seg, start in zip(self.segments, self._starts, strict=False):
+            allowed = np.flatnonzero(mask[start : start + len(seg)])
+            if seg.vectors is None or allowed.size == 0:
+                continue
+            # All rows at once (one pass over the map) when most are allowed, else only the allowed ones.
+            if allowed.size > len(seg) // 2:
+                scores = seg.vectors @ query
+                scores = scores[allowed]
+            else:
+                scores = seg.vectors[allowed] @ query
+            k = min(n, scores.size)
+            top = np.argpartition(-scores, k - 1)[:k]
+            best += [(int(start) + int(allowed[i]), float(scores[i])) for i in top]
+        best.sort(key=lambda rs: -rs[1])
+        return best[:n]
+
+    def vector_of(self, chunk_id: str) -> Vectors | None:
+        """A live chunk's stored vector (unit length), or None if its segment has none."""
+        found = self._locate(chunk_id)
+        if found is None:
+            return None
+        vectors = self.segments[found[0]].vectors
+        return None if vectors is None else np.asarray(vectors[found[1]], dtype=np.float32)
 
     def document_of(self) -> npt.NDArray[np.int32]:
         """For each global row, an index into ``document_ids`` (for filter masks)."""

@@ -20,8 +20,10 @@ from planbot.sentence_files import SentenceFile, SentenceFiles
 
 # Rows per Chroma write (the chunk collection uses it too).
 WRITE_BATCH = 500
-# Chunks whose sentence vectors stay in memory (about 16 KB each): the answer step reuses the reranker's.
-_CACHE = 2000
+# Chunks whose sentence vectors stay in memory (about 16 KB each): the answer step reuses the reranker's,
+# the next few questions some of them. Not more: 2,000 held 28 MB in each answer process, to save a
+# ``pread`` of a few KB each from the page cache, which the processes share.
+_CACHE = 256
 # Suffix of the Chroma row holding a sentence's context vector beside its plain one.
 _CONTEXT = "~c"
 

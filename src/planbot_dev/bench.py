@@ -123,6 +123,7 @@ def bench_national(settings: Settings, size: int, pool_size: int, root: Path, pd
     _echo(f"national: {size} synthetic chunks in {index_dir} ({how})")
     questions = eval_questions(Path("eval/questions.jsonl"))[: asks + 1]
     _echo("  " + benchscale.startup(index_dir, questions).line())
+    _echo("  " + bench_serve_memory(index_dir, sorted(Path("eval").glob("*.jsonl"))))
     doc = load_document(pdf, pdf.parent)
     _echo(f"  plan PDF {pdf.name}: {len(doc.text)} characters")
     memo = benchscale.Memo(embedder)  # the second addition reuses the first one's vectors
@@ -131,6 +132,43 @@ def bench_national(settings: Settings, size: int, pool_size: int, root: Path, pd
         _echo("  into an empty index: " + first.line())
     big = benchscale.add_document(settings, memo, index_dir, doc)
     _echo(f"  into the {size}-chunk index (vectors reused): " + big.line())
+
+
+def _memory_mb(pid: int) -> tuple[int, int]:
+    """A process's resident and proportional memory now (RSS, PSS; shared pages split among sharers)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value) // 1024
+    return fields["Rss"], fields["Pss"]
+
+
+def bench_serve_memory(index_dir: Path, question_files: list[Path]) -> str:
+    """`planbot serve` on a kept index as configured by default: healthy after, memory once warmed up.
+
+    Every distinct eval question is asked once (several hundred), so the caches and the mapped pages of
+    the segments are as full as a day of use makes them, not as a first few questions leave them.
+    """
+    questions = list(dict.fromkeys(q for f in question_files for q in eval_questions(f, missing_ok=True)))
+    env = {
+        "PLANBOT_INDEX_DIR": str(index_dir),
+        "PLANBOT_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    with tempfile.TemporaryDirectory(prefix="planbot-serve-") as data:
+        env["PLANBOT_DATA_DIR"] = data
+        with serve(env, free_port(), Path(data) / "server.log") as server:
+            with httpx.Client(base_url=server.url, timeout=120) as client:
+                for question in questions:
+                    client.post("/api/ask", json={"question": question})
+            pids = [server.process.pid, *server.children()]
+            memory = [_memory_mb(pid) for pid in pids]
+    rss = " + ".join(str(r) for r, _ in memory)
+    pss = " + ".join(str(p) for _, p in memory)
+    return (
+        f"planbot serve ({len(pids) - 1} answer processes): healthy after {server.started_s:.1f} s; after "
+        f"{len(questions)} distinct questions PSS {pss} = {sum(p for _, p in memory)} MB "
+        f"(RSS {rss} = {sum(r for r, _ in memory)} MB, shared pages counted in each)"
+    )
 
 
 def bench_http(settings: Settings, asks: int, load_seconds: float | None, workdir: Path) -> None:

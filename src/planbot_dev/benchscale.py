@@ -31,8 +31,9 @@ from planbot.records import Chunk, Document, Vectors
 
 _DOC_CHUNKS = 500  # synthetic chunks per synthetic document
 # Bumped when a kept index's layout no longer matches what planbot reads (2: chunk ids "doc#n" as the
-# chunker writes them, sentence vectors in files; 3: each sentence's context vector beside its plain one).
-_LAYOUT = 3
+# chunker writes them, sentence vectors in files; 3: each sentence's context vector beside its plain one;
+# 4: chunk vectors in the segments).
+_LAYOUT = 4
 
 
 @dataclass(frozen=True)
@@ -120,17 +121,19 @@ def build_index(index_dir: Path, embedder: Embedder, pool: Pool, chunks: int, se
     rng = np.random.default_rng(seed)
     sentences = 0
     pending: list[tuple[Document, list[Chunk]]] = []
+    vectors: dict[str, Vectors] = {}
     for n, lo in enumerate(range(0, chunks, _DOC_CHUNKS)):
         doc, cs, vs, spans, svs = _synthetic_document(n, min(_DOC_CHUNKS, chunks - lo), pool, rng)
         # Synthetic chunks have no headings: the context vectors repeat the plain ones, read as real ones are.
         index.add_document(doc, cs, vs, spans, svs, context=svs, publish=False)
         pending.append((doc, cs))
+        vectors.update(zip((c.id for c in cs), vs, strict=True))
         sentences += len(spans)
         # One BM25 segment per 100k chunks, as merges leave a large index (one per ingest until then).
         if len(pending) * _DOC_CHUNKS >= 100_000:
-            ingestor.publish(pending)
-            pending = []
-    ingestor.publish(pending)
+            ingestor.publish(pending, vectors)
+            pending, vectors = [], {}
+    ingestor.publish(pending, vectors)
     return sentences
 
 

@@ -203,14 +203,19 @@ def run_load(
     return LoadReport(single, capacity, half)
 
 
-def eval_questions(path: Path) -> list[str]:
-    """The distinct questions of an eval file (JSON lines with a ``question``), for load without repeats."""
+def eval_questions(path: Path, *, missing_ok: bool = False) -> list[str]:
+    """The distinct questions of an eval file (JSON lines with a ``question``), for load without repeats.
+
+    ``missing_ok``: skip lines without one (conversations) instead of failing.
+    """
     import json
 
     seen: dict[str, None] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
-            seen.setdefault(str(json.loads(line)["question"]))
+            record = json.loads(line)
+            if "question" in record or not missing_ok:
+                seen.setdefault(str(record["question"]))
     return list(seen)
 
 

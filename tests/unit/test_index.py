@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import time
@@ -16,10 +17,11 @@ import pytest
 
 from planbot.chunking import chunk_document, estimate_tokens
 from planbot.config import Settings
+from planbot.filters import Filters
 from planbot.lexical import LexicalSegment
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
-from planbot.records import Document, Vectors, embedding_text
+from planbot.records import Chunk, Document, Vectors, embedding_text
 from planbot.segments import read_manifest
 
 from ..support import CORPUS, FakeEmbedder
@@ -103,6 +105,14 @@ def test_a_replaced_version_leaves_search_at_once_and_the_store_at_a_merge(pipel
     [merged] = pipeline.retriever.store.segments()
     assert {h for _, h in merged.documents} == set(live.values()) and old not in live.values()
     assert not pipeline.retriever.store.merge_if_due(live)
+    # The merge carried each live chunk's vector over, row for row, so the dense search stays exact.
+    chunks = list(pipeline.retriever.chunks)
+    stored = pipeline.index.chunk_vectors(chunks, pipeline.retriever.documents)
+    assert merged.vectors is not None and len(merged.vectors) == len(merged) == len(stored)
+    for c in chunks:
+        mine = pipeline.retriever.chunks.vector_of(c.id)
+        assert mine is not None
+        np.testing.assert_allclose(mine, stored[c.id] / np.linalg.norm(stored[c.id]), atol=1e-5)
 
 
 def test_sentence_vector_files_follow_the_published_versions(pipeline: Pipeline, settings: Settings) -> None:
@@ -206,10 +216,36 @@ class _Spy:
         return call
 
 
-def test_dense_search_takes_the_records_from_the_segments_and_only_ids_from_chroma(
+def _ranking(hits: list[tuple[Chunk, float]]) -> list[tuple[str, float]]:
+    return [(c.id, round(score, 5)) for c, score in hits]
+
+
+def test_dense_search_ranks_on_the_segments_vectors_as_chroma_does_without_asking_chroma(
     pipeline: Pipeline,
 ) -> None:
     retriever = pipeline.retriever
+    assert retriever.exact_dense
+    vector = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?"], query=True)[0]
+    from_chroma = retriever.index.query(vector, 8, None, retriever.documents)
+    spy = _Spy(retriever.index._chunks)
+    retriever.index._chunks = spy
+    assert _ranking(retriever.dense(vector, 8)) == _ranking(from_chroma)
+    law_only = Filters(doc_type=["lag"])
+    assert {c.doc_type for c, _ in retriever.dense(vector, 8, law_only)} == {"lag"}
+    assert spy.includes == []  # no graph to load in each process
+
+
+@pytest.mark.parametrize("why", ["segments without vectors", "more chunks than the exact search takes"])
+def test_otherwise_the_dense_search_asks_chroma_for_ids_only(pipeline: Pipeline, why: str) -> None:
+    retriever = pipeline.retriever
+    if why == "segments without vectors":
+        for seg in retriever.store.root.glob("s-*/vectors.npy"):  # as an older planbot wrote them
+            seg.unlink()
+        retriever.store._open = {}
+        retriever.refresh()
+    else:  # PLANBOT_EXACT_SEARCH_CHUNKS
+        retriever.exact_search_chunks = len(retriever.chunks) - 1
+    assert not retriever.exact_dense
     vector = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?"], query=True)[0]
     from_chroma = retriever.index.query(vector, 8, None, retriever.documents)
     spy = _Spy(retriever.index._chunks)
@@ -254,3 +290,38 @@ def test_chunk_vectors_come_from_memory_once_read_and_follow_a_new_version(pipel
     vectors = pipeline.index.chunk_vectors(fresh, pipeline.retriever.documents)
     expected = FakeEmbedder().embed([embedding_text(c) for c in fresh])
     assert np.allclose(np.vstack([vectors[c.id] for c in fresh]), expected, atol=1e-6)
+
+
+def test_a_process_that_left_the_chunk_graph_out_loads_it_under_the_write_lock_when_it_reads_chunks(
+    pipeline: Pipeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = pipeline.index
+    stored = index.chunk_count()
+    index.reopen(graph=False)  # as an answer process that searches the segments' vectors
+    assert index.write_lock is not None
+    held = []
+    real = index.write_lock.held
+
+    @contextlib.contextmanager
+    def watched() -> Iterator[None]:
+        with real():
+            held.append(True)
+            yield
+
+    monkeypatch.setattr(index.write_lock, "held", watched)
+    assert index.chunk_count() == stored and held == [True]
+    assert index.chunk_count() == stored and held == [True]  # loaded once
+
+
+def test_chunk_records_are_read_without_mapping_their_file_and_vectors_are_shared_by_mapping(
+    pipeline: Pipeline,
+) -> None:
+    """A mapped file's touched pages count in each process; records are read, the vectors scanned whole."""
+    table = pipeline.retriever.chunks
+    assert [table.at(int(r)).id for r in table.rows[:3]] == [c.id for c in list(table)[:3]]
+    vector = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?"], query=True)[0]
+    assert pipeline.retriever.dense(vector, 3)
+    mapped = Path("/proc/self/maps").read_text()
+    root = str(pipeline.retriever.store.root)
+    assert f"{root}/" in mapped and "vectors.npy" in mapped
+    assert not [line for line in mapped.splitlines() if root in line and line.endswith("chunks.jsonl")]

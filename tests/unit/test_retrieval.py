@@ -123,3 +123,13 @@ def test_a_section_a_plan_repeats_in_every_chapter_is_one_candidate_and_the_rest
     assert len(copies) == 1
     # The candidates are refilled with other passages rather than left short.
     assert len({p.chunk.id for p in found}) >= 10
+
+
+def test_numpy_blas_keeps_to_one_thread_so_its_spinning_threads_leave_the_embedder_its_cores(
+    pipeline: Pipeline,
+) -> None:
+    from threadpoolctl import threadpool_info
+
+    # numpy's own (scipy's, which only development tools load, may have come after the first Retriever).
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas" and "/numpy" in lib["filepath"]]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)

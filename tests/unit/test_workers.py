@@ -14,9 +14,10 @@ import pytest
 
 from planbot.config import Settings
 from planbot.errors import IndexUnavailable
-from planbot.server.workers import AnswerWorkers, WorkerError
+from planbot.pipeline import Pipeline
+from planbot.server.workers import AnswerWorkers, Ask, WorkerError, pipeline_handler
 
-from ..support import run_async, scripted_handler, worker_tool
+from ..support import FakeEmbedder, run_async, scripted_handler, worker_tool
 
 
 def _workers(tmp_path: Path, count: int, generation: list[int], collection: str = "planbot") -> AnswerWorkers:
@@ -206,3 +207,33 @@ def test_when_no_worker_can_be_restarted_questions_get_a_clear_503_instead_of_wa
     finally:
         workers.close()
     assert all("could not be restarted" in e for e in errors)
+
+
+class _NoQueries:
+    """A Chroma collection that counts reads (Chroma loads a collection's vector graph on its first read)."""
+
+    def __init__(self, collection: object) -> None:
+        self.collection, self.queried = collection, 0
+
+    def __getattr__(self, name: str) -> object:
+        if name in ("query", "get", "count", "peek"):
+            self.queried += 1
+        return getattr(self.collection, name)
+
+
+def test_an_answer_process_searches_the_shared_segment_vectors_without_loading_a_graph_of_its_own(
+    settings: Settings, fake_embedder: FakeEmbedder
+) -> None:
+    Pipeline(settings, embedder=fake_embedder).ingest(progress=False)
+    spies: list[_NoQueries] = []
+
+    def build(s: Settings) -> Pipeline:
+        pipeline = Pipeline(s, embedder=fake_embedder)
+        spies.append(spy := _NoQueries(pipeline.index._chunks))
+        pipeline.index._chunks = spy
+        return pipeline
+
+    handler = pipeline_handler(settings, 0, build=build)
+    reply, _ = handler(Ask("Vilka är bibliotekshuvudmän enligt bibliotekslagen?", None, None), 0)
+    assert json.loads(reply)["passages"]
+    assert spies[0].queried == 0
