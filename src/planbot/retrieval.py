@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 _QUERY_CACHE = 1024
 # Chunk records kept parsed (a few KB each): a question reads ~130 (BM25 hits of it and its expansion).
 _CHUNK_CACHE = 4096
+# Chunk vectors read from Chroma per call when a segment is written for documents no segment holds.
+_COVER_BATCH = 5000
 
 
 @runtime_checkable
@@ -212,7 +214,11 @@ class Retriever:
             compounds=self.compounds, segments=[s.lexical for s in table.segments]
         ).vocabulary
         counts = self.index.sentence_counts()
-        self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary, counts)
+        # Their vectors too, so the dense search stays on the segments (in batches: Chroma reads them by id).
+        vectors: dict[str, Vectors] = {}
+        for lo in range(0, len(chunks), _COVER_BATCH):
+            vectors |= self.index.chunk_vectors(chunks[lo : lo + _COVER_BATCH], documents)
+        self.store.add([(d, live[d], by_doc.get(d, [])) for d in missing], vocabulary, counts, vectors)
         # Their sentence vectors too, so questions read them here rather than from the Chroma server.
         kept = sum(
             self.index.keep_sentences_local(documents[d], [c.id for c in by_doc.get(d, [])]) for d in missing

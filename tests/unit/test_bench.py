@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
+from planbot_dev.bench import _memory_mb
 from planbot_dev.benchdense import dense_at
 from planbot_dev.benchlexical import bm25_at
 from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
@@ -85,6 +88,18 @@ def test_load_questions_come_from_an_eval_file_without_repeats(tmp_path: Path) -
     path = tmp_path / "q.jsonl"
     path.write_text('{"question": "a?"}\n{"question": "b?"}\n\n{"question": "a?"}\n', encoding="utf-8")
     assert eval_questions(path) == ["a?", "b?"]
+
+
+def test_the_serve_memory_bench_takes_every_question_file_but_conversations_and_reads_rss_and_pss(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"question": "a?"}\n{"id": "ec1", "turns": [{"question": "b?"}]}\n', encoding="utf-8")
+    assert eval_questions(path, missing_ok=True) == ["a?"]
+    with pytest.raises(KeyError):
+        eval_questions(path)
+    rss, pss = _memory_mb(os.getpid())
+    assert rss >= pss > 0
 
 
 def test_the_bm25_only_bench_opens_copies_of_one_segment_as_more_chunks(

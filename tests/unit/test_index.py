@@ -134,6 +134,7 @@ def test_an_index_without_segments_gets_them_once(pipeline: Pipeline, settings: 
     again = Pipeline(settings, embedder=FakeEmbedder())
     assert sorted(c.id for c in again.retriever.chunks) == sorted(expected)
     assert len(read_manifest(pipeline.index.segment_root)) == 1
+    assert again.retriever.exact_dense  # with the chunk vectors read back from Chroma
 
 
 def test_a_segment_of_unpublished_documents_stays_invisible(
