@@ -134,3 +134,18 @@ def test_an_english_figure_question_about_a_place_is_answered_only_from_a_passag
 ) -> None:
     body = _ask(client, "What fine does a borrower pay per day for a late book in Värmland?")
     assert body["refused"], body["answer"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "När invigdes Region Värmlands nya lokaler för regionbiblioteket?",  # only the plan's period
+        "Hur stor procent av kultursamverkansbidraget ska gå till biblioteksverksamhet?",  # only a sum
+        "Hur många exemplar får ett bibliotek framställa av en skadad bok för att ersätta den?",  # "stycket 2"
+    ],
+)
+def test_a_figure_question_is_refused_when_the_passages_only_hold_a_figure_of_another_kind(
+    client: TestClient, question: str
+) -> None:
+    body = _ask(client, question)
+    assert body["refused"], body["answer"]

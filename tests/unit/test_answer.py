@@ -210,6 +210,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         # What a document says about a figure asks for the figure.
         ("Vad säger skollagen om hur många elever en skolbibliotekarie får ha?", "count"),
         ("What does the act say about how long copyright lasts?", "number"),
+        ("Vad är budgeten för regionens biblioteksverksamhet 2026?", "amount"),
+        ("What is the annual budget of the library unit?", "amount"),
         ("Vad kom KB fram till i slutredovisningen?", "outcome"),
         ("Which platform did it end up choosing?", "outcome"),
         # Not asking for such a fact:
@@ -366,6 +368,36 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             False,
         ),
         ("date", "Lagen ändrades senast den 1 juli 2025.", "When was the act amended?", True),
+        # A share is stated as one: a sum of money does not say what part of the grant goes where.
+        (
+            "number",
+            "Modellen uppgår 2023 till ca 1,6 miljarder kronor.",
+            "Hur stor procent av bidraget går till bibliotek?",
+            False,
+        ),
+        ("number", "Av bidraget går 12 procent till biblioteken.", "Hur stor andel går till bibliotek?", True),
+        ("number", "Hälften av bidraget går till biblioteken.", "What share goes to libraries?", True),
+        # A plan's period says when the plan applies, not when anything else happened.
+        (
+            "date",
+            "Enligt Region Värmlands kulturplan 2022-2025 ska den regionala biblioteksverksamheten:",
+            "När invigdes de nya lokalerna för regionbiblioteket?",
+            False,
+        ),
+        (
+            "date",
+            "Enligt Region Värmlands kulturplan 2022-2025 ska den regionala biblioteksverksamheten:",
+            "När gäller Region Värmlands kulturplan?",
+            True,
+        ),
+        # "Hur många exemplar får ...": copies counted, not a paragraph's item followed by "får".
+        (
+            "count",
+            "Exemplar som framställs med stöd av andra stycket 2 får spridas till lånesökande.",
+            "Hur många exemplar får ett bibliotek framställa av en skadad bok?",
+            False,
+        ),
+        ("count", "Biblioteket får framställa 3 exemplar.", "Hur många exemplar får biblioteket göra?", True),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(

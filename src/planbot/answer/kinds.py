@@ -26,6 +26,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|hur många kronor|med hur mycket|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala)"
             r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
             r"|how large is the .{0,40}amount"
+            r"|(?:vad|hur stor) (?:är|var|blir|blev) (?:\w+ )?budget\w*|what (?:is|was) the (?:\w+ )?budget"
             # a rate: "vad ska man betala per dag", "what fine does a borrower pay per day"
             r"|(?:vad|vilken|what) .{0,60}(?:betala\w*|kosta\w*|pay|pays|cost|costs)"
             r" per (?:dag|vecka|månad|år|day|week|month|year)"
@@ -86,9 +87,11 @@ _MONTHS = (
     r"|january|february|march|may|june|july|august|october"
 )
 # Numbers that are references, not facts: "4 §", "8 och 9 §§", "2 kap.", "(2013:801)", "SOU 2021:3",
-# "prop. 2012/13:147", EU acts "(EU) 2016/679" and "direktiv 95/46/EG".
+# "prop. 2012/13:147", EU acts "(EU) 2016/679" and "direktiv 95/46/EG", a paragraph's item ("andra stycket 2",
+# "punkt 3").
 _REFERENCE = re.compile(
     r"\d+\s*(?:[a-z]\s*)?(?:(?:,|och|eller|–|-)\s*\d+\s*(?:[a-z]\s*)?)*§|\d+\s*kap\b|\d{4}:\d+"
+    r"|\bstycket\s+\d+|\bpunkt(?:en|erna)?\s+\d+"
     r"|\d{4}/\d{2}:\d+|\b\d{4}/\d+|\b\d{2,4}/\d+/E[GU]+\b|\b(?:sfs|sou|ds|prop\.?)\s*\d+",
     re.IGNORECASE,
 )
@@ -174,8 +177,10 @@ _TIME_UNIT = re.compile(
     r"|years?|months?|weeks?|days?|hours?|minutes?)\b",
     re.IGNORECASE,
 )
-# "hur många timmar ...": a count of that thing ("tre år" for "hur många år").
-_COUNTED = re.compile(r"\bhur många ((?:[^\W\d_]{2,}\s*){1,2})")
+# "hur många timmar ...": a count of that thing ("tre år" for "hur många år"); up to the verb, so that
+# "hur många exemplar får ..." counts copies, not anything followed by "får".
+_VERB = r"(?:får|ska|skall|måste|kan|har|finns|behöver|bör|är|var|blir)\b"
+_COUNTED = re.compile(rf"\bhur många ((?:(?!{_VERB})[^\W\d_]{{2,}}\s*){{1,2}})")
 _CURRENCY = re.compile(r"\b(?:kr|kronor|sek|euro)\b", re.IGNORECASE)
 # Words of organisations, not people: "Region Värmland" is no answer to "who is the director".
 _ORGANISATION = frozenset(
@@ -183,6 +188,21 @@ _ORGANISATION = frozenset(
     "kommun rådet nordiska riksdagen kulturrådet läsrådet skolverket läsrörelsen".split()
 )
 
+
+# "Hur stor procent / andel ...?": a share, stated as one ("30 procent", "hälften"), not any figure.
+_ASKS_SHARE = re.compile(r"\b(?:procent|andel|andelen|hur stor del|percentage|what share|what proportion)\b")
+_SHARE = re.compile(
+    r"%|\b(?:procent|hälften|halva|tredjedel\w*|fjärdedel\w*|femtedel\w*|tiondel\w*|var (?:annan|tredje"
+    r"|fjärde|femte|tionde)|per ?cent|half|third|quarter)\b",
+    re.IGNORECASE,
+)
+# "kulturplan 2022-2025": a document's period, which says when a plan applies, not when anything else
+# happened ("När invigdes de nya lokalerna?").
+_PLAN_PERIOD = re.compile(
+    r"\b\w*(?:plan|planen|strategi|strategin|program|programmet)\s+(?:19|20)\d\d\s*[-–]\s*(?:19|20)?\d\d\b",
+    re.IGNORECASE,
+)
+_ASKS_PLAN = re.compile(r"plan|strategi|program")
 
 # "1. ersättning ...", "2. avgift ...": the number of a list item, not a fact.
 _ENUMERATOR = re.compile(r"(?<![\d.,])\b\d{1,2}[.)]\s+(?=[a-zåäö])")
@@ -308,8 +328,12 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         return False
     if kind == "number" and _ASKS_LENGTH.search(question.lower()):
         return bool(new_numbers) and bool(_TIME_UNIT.search(text))  # not "40 miljoner årligen"
+    if kind == "number" and _ASKS_SHARE.search(question.lower()):
+        return bool(_SHARE.search(text))
     if kind in ("count", "number"):
         return bool(new_numbers)
+    if not _ASKS_PLAN.search(question.lower()):
+        text = _PLAN_PERIOD.sub(" ", text)
     if _ASKS_DAY.search(question.lower()):
         # "Vilket datum ...?" is not answered by a year or a period ("kulturplan 2022-2025").
         return bool(_DAY.search(text) or _ISO_DATE.search(text))
