@@ -375,7 +375,7 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             "Hur stor procent av bidraget går till bibliotek?",
             False,
         ),
-        ("number", "Av bidraget går 12 procent till biblioteken.", "Hur stor andel går till bibliotek?", True),
+        ("number", "Av bidraget går 12 procent till bibliotek.", "Hur stor andel går till bibliotek?", True),
         ("number", "Hälften av bidraget går till biblioteken.", "What share goes to libraries?", True),
         # A plan's period says when the plan applies, not when anything else happened.
         (
