@@ -86,7 +86,7 @@ class Segment:
         return {cid: row for row, cid in enumerate(self.ids)}
 
     def chunk(self, row: int) -> Chunk:
-        """The chunk record at ``row``, read from the memory-mapped JSON lines."""
+        """The chunk record at ``row``, read from the JSON lines file."""
         start, end = int(self.offsets[row]), int(self.offsets[row + 1])
         return chunk_from_json(os.pread(self._records, end - start, start))
 
@@ -316,7 +316,8 @@ class ChunkTable(Sequence[Chunk]):
     @property
     def has_vectors(self) -> bool:
         """Whether every segment holds its chunk vectors, so the dense search can run on them."""
-        return bool(self.segments) and all(s.vectors is not None for s in self.segments)
+        held = [s for s in self.segments if len(s)]  # a segment without rows has no vectors to hold
+        return bool(held) and all(s.vectors is not None for s in held)
 
     def nearest(self, vector: Vectors, n: int, mask: npt.NDArray[np.bool_]) -> list[tuple[int, float]]:
         """The ``n`` rows allowed by ``mask`` nearest to ``vector`` (cosine), as (global row, similarity).
