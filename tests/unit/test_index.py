@@ -326,3 +326,10 @@ def test_chunk_records_are_read_without_mapping_their_file_and_vectors_are_share
     root = str(pipeline.retriever.store.root)
     assert f"{root}/" in mapped and "vectors.npy" in mapped
     assert not [line for line in mapped.splitlines() if root in line and line.endswith("chunks.jsonl")]
+
+
+def test_a_segment_without_rows_leaves_the_dense_search_on_the_segments(pipeline: Pipeline) -> None:
+    retriever = pipeline.retriever
+    retriever.store.add([("tomt-dokument", "0" * 64, [])], set())
+    retriever.refresh()
+    assert len(retriever.chunks.segments) == 2 and retriever.exact_dense
