@@ -245,6 +245,9 @@ def bench_scale(settings: Settings, sizes: list[int], pool_size: int, asks: int,
 @click.option(
     "--dense", "dense", type=int, default=0, help="Also Chroma's query alone at these many chunks (x100k)."
 )
+@click.option(
+    "--exact", "exact", type=int, default=0, help="Also the exact dense search alone at these many chunks."
+)
 def bench(
     quick: bool,
     sizes: str,
@@ -261,6 +264,7 @@ def bench(
     skip_upload: bool,
     bm25: int,
     dense: int,
+    exact: int,
 ) -> None:
     """Measure planbot on this machine (2 cores in the README figures); prints the figures."""
     try:
@@ -298,13 +302,17 @@ def bench(
 
             for copies in sorted({1, max(1, bm25 // 100_000)}):
                 _echo(bm25_at(settings, bench_dir / "bm25-only", copies, scale_questions))
-        if dense:
+        if dense or exact:
             from planbot.embedding import create_embedder
-            from planbot_dev.benchdense import dense_at
+            from planbot_dev.benchdense import dense_at, exact_at
 
             vectors = create_embedder(settings).embed(scale_questions, query=True)
-            copies = max(1, dense // 100_000)
-            _echo(dense_at(bench_dir / "scale-100000", bench_dir / f"dense-{copies}x", copies, vectors))
+            if dense:
+                copies = max(1, dense // 100_000)
+                _echo(dense_at(bench_dir / "scale-100000", bench_dir / f"dense-{copies}x", copies, vectors))
+            if exact:
+                copies = max(1, exact // 100_000)
+                _echo(exact_at(bench_dir / "scale-100000", bench_dir / "exact", copies, vectors))
         if not skip_scale:
             bench_scale(settings, chosen, pool_size, asks, cache_dir)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -92,3 +92,50 @@ def dense_at(source_dir: Path, root: Path, copies: int, vectors: Vectors) -> str
         f"dense alone, {collection.count()} chunk vectors in Chroma (the first query {latencies[0]:.0f} ms): "
         "top-40 query " + timings(latencies)
     )
+
+
+class _VectorsOnly:
+    """A segment reduced to its chunk vectors, every row live: what ``ChunkTable.nearest`` reads."""
+
+    def __init__(self, vectors: Vectors) -> None:
+        self.vectors = vectors
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def live_rows(self, live: dict[str, str], claimed: set[str] | None = None) -> Any:
+        return np.ones(len(self.vectors), dtype=bool)
+
+
+def exact_at(source_dir: Path, root: Path, copies: int, vectors: Vectors) -> str:
+    """Time the exact dense search (``ChunkTable.nearest``) over ``copies`` x the kept index's vectors.
+
+    The copies are the source's segment vectors with the same noise as ``build``'s, written once as
+    segment files of their own and memory-mapped, as a process opens them.
+    """
+    from threadpoolctl import threadpool_limits
+
+    from planbot.segments import ChunkTable
+
+    root.mkdir(parents=True, exist_ok=True)
+    [source] = sorted(source_dir.glob("planbot-lexical/s-*/vectors.npy"), key=lambda p: -p.stat().st_size)[:1]
+    base = np.load(source, mmap_mode="r")
+    rng = np.random.default_rng(0)
+    for k in range(copies):
+        path = root / f"copy-{k}.npy"
+        if not path.exists():
+            noisy = base + rng.normal(0.0, _NOISE, base.shape).astype(np.float32)
+            noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+            np.save(path, noisy.astype(np.float32))
+    segments = [_VectorsOnly(np.load(root / f"copy-{k}.npy", mmap_mode="r")) for k in range(copies)]
+    table = ChunkTable(segments, {})  # type: ignore[arg-type]
+    threadpool_limits(limits=1, user_api="blas")  # as the Retriever runs it
+    latencies = []
+    for vector in vectors:
+        t0 = time.perf_counter()
+        table.nearest(vector, 40, table.alive)
+        latencies.append(1e3 * (time.perf_counter() - t0))
+    return (
+        f"exact dense alone, {len(table)} chunk vectors in {copies} memory-mapped segments "
+        f"(the first search {latencies[0]:.0f} ms): top-40 " + timings(latencies)
+    )

@@ -12,7 +12,7 @@ from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
 from planbot_dev.bench import _memory_mb
-from planbot_dev.benchdense import dense_at
+from planbot_dev.benchdense import dense_at, exact_at
 from planbot_dev.benchlexical import bm25_at
 from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
 from planbot_dev.loadtest import eval_questions
@@ -122,3 +122,14 @@ def test_the_dense_only_bench_queries_noisy_copies_of_a_kept_index_built_once(
     # A second run with as many copies adds nothing; one with more adds only the missing copy.
     assert f"{3 * chunks} chunk vectors" in dense_at(settings.index_dir, tmp_path / "dense", 3, vectors)
     assert f"{4 * chunks} chunk vectors" in dense_at(settings.index_dir, tmp_path / "dense", 4, vectors)
+
+
+def test_the_exact_dense_bench_searches_noisy_copies_of_a_kept_index_s_segment_vectors(
+    settings: Settings, tmp_path: Path
+) -> None:
+    pipeline = Pipeline(settings, embedder=FakeEmbedder())
+    pipeline.ingest(progress=False)
+    chunks = len(pipeline.retriever.chunks)
+    vectors = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?", "Vad är en biblioteksplan?"], query=True)
+    line = exact_at(settings.index_dir, tmp_path / "exact", 3, vectors)
+    assert f"{3 * chunks} chunk vectors in 3 memory-mapped segments" in line and "over 2 questions" in line
