@@ -11,6 +11,7 @@ import pytest
 from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
+from planbot.records import Vectors
 from planbot_dev.bench import _memory_mb
 from planbot_dev.benchdense import dense_at, exact_at
 from planbot_dev.benchlexical import bm25_at
@@ -110,13 +111,19 @@ def test_the_bm25_only_bench_opens_copies_of_one_segment_as_more_chunks(
     assert "120 chunks in 3 segments" in line and "over 2 questions" in line
 
 
-def test_the_dense_only_bench_queries_noisy_copies_of_a_kept_index_built_once(
-    settings: Settings, tmp_path: Path
-) -> None:
+@pytest.fixture
+def kept(settings: Settings) -> tuple[int, Vectors]:
+    """The corpus indexed at ``settings.index_dir`` (its chunk count) and two questions' vectors."""
     pipeline = Pipeline(settings, embedder=FakeEmbedder())
     pipeline.ingest(progress=False)
-    chunks = len(pipeline.retriever.chunks)
-    vectors = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?", "Vad är en biblioteksplan?"], query=True)
+    questions = ["Vilka är bibliotekshuvudmän?", "Vad är en biblioteksplan?"]
+    return len(pipeline.retriever.chunks), FakeEmbedder().embed(questions, query=True)
+
+
+def test_the_dense_only_bench_queries_noisy_copies_of_a_kept_index_built_once(
+    settings: Settings, tmp_path: Path, kept: tuple[int, Vectors]
+) -> None:
+    chunks, vectors = kept
     line = dense_at(settings.index_dir, tmp_path / "dense", 3, vectors)
     assert f"{3 * chunks} chunk vectors" in line and "over 2 questions" in line
     # A second run with as many copies adds nothing; one with more adds only the missing copy.
@@ -125,11 +132,8 @@ def test_the_dense_only_bench_queries_noisy_copies_of_a_kept_index_built_once(
 
 
 def test_the_exact_dense_bench_searches_noisy_copies_of_a_kept_index_s_segment_vectors(
-    settings: Settings, tmp_path: Path
+    settings: Settings, tmp_path: Path, kept: tuple[int, Vectors]
 ) -> None:
-    pipeline = Pipeline(settings, embedder=FakeEmbedder())
-    pipeline.ingest(progress=False)
-    chunks = len(pipeline.retriever.chunks)
-    vectors = FakeEmbedder().embed(["Vilka är bibliotekshuvudmän?", "Vad är en biblioteksplan?"], query=True)
+    chunks, vectors = kept
     line = exact_at(settings.index_dir, tmp_path / "exact", 3, vectors)
     assert f"{3 * chunks} chunk vectors in 3 memory-mapped segments" in line and "over 2 questions" in line
