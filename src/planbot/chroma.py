@@ -100,6 +100,11 @@ class WriteLock:
                     self._file = None
 
 
+def held(lock: WriteLock | None) -> contextlib.AbstractContextManager[None]:
+    """``lock`` held for a block; nothing to hold for a Chroma server (None)."""
+    return contextlib.nullcontext() if lock is None else lock.held()
+
+
 def write_lock(index_dir: str, chroma_url: str | None = None) -> WriteLock | None:
     """This process's write lock of the embedded index in ``index_dir``; None for a Chroma server.
 

@@ -7,7 +7,6 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections import OrderedDict
@@ -17,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from planbot.chroma import LockedWrites, forget_clients, open_client, write_lock
+from planbot.chroma import LockedWrites, forget_clients, held, open_client, write_lock
 from planbot.chroma import chroma as _chroma
 from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
 from planbot.errors import IndexMismatch, IndexUnavailable
@@ -141,8 +140,7 @@ class ChromaIndex:
         Chroma applies its write log when a process first reads a collection: not while another writes.
         """
         if not self._chunks_loaded:
-            lock = self.write_lock
-            with lock.held() if lock is not None else contextlib.nullcontext():
+            with held(self.write_lock):
                 self.warm()
         return self._chunks
 

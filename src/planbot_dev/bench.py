@@ -15,7 +15,15 @@ import httpx
 import numpy as np
 
 from planbot.config import Settings
-from planbot_dev.loadtest import QUESTIONS, eval_questions, free_port, run_load, serve, single_client
+from planbot_dev.loadtest import (
+    QUESTIONS,
+    eval_questions,
+    free_port,
+    memory_mb,
+    run_load,
+    serve,
+    single_client,
+)
 
 if TYPE_CHECKING:
     from planbot_dev.benchupload import Floors
@@ -134,15 +142,6 @@ def bench_national(settings: Settings, size: int, pool_size: int, root: Path, pd
     _echo(f"  into the {size}-chunk index (vectors reused): " + big.line())
 
 
-def _memory_mb(pid: int) -> tuple[int, int]:
-    """A process's resident and proportional memory now (RSS, PSS; shared pages split among sharers)."""
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value, *_ = line.split()
-        fields[name.rstrip(":")] = int(value) // 1024
-    return fields["Rss"], fields["Pss"]
-
-
 def bench_serve_memory(index_dir: Path, question_files: list[Path]) -> str:
     """`planbot serve` on a kept index as configured by default: healthy after, memory once warmed up.
 
@@ -161,7 +160,7 @@ def bench_serve_memory(index_dir: Path, question_files: list[Path]) -> str:
                 for question in questions:
                     client.post("/api/ask", json={"question": question})
             pids = [server.process.pid, *server.children()]
-            memory = [_memory_mb(pid) for pid in pids]
+            memory = [memory_mb(pid) for pid in pids]
     rss = " + ".join(str(r) for r, _ in memory)
     pss = " + ".join(str(p) for _, p in memory)
     return (

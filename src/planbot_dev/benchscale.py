@@ -183,7 +183,7 @@ def scale_point(
 
 # Run in a fresh process so that its start-up time and memory are what a new API process would see.
 _PROBE = """
-import json, resource, sys, time
+import json, os, resource, sys, time
 started = time.perf_counter()
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
@@ -211,11 +211,8 @@ for q in questions:
     stages["dense_found"].append(len(found))
     ids = [c.id for c, _ in found[:5]]
     stages["sentences_read"].append(len(pipeline.index.sentence_vectors(ids, pipeline.retriever.documents)))
-pss = 0
-with open("/proc/self/smaps_rollup") as fh:
-    for line in fh:
-        if line.startswith("Pss:"):
-            pss = int(line.split()[1]) // 1024
+from planbot_dev.loadtest import memory_mb
+pss = memory_mb(os.getpid())[1]
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 print(json.dumps({"ready_s": ready, "first_answer_s": first, "latencies_ms": latencies,
                   "chunks": pipeline.chunk_count(), "peak_rss_mb": rss, "pss_mb": pss, **stages}))

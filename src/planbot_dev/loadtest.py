@@ -250,6 +250,15 @@ class Server:
         return sum(_status_mb(pid, "VmRSS") or 0.0 for pid in self.children())
 
 
+def memory_mb(pid: int) -> tuple[int, int]:
+    """A process's resident and proportional memory now (RSS, PSS; shared pages split among sharers)."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value) // 1024
+    return fields["Rss"], fields["Pss"]
+
+
 def _status_mb(pid: int, field: str) -> float | None:
     """One memory field of a process's /proc status (VmRSS, VmHWM), in MB; None once it has gone."""
     try:

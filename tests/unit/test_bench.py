@@ -12,11 +12,10 @@ from planbot.config import Settings
 from planbot.loaders import load_document
 from planbot.pipeline import Pipeline
 from planbot.records import Vectors
-from planbot_dev.bench import _memory_mb
 from planbot_dev.benchdense import dense_at, exact_at
 from planbot_dev.benchlexical import bm25_at
 from planbot_dev.benchscale import Pool, add_document, cached_index, scale_point, sentence_pool
-from planbot_dev.loadtest import eval_questions
+from planbot_dev.loadtest import eval_questions, memory_mb
 
 from ..support import CORPUS, FakeEmbedder
 
@@ -99,7 +98,7 @@ def test_the_serve_memory_bench_takes_every_question_file_but_conversations_and_
     assert eval_questions(path, missing_ok=True) == ["a?"]
     with pytest.raises(KeyError):
         eval_questions(path)
-    rss, pss = _memory_mb(os.getpid())
+    rss, pss = memory_mb(os.getpid())
     assert rss >= pss > 0
 
 

@@ -172,10 +172,9 @@ def _pin_to_core(n: int) -> None:
 
 def _write_lock(settings: Settings) -> Any:
     """The embedded index's write lock, held; a no-op context for a Chroma server."""
-    from planbot.chroma import write_lock
+    from planbot.chroma import held, write_lock
 
-    lock = write_lock(str(settings.index_dir), settings.chroma_url)
-    return contextlib.nullcontext() if lock is None else lock.held()
+    return held(write_lock(str(settings.index_dir), settings.chroma_url))
 
 
 def _serve(
