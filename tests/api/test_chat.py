@@ -280,3 +280,10 @@ def test_eval_conversations_file_is_loadable_and_each_ends_in_a_gold_follow_up(t
     bad.write_text('{"id": "x", "turns": [{"question": "Hej?"}], "lang": "sv"}\n', encoding="utf-8")
     with pytest.raises(InvalidInput, match=r"bad\.jsonl:1: a conversation needs 2"):
         evaluate_chat.load_conversations(bad)
+
+
+def test_a_message_typed_without_swedish_letters_is_searched_with_them(fake_client: TestClient) -> None:
+    body = fake_client.post(
+        "/api/chat", json={"conversation_id": None, "message": "Ska man fa lana gratis pa biblioteket?"}
+    )
+    assert body.json()["standalone_question"] == "Ska man få låna gratis på biblioteket?"

@@ -150,3 +150,28 @@ def test_a_figure_question_is_refused_when_the_passages_only_hold_a_figure_of_an
 ) -> None:
     body = _ask(client, question)
     assert body["refused"], body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "spelled"),
+    [
+        ("Far vi ta betalt for att lana ut bocker?", "Får vi ta betalt för att låna ut böcker?"),
+        (
+            "Vilka sprak raknas som nationella minoritetssprak?",
+            "Vilka språk räknas som nationella minoritetsspråk?",
+        ),
+    ],
+)
+def test_a_question_typed_without_swedish_letters_is_answered_as_if_typed_with_them(
+    client: TestClient, typed: str, spelled: str
+) -> None:
+    plain, proper = _ask(client, typed), _ask(client, spelled)
+    assert plain["standalone_question"] == spelled and proper["standalone_question"] is None
+    assert not plain["refused"] and plain["answer"] == proper["answer"]
+    assert [c["locator"] for c in plain["citations"]] == [c["locator"] for c in proper["citations"]]
+
+
+def test_an_english_question_keeps_its_words_and_gets_its_swedish_names_back(real_pipeline: Any) -> None:
+    assert real_pipeline.interpret("What does Region Varmland do for school libraries?") == (
+        "What does Region Värmland do for school libraries?"
+    )

@@ -203,6 +203,7 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("What fee may libraries charge?", None),  # which fee, not how much
         ("Which authorities can I write to in meänkieli?", None),  # not "which author"
         ("När skulle KB lämna slutrapporten?", "date"),
+        ("Vilka år gäller regionens biblioteksplan?", "date"),
         ("KB fick skjuta upp delredovisningen, till när då?", "date"),
         ("When is the Arts Council due to report?", "date"),
         ("Vem är riksbibliotekarie på KB?", "person"),
@@ -231,6 +232,13 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("amount", "Den beräknas kosta 433 miljoner kronor per år.", "Vad kostar reformen?", True),
         ("amount", "Ersättningen minskas med 80 procent.", "How large is the amount in kronor?", False),
         ("count", "Planen ska avse tre år.", "Hur många år ska planen gälla?", True),
+        # A verb after "hur många" counts people: no noun of the question need follow the number.
+        (
+            "count",
+            "Styrelsen ska bestå av en ordförande och tio andra ledamöter.",
+            "Hur många sitter i styrelsen?",
+            True,
+        ),
         ("count", "Från och med 1 juli 2025 ska skolbibliotek vara bemannade.", "Hur många timmar?", False),
         ("count", "Satsningen är 40 miljoner årligen.", "Hur många lån gjordes?", False),
         ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),

@@ -31,12 +31,16 @@ _EN_HINTS = frozenset(
 )
 
 
+def language_hints(text: str) -> tuple[int, int]:
+    """How many common Swedish and English words ``text`` has."""
+    toks = words(text)
+    return sum(t in _SV_HINTS for t in toks), sum(t in _EN_HINTS for t in toks)
+
+
 def detect_language(text: str) -> Language:
     """Swedish or English, from letters and common words (questions are short, so keep it simple)."""
-    toks = words(text)
     # Names like "Läsa för livet" put Swedish letters in English questions: count words first.
-    sv = sum(t in _SV_HINTS for t in toks)
-    en = sum(t in _EN_HINTS for t in toks)
+    sv, en = language_hints(text)
     if en == sv:
         return "sv" if re.search(r"[åäö]", text.lower()) or not en else "en"
     return "en" if en > sv else "sv"

@@ -49,7 +49,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\b(?:vilket år|vilket datum|vilken dag|vilken månad|från när|till när|senast när|sedan när"
+            r"\b(?:vilket år|vilka år|vilket datum|vilken dag|vilken månad|från när|till när|senast när"
+            r"|sedan när"
             r"|what year|which year|what date|by when|since when)\b"
             # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
             r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
@@ -178,8 +179,12 @@ _TIME_UNIT = re.compile(
     re.IGNORECASE,
 )
 # "hur många timmar ...": a count of that thing ("tre år" for "hur många år"); up to the verb, so that
-# "hur många exemplar får ..." counts copies, not anything followed by "får".
-_VERB = r"(?:får|ska|skall|måste|kan|har|finns|behöver|bör|är|var|blir)\b"
+# "hur många exemplar får ..." counts copies, not anything followed by "får". A verb right after "hur
+# många" ("hur många sitter i styrelsen?") counts people, and any new number answers.
+_VERB = (
+    r"(?:får|ska|skall|måste|kan|har|finns|behöver|bör|är|var|blir|sitter|arbetar|jobbar|bor|går|kommer"
+    r"|deltar|ingår|lånar|besöker|använder|behövs|krävs|brukar|hade|fick)\b"
+)
 _COUNTED = re.compile(rf"\bhur många ((?:(?!{_VERB})[^\W\d_]{{2,}}\s*){{1,2}})")
 _CURRENCY = re.compile(r"\b(?:kr|kronor|sek|euro)\b", re.IGNORECASE)
 # Words of organisations, not people: "Region Värmland" is no answer to "who is the director".

@@ -243,10 +243,14 @@ class ChatService:
     ) -> Iterator[Token | TurnResult]:
         """Answer tokens as they come, then the stored TurnResult (whose answer is the verified one)."""
         earlier = [t.standalone or t.content for t in prepared.history if t.role == "user"]
-        standalone = self.rewriter.rewrite(prepared.message, earlier)
+        # "Och for skolbiblioteken?" is rewritten, and answered, as "Och för skolbiblioteken?".
+        message = self.pipeline.interpret(prepared.message)
+        standalone = self.rewriter.rewrite(message, earlier) or (
+            message if message != prepared.message else None
+        )
         extractive = in_language_of(
-            prepared.message,
-            (self.ask_elsewhere or self.pipeline.ask)(standalone or prepared.message, top_k, filters),
+            message,
+            (self.ask_elsewhere or self.pipeline.ask)(standalone or message, top_k, filters),
         )
         final = extractive
         if self.generator is None:
