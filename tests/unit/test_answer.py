@@ -204,6 +204,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Which authorities can I write to in meänkieli?", None),  # not "which author"
         ("När skulle KB lämna slutrapporten?", "date"),
         ("Vilka år gäller regionens biblioteksplan?", "date"),
+        ("What was the deadline for responses to the inquiry?", "date"),
+        ("Vilken är sista dagen att svara på remissen?", "date"),
         ("KB fick skjuta upp delredovisningen, till när då?", "date"),
         ("When is the Arts Council due to report?", "date"),
         ("Vem är riksbibliotekarie på KB?", "person"),
@@ -298,6 +300,39 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             False,
         ),
         ("date", "Lagen föreslås träda i kraft den 1 januari 2014.", "När skulle lagen börja gälla?", True),
+        # A decision or a vote asked for is dated by a sentence about one, not by a report's due date.
+        (
+            "date",
+            "Kulturrådet ska redovisa uppdraget senast den 15 oktober 2025.",
+            "När ska regeringen fatta beslut om Kulturrådets förslag?",
+            False,
+        ),
+        (
+            "date",
+            "Regeringen beslutade den 7 juli 2022 att tillkalla en utredare.",
+            "När beslutade de?",
+            True,
+        ),
+        (
+            "date",
+            "Regeringen beslutade den 7 juli 2022 att tillkalla en utredare.",
+            "When will the Riksdag vote on the new law?",
+            False,
+        ),
+        (
+            "date",
+            "Riksdagen sa ja till regeringens lagförslag i november 2024.",
+            "När klubbade riksdagen lagförslaget?",
+            True,
+        ),
+        # A page's own date line dates the page, not what is still to come.
+        (
+            "date",
+            "Ursprungligen publicerad 22 april 2022, återpublicerad 7 juni 2023.",
+            "When will the next library strategy be published?",
+            False,
+        ),
+        ("date", "Ursprungligen publicerad 22 april 2022.", "När publicerades strategin?", True),
         ("date", "Lagändringarna träder i kraft den 1 juli 2025.", "When does the law take effect?", True),
         # A figure for another year than the one asked about does not answer.
         ("amount", "Stödet uppgår 2023 till 1,6 miljarder kronor.", "Hur mycket pengar fick de 2024?", False),
@@ -599,6 +634,26 @@ def test_a_question_about_what_came_of_an_assignment_is_refused_when_only_the_as
     )
     answer = answerer.answer("Vilken standard har KB bestämt sig för?", QUERY, [_passage(chunk)])
     assert answer.refused and answer.citations == ()
+
+
+def test_a_role_asked_for_is_found_a_little_further_from_the_question_than_other_facts() -> None:
+    text = (
+        "Kulturminister Parisa Liljestrand talade om översynen. Särskilde utredaren Mats Svegfors ledde den."
+    )
+    chunk = _chunk("c1", text, doc="dialog")
+    second = text.index("Särskilde")
+    answerer = _answerer({("c1", 0, second - 1): 0.93, ("c1", second, len(text)): 0.86})
+    answer = answerer.answer("Vem var utredare för översynen?", QUERY, [_passage(chunk)])
+    assert not answer.refused and "Mats Svegfors" in answer.text and "Liljestrand" not in answer.text
+
+
+def test_a_question_about_what_a_report_says_is_refused_when_the_passage_only_says_where_to_read_it() -> None:
+    text = "Här kan du ta del av remissvaren på rapporten. Rapporten lämnades 2019."
+    chunk = _chunk("c1", text, doc="remiss")
+    first = text.index(" Rapporten")
+    answerer = _answerer({("c1", 0, first): 0.93, ("c1", first + 1, len(text)): 0.80})
+    assert answerer.answer("Vad föreslår rapporten?", QUERY, [_passage(chunk)]).refused
+    assert not answerer.answer("Finns det remissvar på rapporten?", QUERY, [_passage(chunk)]).refused
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
+from planbot.answer.kinds import AnswerKind, answer_kind, holds, names_a_role_or_event, topic
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
@@ -28,6 +28,20 @@ _SV_HINTS = frozenset(
 _EN_HINTS = frozenset(
     "the what which who how why is are does do can must should of for and about according "
     "library libraries law act say says did was were has have when where to on an be in".split()
+)
+
+
+# A question asking what something says or proposes, not whether it exists.
+_ASKS_CONTENT = re.compile(
+    r"^\s*(?:vad|vilka|vilket|vilken|räkna|beskriv|lista|sammanfatta|berätta|what|which|list|describe"
+    r"|summari[sz]e|tell)\b",
+    re.IGNORECASE,
+)
+# A sentence telling where to read something: it answers no question about what that says.
+_READ_HERE = re.compile(
+    r"\b(?:här kan du (?:\w+ ){0,2}(?:ta del av|läsa|hitta|ladda ner)|läs mer|finns att läsa|kan laddas ner"
+    r"|here you can (?:\w+ ){0,2}(?:read|find|download)|read more)\b",
+    re.IGNORECASE,
 )
 
 
@@ -74,6 +88,7 @@ class ExtractiveAnswerer:
         passage_margin: float = 0.01,
         fact_passages: int = 3,
         fact_margin: float = 0.06,
+        fact_margin_named: float = 0.08,
         knows: Callable[[str], bool] | None = None,
         wording: Callable[[str], Sequence[str]] | None = None,
         continues: Callable[[Chunk], bool] | None = None,
@@ -96,6 +111,8 @@ class ExtractiveAnswerer:
         self.sentence_margin = sentence_margin
         self.fact_passages = fact_passages
         self.fact_margin = fact_margin
+        # A sentence must also name the role or event asked about: a narrower test, so it may lie further off.
+        self.fact_margin_named = fact_margin_named
 
     def answer(self, question: str, query_vector: Vectors, passages: Sequence[ScoredChunk]) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
@@ -119,6 +136,12 @@ class ExtractiveAnswerer:
             picks = factual
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(question))
+            if (
+                _ASKS_CONTENT.search(question)
+                and picks
+                and all(_READ_HERE.search(passages[p.rank].chunk.text[p.start : p.end]) for p in picks)
+            ):
+                return refusal  # "Här kan du ta del av remissvaren ..." says where to read, not what it says
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
             return refusal
@@ -211,10 +234,11 @@ class ExtractiveAnswerer:
         if not wider:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
+        margin = self.fact_margin_named if names_a_role_or_event(question) else self.fact_margin
         stating = [
             p
             for p in wider
-            if p.score >= ceiling - self.fact_margin
+            if p.score >= ceiling - margin
             and holds(kind, text(p), question)
             and self._on_topic(question, language, passages[p.rank], text(p))
         ]

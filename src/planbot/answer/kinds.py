@@ -50,8 +50,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         "date",
         re.compile(
             r"\b(?:vilket år|vilka år|vilket datum|vilken dag|vilken månad|från när|till när|senast när"
-            r"|sedan när"
-            r"|what year|which year|what date|by when|since when)\b"
+            r"|sedan när|(?:(?:vilken|vilket|när) (?:är|var) )?sista (?:dag|dagen|datum)"
+            r"|what year|which year|what date|by when|since when|what (?:is|was) the (?:\w+ )?deadline)\b"
             # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
             r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
             r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
@@ -268,6 +268,19 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
             "publiceras|publicerades|ges ut|gavs ut|släpps|be published|was published|be released|published",
             ("publicer", "publish", "utkom", "släpp", "releas", "utgiv", "utgåva"),
         ),
+        # When the riksdag votes (voted) on something: by a sentence about a vote, not a report's date.
+        (
+            "röstar|röstade|rösta|röstning\\w*|voterar|voterade|votering\\w*|klubba\\w*"
+            "|vote|votes|voted|voting",
+            ("röst", "voter", "vote", "klubb", "ja", "antog", "antagit", "bifall"),
+        ),
+        # When a decision is (was) taken: by a sentence about a decision ("Regeringen beslutade den ..."),
+        # not by the date a report on it is due.
+        (
+            "fatta beslut|fattar beslut|fattade beslut|besluta|beslutar|beslutade|beslöt"
+            "|decide|decides|decided|decision",
+            ("beslut", "beslöt", "decid", "decision"),
+        ),
         # When a law was changed: by a sentence about a change, not by any date near it.
         (
             "ändrades|ändrats|ändrad|ändring\\w*|amended|amendment\\w*|was changed",
@@ -292,6 +305,20 @@ def _names_what_is_asked(sentence: str, question: str) -> bool:
     return True
 
 
+# A web page's own date line ("Ursprungligen publicerad 22 april 2022, återpublicerad 7 juni 2023").
+_PAGE_STAMP = re.compile(
+    r"^\W*(?:ursprungligen\s+|senast\s+)?(?:publicerad|uppdaterad|återpublicerad)\b", re.I
+)
+# A question about what is still to come.
+_AHEAD = re.compile(r"\b(?:nästa|kommande|ska|skall|kommer att|next|upcoming|will)\b")
+
+
+def names_a_role_or_event(question: str) -> bool:
+    """Whether the question names a role or an event the stating sentence must name too."""
+    low = question.lower()
+    return any(asked.search(low) for asked, _ in _NAMED_IN)
+
+
 def _after_a_number(text: str, at: int) -> bool:
     """Whether a number comes just before ``at``: "100 kr", "två miljoner kronor", not "kr inggående"."""
     before = text[max(0, at - 24) : at].lower()
@@ -302,6 +329,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
         return not _ASSIGNMENT.search(sentence)
+    if kind == "date" and _PAGE_STAMP.search(sentence) and _AHEAD.search(question.lower()):
+        return False  # when the page was published says nothing of when the next thing will be
     if kind in ("person", "date") and not _names_what_is_asked(sentence, question):
         return False
     if kind == "person":
