@@ -32,6 +32,11 @@ split_option = click.option(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Also index this document for the run, removed after (repeatable): the figures as the corpus grows.",
 )
+@click.option(
+    "--plain-letters",
+    is_flag=True,
+    help="Ask each question as typed on a keyboard without å, ä and ö (Får → Far).",
+)
 @split_option
 @with_filters
 def evaluate(
@@ -41,6 +46,7 @@ def evaluate(
     per_question: bool,
     split: str,
     extra: tuple[Path, ...],
+    plain_letters: bool,
     **filters: Any,
 ) -> None:
     """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl), by kind."""
@@ -49,7 +55,7 @@ def evaluate(
     from planbot_dev import evaluate as ev
 
     path = file or Path("eval/questions.jsonl")
-    questions = ev.load_questions(path, split)
+    questions = ev.load_questions(path, split, plain_letters=plain_letters)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=None)
     chosen = parse_filters(**filters)

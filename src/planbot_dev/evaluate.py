@@ -13,6 +13,7 @@ from math import log2
 from pathlib import Path
 from typing import Any
 
+from planbot.accents import plain
 from planbot.errors import InvalidInput
 from planbot.filters import Filters
 from planbot.loaders import load_document
@@ -73,8 +74,11 @@ def grown(pipeline: Pipeline, paths: Sequence[Path]) -> Iterator[list[Document]]
                 pipeline.delete_document(doc.id)
 
 
-def load_questions(path: Path, split: str = "all") -> list[Question]:
-    """Questions from a JSON-lines file in the eval format; ``split`` tune|test keeps only those lines."""
+def load_questions(path: Path, split: str = "all", *, plain_letters: bool = False) -> list[Question]:
+    """Questions from a JSON-lines file in the eval format; ``split`` tune|test keeps only those lines.
+
+    With ``plain_letters`` each question is as typed without å, ä and ö ("Far vi lana ut bocker?").
+    """
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -85,7 +89,7 @@ def load_questions(path: Path, split: str = "all") -> list[Question]:
         out.append(
             Question(
                 id=str(row["id"]),
-                question=str(row["question"]),
+                question=plain(str(row["question"])) if plain_letters else str(row["question"]),
                 gold=tuple(row.get("gold") or ()),
                 refuse=row.get("expect") == "refuse",
                 lang=str(row.get("lang", "")),

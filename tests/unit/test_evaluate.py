@@ -9,7 +9,7 @@ import pytest
 from planbot.config import Settings
 from planbot.errors import InvalidInput
 from planbot.pipeline import Pipeline
-from planbot_dev.evaluate import grown
+from planbot_dev.evaluate import grown, load_questions
 
 from ..support import FakeEmbedder
 
@@ -49,3 +49,11 @@ def test_a_document_already_in_the_index_is_refused_and_nothing_is_removed(
     with pytest.raises(InvalidInput, match="bibliotekslag-2013-801"), grown(pipeline, [law]):
         pass
     assert set(pipeline.documents()) == before
+
+
+def test_plain_letters_asks_each_question_as_typed_without_swedish_letters(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text('{"id": "a", "question": "Får vi låna ut böcker?", "gold": ["låna"]}\n', encoding="utf-8")
+    assert load_questions(path)[0].question == "Får vi låna ut böcker?"
+    only = load_questions(path, plain_letters=True)[0]
+    assert only.question == "Far vi lana ut bocker?" and only.gold == ("låna",)
