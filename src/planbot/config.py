@@ -162,6 +162,9 @@ class Settings(BaseSettings):
     statutes_file: Path | None = None
     thesaurus: bool = False
     dictionary: bool = False
+    # Swedish words, one a line (Debian's wswedish; UTF-8 or Latin-1): a word in it, or in the documents, is
+    # never taken for a slip of the keyboard. Without the file, questions are not mended (typos.py).
+    wordlist: Path = Path("/usr/share/dict/swedish")
     # Ranker weights (JSON, written by eval/train_ranker.py); None: the hand-set weights in signals.py.
     ranker_file: Path | None = None
 

@@ -7,12 +7,12 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
 from planbot.accents import Accents, lacks_swedish_letters
-from planbot.answer import ExtractiveAnswerer, language_hints
+from planbot.answer import ExtractiveAnswerer, detect_language, language_hints
 from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
 from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
@@ -20,7 +20,7 @@ from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
-from planbot.lexical import words
+from planbot.lexical import STOPWORDS, split_compound, words
 from planbot.planmeta import organisation_key
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
@@ -28,6 +28,7 @@ from planbot.retrieval import ChromaFullText, Retriever
 from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
 from planbot.statutes import default_statutes_file, load_statutes
+from planbot.typos import correct, read_wordlist
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Pipeline:
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
         self._accents: tuple[int, Accents] | None = None  # (the retriever's generation, its spellings)
+        self._wordlist: frozenset[str] | None = None
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -221,11 +223,46 @@ class Pipeline:
         return text
 
     def interpret(self, question: str) -> str:
-        """The question with the å, ä and ö put back where it was typed without any ("far vi lana ...").
+        """The question as meant: å, ä and ö put back where it was typed without any ("far vi lana ..."),
+        and a Swedish word one slip from a word of the documents so spelled ("konmunen").
 
-        Dense search, BM25 and the refusal rules all read Swedish letters; an English question only
+        Dense search, BM25 and the refusal rules all read the documents' spelling; an English question only
         gets its names back ("Varmland").
         """
+        spelled = self._restore_letters(question)
+        swedish = self._swedish_words()
+        if not swedish or detect_language(spelled) != "sv":
+            return spelled
+        lexical = self.retriever.lexical
+        counts = self._spellings().counts
+
+        def in_use(word: str) -> bool:
+            return word in swedish or word in counts
+
+        def known(word: str) -> bool:
+            # A compound of words in use ("stadsbibliotek"), or a word the index or the glossary has.
+            return (
+                word in STOPWORDS
+                or in_use(word)
+                or bool(split_compound(word, _InUse(in_use)))
+                or lexical.uses(word)
+                or bool(self._wording(word))
+            )
+
+        # The documents' own words first, then the rest of the language.
+        return correct(spelled, known, lambda w: 10 * counts.get(w, 0) + (w in swedish))
+
+    def _swedish_words(self) -> frozenset[str]:
+        """The word list (PLANBOT_WORDLIST), read once; empty if there is none."""
+        if self._wordlist is None:
+            path = self.settings.wordlist
+            self._wordlist = read_wordlist(path) if path.is_file() else frozenset()
+            if not self._wordlist:
+                log.info("no Swedish word list at %s: questions are not mended for typing slips", path)
+        return self._wordlist
+
+    def _restore_letters(self, question: str) -> str:
+        """The question with the å, ä and ö put back, if it has none."""
         if not lacks_swedish_letters(question):
             return question
         accents = self._spellings()
@@ -328,3 +365,13 @@ class Pipeline:
     def chunk_count(self) -> int:
         """Visible chunks."""
         return len(self.retriever.chunks)
+
+
+class _InUse:
+    """Words in use, as the container split_compound looks a compound's parts up in."""
+
+    def __init__(self, in_use: Callable[[str], bool]) -> None:
+        self._in_use = in_use
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and len(word) >= 3 and self._in_use(word)

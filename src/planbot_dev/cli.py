@@ -37,6 +37,14 @@ split_option = click.option(
     is_flag=True,
     help="Ask each question as typed on a keyboard without å, ä and ö (Får → Far).",
 )
+@click.option(
+    "--typing-slips",
+    "slips",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Ask each question with one slip of the keyboard in one word (seeded: the same slips each run).",
+)
 @split_option
 @with_filters
 def evaluate(
@@ -47,6 +55,7 @@ def evaluate(
     split: str,
     extra: tuple[Path, ...],
     plain_letters: bool,
+    slips: int | None,
     **filters: Any,
 ) -> None:
     """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl), by kind."""
@@ -55,7 +64,7 @@ def evaluate(
     from planbot_dev import evaluate as ev
 
     path = file or Path("eval/questions.jsonl")
-    questions = ev.load_questions(path, split, plain_letters=plain_letters)
+    questions = ev.load_questions(path, split, plain_letters=plain_letters, slips=slips)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=None)
     chosen = parse_filters(**filters)

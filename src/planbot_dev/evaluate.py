@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import statistics
 import time
@@ -74,11 +75,57 @@ def grown(pipeline: Pipeline, paths: Sequence[Path]) -> Iterator[list[Document]]
                 pipeline.delete_document(doc.id)
 
 
-def load_questions(path: Path, split: str = "all", *, plain_letters: bool = False) -> list[Question]:
+# Keys beside each other on a Swedish keyboard, for a mistyped letter.
+_ROWS = ("qwertyuiopå", "asdfghjklöä", "zxcvbnm")
+
+
+def with_slip(question: str, rng: random.Random) -> str:
+    """``question`` with one slip of the keyboard in one word of five letters or more.
+
+    A letter left out, doubled, swapped with the next or replaced by a key beside it, never the first
+    or last letter: a reproducible stand-in for the slips people make.
+    """
+    found = list(re.finditer(r"[^\W\d_]{5,}", question))
+    if not found:
+        return question
+    m = rng.choice(found)
+    word = m.group()
+    slipped = word
+    while slipped == word:  # swapping "mm" changes nothing: slip again
+        slipped = _slip(word, rng.randrange(1, len(word) - 1), rng)
+    return question[: m.start()] + slipped + question[m.end() :]
+
+
+def _slip(word: str, i: int, rng: random.Random) -> str:
+    """``word`` with one slip at letter ``i``."""
+    how = rng.choice(["leave out", "double", "swap", "key beside"])
+    if how == "leave out":
+        return word[:i] + word[i + 1 :]
+    if how == "double":
+        return word[:i] + word[i] + word[i:]
+    if how == "swap":
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    row = next((r for r in _ROWS if word[i].lower() in r), "")
+    at = row.find(word[i].lower())
+    beside = [row[j] for j in (at - 1, at + 1) if 0 <= j < len(row)] if at >= 0 else []
+    return word[:i] + (rng.choice(beside) if beside else word[i]) + word[i + 1 :]
+
+
+def _as_typed(question: str, plain_letters: bool, rng: random.Random | None) -> str:
+    """The question as the eval's options have it typed."""
+    typed = with_slip(question, rng) if rng is not None else question
+    return plain(typed) if plain_letters else typed
+
+
+def load_questions(
+    path: Path, split: str = "all", *, plain_letters: bool = False, slips: int | None = None
+) -> list[Question]:
     """Questions from a JSON-lines file in the eval format; ``split`` tune|test keeps only those lines.
 
-    With ``plain_letters`` each question is as typed without å, ä and ö ("Far vi lana ut bocker?").
+    With ``plain_letters`` each question is as typed without å, ä and ö ("Far vi lana ut bocker?"); with
+    ``slips`` (a seed) each has one slip of the keyboard (``with_slip``).
     """
+    rng = random.Random(slips)
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -89,7 +136,7 @@ def load_questions(path: Path, split: str = "all", *, plain_letters: bool = Fals
         out.append(
             Question(
                 id=str(row["id"]),
-                question=plain(str(row["question"])) if plain_letters else str(row["question"]),
+                question=_as_typed(str(row["question"]), plain_letters, rng if slips is not None else None),
                 gold=tuple(row.get("gold") or ()),
                 refuse=row.get("expect") == "refuse",
                 lang=str(row.get("lang", "")),

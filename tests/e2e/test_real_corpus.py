@@ -171,6 +171,17 @@ def test_a_question_typed_without_swedish_letters_is_answered_as_if_typed_with_t
     assert [c["locator"] for c in plain["citations"]] == [c["locator"] for c in proper["citations"]]
 
 
+def test_a_typing_slip_is_mended_with_the_word_list_make_installs(client: TestClient) -> None:
+    typed, meant = (
+        _ask(client, "Måste konmunen ha en biblioteksplan?"),
+        _ask(client, "Måste kommunen ha en biblioteksplan?"),
+    )
+    assert typed["standalone_question"] == "Måste kommunen ha en biblioteksplan?"
+    assert typed["answer"] == meant["answer"] and not typed["refused"]
+    # A word of the language the documents do not use is no slip ("förra" is not "föra").
+    assert _ask(client, "Hur många lån gjordes förra året?")["standalone_question"] is None
+
+
 def test_an_english_question_keeps_its_words_and_gets_its_swedish_names_back(real_pipeline: Any) -> None:
     assert real_pipeline.interpret("What does Region Varmland do for school libraries?") == (
         "What does Region Värmland do for school libraries?"

@@ -58,3 +58,8 @@ def test_only_names_change_in_an_english_question() -> None:
     texts = ["Region Värmland ansvarar för biblioteken.", "Region Värmland och för och för."]
     restored = Accents(texts).restore("What does Region Varmland do for libraries?", names_only=True)
     assert restored == "What does Region Värmland do for libraries?"
+    # The first word is capitalised as the sentence's, not as a name ("Are" is no "Åre").
+    texts.append("Åre kommun och Åre bibliotek.")
+    assert Accents(texts).restore("Are Varmland's libraries free?", names_only=True) == (
+        "Are Värmland's libraries free?"
+    )

@@ -57,3 +57,14 @@ def test_plain_letters_asks_each_question_as_typed_without_swedish_letters(tmp_p
     assert load_questions(path)[0].question == "Får vi låna ut böcker?"
     only = load_questions(path, plain_letters=True)[0]
     assert only.question == "Far vi lana ut bocker?" and only.gold == ("låna",)
+
+
+def test_typing_slips_change_one_word_by_one_slip_the_same_way_each_run(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    rows = [f'{{"id": "{i}", "question": "Måste kommunen ha en biblioteksplan nummer {i}?"}}' for i in range(20)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    first = [q.question for q in load_questions(path, slips=3)]
+    assert first == [q.question for q in load_questions(path, slips=3)]
+    for typed, row in zip(first, load_questions(path), strict=True):
+        changed = [(a, b) for a, b in zip(typed.split(), row.question.split(), strict=True) if a != b]
+        assert len(changed) == 1 and abs(len(changed[0][0]) - len(changed[0][1])) <= 1
