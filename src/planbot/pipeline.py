@@ -233,24 +233,39 @@ class Pipeline:
         swedish = self._swedish_words()
         if not swedish or detect_language(spelled) != "sv":
             return spelled
-        lexical = self.retriever.lexical
         counts = self._spellings().counts
 
         def in_use(word: str) -> bool:
             return word in swedish or word in counts
 
+        lexical = self.retriever.lexical
+
+        def part(word: str) -> bool:
+            # A compound's part may be a stem the index has ("låne|kort", "skollags|ändringen").
+            return in_use(word) or lexical.frequency(word) > 0
+
         def known(word: str) -> bool:
-            # A compound of words in use ("stadsbibliotek"), or a word the index or the glossary has.
+            # A compound of words in use is no slip, even of a short one ("lag|texten"), nor is a word
+            # of the glossary.
             return (
                 word in STOPWORDS
                 or in_use(word)
-                or bool(split_compound(word, _InUse(in_use)))
-                or lexical.uses(word)
+                or bool(split_compound(word, _InUse(part), min_part=3))
                 or bool(self._wording(word))
             )
 
-        # The documents' own words first, then the rest of the language.
-        return correct(spelled, known, lambda w: 10 * counts.get(w, 0) + (w in swedish))
+        def alone(word: str) -> int:
+            # The documents' own words first, then the rest of the language.
+            return 10 * counts.get(word, 0) + (word in swedish)
+
+        def frequency(word: str) -> int:
+            # A word in use before a compound of words in use ("folkbiblioteket" for "folkbibloteket").
+            if found := alone(word):
+                return 10 * found
+            parts = split_compound(word, _InUse(in_use))
+            return min(alone(part) for part in parts) if parts else 0
+
+        return correct(spelled, known, frequency)
 
     def _swedish_words(self) -> frozenset[str]:
         """The word list (PLANBOT_WORDLIST), read once; empty if there is none."""
