@@ -7,12 +7,11 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from planbot.accents import Accents, lacks_swedish_letters
-from planbot.answer import ExtractiveAnswerer, detect_language, language_hints
+from planbot.answer import ExtractiveAnswerer
 from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
 from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
@@ -20,15 +19,14 @@ from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
-from planbot.lexical import STOPWORDS, split_compound, words
 from planbot.planmeta import organisation_key
+from planbot.reading import QuestionReader
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
 from planbot.retrieval import ChromaFullText, Retriever
 from planbot.scope import Scope, effective_filters, mentioning, place_in_time, scope_for
 from planbot.stages import record_stages
 from planbot.statutes import default_statutes_file, load_statutes
-from planbot.typos import correct, read_wordlist
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +78,9 @@ class Pipeline:
             local_name=self._local_name,
         )
         self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
+        self.reader = QuestionReader(self.retriever, settings.wordlist, self._wording)
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
-        self._accents: tuple[int, Accents] | None = None  # (the retriever's generation, its spellings)
-        self._wordlist: frozenset[str] | None = None
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -223,83 +220,8 @@ class Pipeline:
         return text
 
     def interpret(self, question: str) -> str:
-        """The question as meant: å, ä and ö put back where it was typed without any ("far vi lana ..."),
-        and a Swedish word one slip from a word of the documents so spelled ("konmunen").
-
-        Dense search, BM25 and the refusal rules all read the documents' spelling; an English question only
-        gets its names back ("Varmland").
-        """
-        spelled = self._restore_letters(question)
-        swedish = self._swedish_words()
-        if not swedish or detect_language(spelled) != "sv":
-            return spelled
-        counts = self._spellings().counts
-
-        def in_use(word: str) -> bool:
-            return word in swedish or word in counts
-
-        lexical = self.retriever.lexical
-
-        def part(word: str) -> bool:
-            # A compound's part may be a stem the index has ("låne|kort", "skollags|ändringen").
-            return in_use(word) or lexical.frequency(word) > 0
-
-        def known(word: str) -> bool:
-            # A compound of words in use is no slip, even of a short one ("lag|texten"), nor is a word
-            # of the glossary.
-            return (
-                word in STOPWORDS
-                or in_use(word)
-                or bool(split_compound(word, _InUse(part), min_part=3))
-                or bool(self._wording(word))
-            )
-
-        def alone(word: str) -> int:
-            # The documents' own words first, then the rest of the language.
-            return 10 * counts.get(word, 0) + (word in swedish)
-
-        def frequency(word: str) -> int:
-            # A word in use before a compound of words in use ("folkbiblioteket" for "folkbibloteket").
-            if found := alone(word):
-                return 10 * found
-            parts = split_compound(word, _InUse(in_use))
-            return min(alone(part) for part in parts) if parts else 0
-
-        return correct(spelled, known, frequency)
-
-    def _swedish_words(self) -> frozenset[str]:
-        """The word list (PLANBOT_WORDLIST), read once; empty if there is none."""
-        if self._wordlist is None:
-            path = self.settings.wordlist
-            self._wordlist = read_wordlist(path) if path.is_file() else frozenset()
-            if not self._wordlist:
-                log.info("no Swedish word list at %s: questions are not mended for typing slips", path)
-        return self._wordlist
-
-    def _restore_letters(self, question: str) -> str:
-        """The question with the å, ä and ö put back, if it has none."""
-        if not lacks_swedish_letters(question):
-            return question
-        accents = self._spellings()
-        spelled = accents.restore(question)
-        # Swedish if the restored question has more Swedish words than the words left as typed have
-        # English ones ("for" is both): a question with neither is Swedish, as detect_language says.
-        kept = " ".join(t for t, s in zip(words(question), words(spelled), strict=False) if t == s)
-        swedish, english = language_hints(spelled)[0], language_hints(kept)[1]
-        if swedish > english or swedish == english == 0:
-            return spelled
-        return accents.restore(question, names_only=True)
-
-    def _spellings(self) -> Accents:
-        """The documents' spellings, learnt once per index generation from at most 3,000 chunks."""
-        generation = self.retriever.generation
-        if self._accents is None or self._accents[0] != generation:
-            chunks = self.retriever.chunks
-            # Common words are in any sample, and a sample keeps the first such question quick (0.3 s
-            # at 100,000 chunks); a rare word's spelling is rarely the one a question needs.
-            step = max(1, len(chunks) // 3_000)
-            self._accents = (generation, Accents([chunks[i].text for i in range(0, len(chunks), step)]))
-        return self._accents[1]
+        """The question as meant (``reading.py``): å, ä and ö put back, a typing slip mended."""
+        return self.reader.read(question)
 
     def scope(self, question: str, filters: Filters | None = None) -> Scope:
         """Which documents answer ``question``: laws and plans in force, or the plan or period it names."""
@@ -380,13 +302,3 @@ class Pipeline:
     def chunk_count(self) -> int:
         """Visible chunks."""
         return len(self.retriever.chunks)
-
-
-class _InUse:
-    """Words in use, as the container split_compound looks a compound's parts up in."""
-
-    def __init__(self, in_use: Callable[[str], bool]) -> None:
-        self._in_use = in_use
-
-    def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and len(word) >= 3 and self._in_use(word)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,18 +123,3 @@ def test_only_a_later_part_of_a_section_split_over_chunks_continues_it(settings:
     for parts in sections.values():
         parts.sort(key=lambda c: c.ordinal)
         assert [pipe._continues_section(c) for c in parts] == [False] + [True] * (len(parts) - 1)
-
-
-@pytest.mark.parametrize(("listed", "searched"), [(True, "Måste kommunen ha folkbibliotek?"), (False, None)])
-def test_a_typing_slip_is_mended_only_with_a_word_list_to_tell_it_from_a_word(
-    settings: Settings, tmp_path: Path, listed: bool, searched: str | None
-) -> None:
-    words = tmp_path / "swedish"
-    words.write_text("måste\nkommunen\nha\nfolkbibliotek\n", encoding="utf-8")
-    pipe = Pipeline(
-        settings.model_copy(update={"wordlist": words if listed else tmp_path / "none"}),
-        embedder=FakeEmbedder(),
-    )
-    pipe.ingest(progress=False)
-    answer = pipe.ask("Måste konmunen ha folkbibliotek?")
-    assert answer.standalone_question == searched and answer.question == "Måste konmunen ha folkbibliotek?"

@@ -1,0 +1,118 @@
+"""Reading a question as meant before it is searched: Swedish letters put back, typing slips mended."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from planbot.accents import Accents, lacks_swedish_letters
+from planbot.answer import detect_language, language_hints
+from planbot.lexical import STOPWORDS, split_compound, words
+from planbot.retrieval import Retriever
+from planbot.typos import correct, read_wordlist
+
+log = logging.getLogger(__name__)
+
+# The documents' spellings are learnt from at most this many chunks: common words are in any sample, and a
+# sample keeps the first such question quick (0.2 s at 100,000 chunks).
+_SAMPLE_CHUNKS = 3_000
+
+
+class QuestionReader:
+    """The question as meant, from the documents' words and a Swedish word list."""
+
+    def __init__(
+        self, retriever: Retriever, wordlist: Path, wording: Callable[[str], Sequence[str]] | None = None
+    ) -> None:
+        self._retriever = retriever
+        self._wordlist_path = wordlist
+        self._wording = wording or (lambda _word: ())
+        self._accents: tuple[int, Accents] | None = None  # (the retriever's generation, its spellings)
+        self._wordlist: frozenset[str] | None = None
+
+    def read(self, question: str) -> str:
+        """å, ä and ö put back where the question has none ("far vi lana ..."), and a Swedish word one slip
+        from a word of the documents so spelled ("konmunen").
+
+        Dense search, BM25 and the refusal rules all read the documents' spelling; an English question only
+        gets its names back ("Varmland").
+        """
+        spelled = self._restore_letters(question)
+        swedish = self._swedish_words()
+        if not swedish or detect_language(spelled) != "sv":
+            return spelled
+        counts = self._spellings().counts
+        lexical = self._retriever.lexical
+
+        def in_use(word: str) -> bool:
+            return word in swedish or word in counts
+
+        def part(word: str) -> bool:
+            # A compound's part may be a stem the index has ("låne|kort", "skollags|ändringen").
+            return in_use(word) or lexical.frequency(word) > 0
+
+        def known(word: str) -> bool:
+            # A compound of words in use is no slip, even of a short one ("lag|texten"), nor is a word
+            # of the glossary.
+            return (
+                word in STOPWORDS
+                or in_use(word)
+                or bool(split_compound(word, _InUse(part), min_part=3))
+                or bool(self._wording(word))
+            )
+
+        def alone(word: str) -> int:
+            # The documents' own words first, then the rest of the language.
+            return 10 * counts.get(word, 0) + (word in swedish)
+
+        def frequency(word: str) -> int:
+            # A word in use before a compound of words in use ("folkbiblioteket" for "folkbibloteket").
+            if found := alone(word):
+                return 10 * found
+            parts = split_compound(word, _InUse(in_use))
+            return min(alone(p) for p in parts) if parts else 0
+
+        return correct(spelled, known, frequency)
+
+    def _restore_letters(self, question: str) -> str:
+        """The question with the å, ä and ö put back, if it has none."""
+        if not lacks_swedish_letters(question):
+            return question
+        accents = self._spellings()
+        spelled = accents.restore(question)
+        # Swedish if the restored question has more Swedish words than the words left as typed have
+        # English ones ("for" is both): a question with neither is Swedish, as detect_language says.
+        kept = " ".join(t for t, s in zip(words(question), words(spelled), strict=False) if t == s)
+        swedish, english = language_hints(spelled)[0], language_hints(kept)[1]
+        if swedish > english or swedish == english == 0:
+            return spelled
+        return accents.restore(question, names_only=True)
+
+    def _swedish_words(self) -> frozenset[str]:
+        """The word list, read once; empty if there is none."""
+        if self._wordlist is None:
+            path = self._wordlist_path
+            self._wordlist = read_wordlist(path) if path.is_file() else frozenset()
+            if not self._wordlist:
+                log.info("no Swedish word list at %s: questions are not mended for typing slips", path)
+        return self._wordlist
+
+    def _spellings(self) -> Accents:
+        """The documents' spellings, learnt once per index generation."""
+        generation = self._retriever.generation
+        if self._accents is None or self._accents[0] != generation:
+            chunks = self._retriever.chunks
+            step = max(1, len(chunks) // _SAMPLE_CHUNKS)
+            self._accents = (generation, Accents([chunks[i].text for i in range(0, len(chunks), step)]))
+        return self._accents[1]
+
+
+class _InUse:
+    """Words in use, as the container split_compound looks a compound's parts up in."""
+
+    def __init__(self, in_use: Callable[[str], bool]) -> None:
+        self._in_use = in_use
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and len(word) >= 3 and self._in_use(word)

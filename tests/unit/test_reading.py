@@ -1,0 +1,52 @@
+"""Reading a question as meant: Swedish letters put back, typing slips mended, English left English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from planbot.config import Settings
+from planbot.pipeline import Pipeline
+
+from ..support import FakeEmbedder
+
+
+def _pipeline(settings: Settings) -> Pipeline:
+    pipe = Pipeline(settings, embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    return pipe
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        # "for" is English too: the restored words decide, not the typed ones.
+        (
+            "Ordnar regionbiblioteket i Varmland kurser for oss?",
+            "Ordnar regionbiblioteket i Värmland kurser för oss?",
+        ),
+        ("Ska man fa lana gratis?", "Ska man få låna gratis?"),
+        # An English question gets back only its names.
+        ("Must the library in Varmland be free for all?", "Must the library in Värmland be free for all?"),
+    ],
+)
+def test_a_question_without_swedish_letters_is_read_in_its_own_language(
+    settings: Settings, typed: str, read: str
+) -> None:
+    assert _pipeline(settings).interpret(typed) == read
+
+
+@pytest.mark.parametrize(("listed", "searched"), [(True, "Måste kommunen ha folkbibliotek?"), (False, None)])
+def test_a_typing_slip_is_mended_only_with_a_word_list_to_tell_it_from_a_word(
+    settings: Settings, tmp_path: Path, listed: bool, searched: str | None
+) -> None:
+    words = tmp_path / "swedish"
+    words.write_text("måste\nkommunen\nha\nfolkbibliotek\n", encoding="utf-8")
+    pipe = Pipeline(
+        settings.model_copy(update={"wordlist": words if listed else tmp_path / "none"}),
+        embedder=FakeEmbedder(),
+    )
+    pipe.ingest(progress=False)
+    answer = pipe.ask("Måste konmunen ha folkbibliotek?")
+    assert answer.standalone_question == searched and answer.question == "Måste konmunen ha folkbibliotek?"
