@@ -165,6 +165,8 @@ class Settings(BaseSettings):
     # Swedish words, one a line (Debian's wswedish; UTF-8 or Latin-1): a word in it, or in the documents, is
     # never taken for a slip of the keyboard. Without the file, questions are not mended (typos.py).
     wordlist: Path = Path("/usr/share/dict/swedish")
+    # The same for English questions (Debian's wbritish): their slips are mended into English words.
+    wordlist_english: Path = Path("/usr/share/dict/british-english")
     # Ranker weights (JSON, written by eval/train_ranker.py); None: the hand-set weights in signals.py.
     ranker_file: Path | None = None
 

@@ -78,7 +78,9 @@ class Pipeline:
             local_name=self._local_name,
         )
         self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
-        self.reader = QuestionReader(self.retriever, settings.wordlist, self._wording)
+        self.reader = QuestionReader(
+            self.retriever, settings.wordlist, self._wording, settings.wordlist_english
+        )
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()
 

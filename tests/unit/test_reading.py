@@ -50,3 +50,15 @@ def test_a_typing_slip_is_mended_only_with_a_word_list_to_tell_it_from_a_word(
     pipe.ingest(progress=False)
     answer = pipe.ask("Måste konmunen ha folkbibliotek?")
     assert answer.standalone_question == searched and answer.question == "Måste konmunen ha folkbibliotek?"
+
+
+def test_an_english_slip_is_mended_only_into_the_one_english_word_a_slip_away(
+    settings: Settings, tmp_path: Path
+) -> None:
+    english = tmp_path / "english"
+    english.write_text("languages\nbooks\nboys\nwhich\nfolkbiblioteks\n", encoding="utf-8")
+    pipe = _pipeline(settings.model_copy(update={"wordlist_english": english}))
+    assert pipe.interpret("Which lnguages count?") == "Which languages count?"
+    assert pipe.interpret("Which boks count?") == "Which boks count?"  # books or boys
+    # A word of the documents in an English question is no slip.
+    assert pipe.interpret("Which folkbibliotek count?") == "Which folkbibliotek count?"
