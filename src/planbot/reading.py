@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from planbot.accents import Accents, lacks_swedish_letters
 from planbot.answer import detect_language, language_hints
+from planbot.datafiles import read_tables, strings
 from planbot.lexical import STOPWORDS, split_compound, words
 from planbot.records import Language
 from planbot.retrieval import Retriever
@@ -20,6 +22,49 @@ log = logging.getLogger(__name__)
 _SAMPLE_CHUNKS = 3_000
 
 
+def default_pleasantries_file() -> Path:
+    """The greetings and closings shipped with planbot."""
+    return Path(__file__).parent / "data" / "pleasantries.toml"
+
+
+class Pleasantries:
+    """Greetings, thanks and signatures around a question (``data/pleasantries.toml``)."""
+
+    def __init__(self, opening: Sequence[str], closing: Sequence[str]) -> None:
+        def alternatives(phrases: Sequence[str]) -> str:
+            longest_first = sorted({" ".join(p.split()) for p in phrases}, key=len, reverse=True)
+            return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in longest_first) or "(?!)"
+
+        name = r"[A-ZÅÄÖ][\w-]*"
+        # "Hej!", "Hej Anna,", "Jag har en fråga:" at the start, ended by punctuation.
+        self._opening = re.compile(rf"^\s*(?i:{alternatives(opening)})(?:\s+{name})?\s*[!.,:;]+\s+")
+        # "Tack på förhand!", "Mvh Anna Berg" at the end, after the end of a sentence.
+        self._closing = re.compile(
+            rf"(?:(?<=[.!?])|^)\s+(?i:{alternatives(closing)})(?:,?\s+{name}){{0,2}}\s*[!.]*\s*$"
+        )
+
+    @classmethod
+    def load(cls, path: Path) -> Pleasantries:
+        """Read the file's [[pleasantry]] tables (an unreadable file is an InvalidInput)."""
+        tables = read_tables(path, "pleasantry", "pleasantries file")
+        found: dict[str, list[str]] = {"opening": [], "closing": []}
+        for row in tables:
+            if row.get("where") in found and strings(row.get("phrases")):
+                found[row["where"]] += row["phrases"]
+        return cls(found["opening"], found["closing"])
+
+    def strip(self, text: str) -> str:
+        """``text`` without the greetings before its question and the thanks after it."""
+        before = None
+        out = text
+        while out != before:
+            before = out
+            out = self._opening.sub("", out, count=1)
+            out = self._closing.sub("", out, count=1)
+        # Nothing but pleasantries, or a word or two left: the message as written is the better query.
+        return out.strip() if len(words(out)) >= 3 else text
+
+
 class QuestionReader:
     """The question as meant, from the documents' words and a Swedish word list."""
 
@@ -29,21 +74,24 @@ class QuestionReader:
         wordlist: Path,
         wording: Callable[[str], Sequence[str]] | None = None,
         wordlist_english: Path | None = None,
+        pleasantries: Pleasantries | None = None,
     ) -> None:
         self._retriever = retriever
+        self._pleasantries = pleasantries or Pleasantries((), ())
         self._paths: dict[Language, Path | None] = {"sv": wordlist, "en": wordlist_english}
         self._wording = wording or (lambda _word: ())
         self._accents: tuple[int, Accents] | None = None  # (the retriever's generation, its spellings)
         self._wordlists: dict[Language, frozenset[str]] = {}
 
     def read(self, question: str) -> str:
-        """å, ä and ö put back where the question has none ("far vi lana ..."), and a Swedish word one slip
-        from a word of the documents so spelled ("konmunen").
+        """Greetings and thanks around it left out ("Hej! ... Tack på förhand!"), å, ä and ö put back where
+        the question has none ("far vi lana ..."), and a word one slip from a word of the documents so
+        spelled ("konmunen").
 
         Dense search, BM25 and the refusal rules all read the documents' spelling; an English question only
         gets its names back ("Varmland").
         """
-        spelled = self._restore_letters(question)
+        spelled = self._restore_letters(self._pleasantries.strip(question))
         if detect_language(spelled) == "en":
             return self._mend_english(spelled)
         swedish = self._words("sv")

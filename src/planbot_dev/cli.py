@@ -45,6 +45,13 @@ split_option = click.option(
     metavar="SEED",
     help="Ask each question with one slip of the keyboard in one word (seeded: the same slips each run).",
 )
+@click.option(
+    "--greetings",
+    type=int,
+    default=None,
+    metavar="SEED",
+    help="Ask each Swedish question with a greeting before it and thanks after it (seeded).",
+)
 @split_option
 @with_filters
 def evaluate(
@@ -56,6 +63,7 @@ def evaluate(
     extra: tuple[Path, ...],
     plain_letters: bool,
     slips: int | None,
+    greetings: int | None,
     **filters: Any,
 ) -> None:
     """Score retrieval, citations and refusals on FILE (default eval/questions.jsonl), by kind."""
@@ -64,7 +72,7 @@ def evaluate(
     from planbot_dev import evaluate as ev
 
     path = file or Path("eval/questions.jsonl")
-    questions = ev.load_questions(path, split, plain_letters=plain_letters, slips=slips)
+    questions = ev.load_questions(path, split, plain_letters=plain_letters, slips=slips, greetings=greetings)
     pipeline = Pipeline(Settings())
     pipeline.ingest(progress=None)
     chosen = parse_filters(**filters)

@@ -111,21 +111,47 @@ def _slip(word: str, i: int, rng: random.Random) -> str:
     return word[:i] + (rng.choice(beside) if beside else word[i]) + word[i + 1 :]
 
 
-def _as_typed(question: str, plain_letters: bool, rng: random.Random | None) -> str:
+# What people write around a question in a chat window, some of it context (the job) and some not.
+_OPENINGS = (
+    "Hej! ",
+    "Hej, ",
+    "Hejsan! Jag jobbar på ett folkbibliotek. ",
+    "Hej! Jag är ny som bibliotekarie och har en fråga. ",
+    "God morgon! ",
+)
+_CLOSINGS = (" Tack på förhand!", " Tack!", " Mvh Anna", " Tacksam för svar.", "")
+
+
+def with_greetings(question: str, rng: random.Random) -> str:
+    """``question`` as written in a chat window: a greeting before it and thanks or a name after it."""
+    return rng.choice(_OPENINGS) + question + rng.choice(_CLOSINGS)
+
+
+def _as_typed(
+    question: str, plain_letters: bool, rng: random.Random | None, greetings: random.Random | None = None
+) -> str:
     """The question as the eval's options have it typed."""
     typed = with_slip(question, rng) if rng is not None else question
+    typed = with_greetings(typed, greetings) if greetings is not None else typed
     return plain(typed) if plain_letters else typed
 
 
 def load_questions(
-    path: Path, split: str = "all", *, plain_letters: bool = False, slips: int | None = None
+    path: Path,
+    split: str = "all",
+    *,
+    plain_letters: bool = False,
+    slips: int | None = None,
+    greetings: int | None = None,
 ) -> list[Question]:
     """Questions from a JSON-lines file in the eval format; ``split`` tune|test keeps only those lines.
 
     With ``plain_letters`` each question is as typed without å, ä and ö ("Far vi lana ut bocker?"); with
-    ``slips`` (a seed) each has one slip of the keyboard (``with_slip``).
+    ``slips`` (a seed) each has one slip of the keyboard (``with_slip``); with ``greetings`` (a seed) each
+    Swedish question is written as in a chat window (``with_greetings``).
     """
     rng = random.Random(slips)
+    greeter = random.Random(greetings)
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
@@ -136,7 +162,12 @@ def load_questions(
         out.append(
             Question(
                 id=str(row["id"]),
-                question=_as_typed(str(row["question"]), plain_letters, rng if slips is not None else None),
+                question=_as_typed(
+                    str(row["question"]),
+                    plain_letters,
+                    rng if slips is not None else None,
+                    greeter if greetings is not None and row.get("lang", "sv") == "sv" else None,
+                ),
                 gold=tuple(row.get("gold") or ()),
                 refuse=row.get("expect") == "refuse",
                 lang=str(row.get("lang", "")),

@@ -68,3 +68,16 @@ def test_typing_slips_change_one_word_by_one_slip_the_same_way_each_run(tmp_path
     for typed, row in zip(first, load_questions(path), strict=True):
         changed = [(a, b) for a, b in zip(typed.split(), row.question.split(), strict=True) if a != b]
         assert len(changed) == 1 and abs(len(changed[0][0]) - len(changed[0][1])) <= 1
+
+
+def test_greetings_wrap_each_swedish_question_the_same_way_each_run(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(
+        '{"id": "a", "question": "Måste kommunen ha en plan?"}\n'
+        '{"id": "b", "question": "Must there be a plan?", "lang": "en"}\n',
+        encoding="utf-8",
+    )
+    swedish, english = load_questions(path, greetings=1)
+    assert "Måste kommunen ha en plan?" in swedish.question and swedish.question != "Måste kommunen ha en plan?"
+    assert [q.question for q in load_questions(path, greetings=1)] == [swedish.question, english.question]
+    assert english.question == "Must there be a plan?"

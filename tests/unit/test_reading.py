@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from planbot.config import Settings
+from planbot.errors import InvalidInput
 from planbot.pipeline import Pipeline
+from planbot.reading import Pleasantries, default_pleasantries_file
 
 from ..support import FakeEmbedder
 
@@ -62,3 +64,51 @@ def test_an_english_slip_is_mended_only_into_the_one_english_word_a_slip_away(
     assert pipe.interpret("Which boks count?") == "Which boks count?"  # books or boys
     # A word of the documents in an English question is no slip.
     assert pipe.interpret("Which folkbibliotek count?") == "Which folkbibliotek count?"
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched"),
+    [
+        (
+            "Hej! Får vi ta betalt för förseningar? Tack på förhand! Mvh Anna Berg",
+            "Får vi ta betalt för förseningar?",
+        ),
+        ("God morgon! Jag har en fråga: får vi kopiera en hel bok?", "får vi kopiera en hel bok?"),
+        ("Hello! Which libraries are covered? Thanks in advance, Anna", "Which libraries are covered?"),
+        # Context is no pleasantry, nor are the same words inside the question.
+        (
+            "Hej! Jag jobbar på ett skolbibliotek. Måste vi ha en plan?",
+            "Jag jobbar på ett skolbibliotek. Måste vi ha en plan?",
+        ),
+        (
+            "Tack vare bibliotekslagen, får vi låna ut gratis?",
+            "Tack vare bibliotekslagen, får vi låna ut gratis?",
+        ),
+        ("Vad betyder tack?", "Vad betyder tack?"),
+        ("Hur lär vi barnen att säga tack", "Hur lär vi barnen att säga tack"),
+        # Too little would be left: searched as written.
+        ("Hej! Avgifter? Tack!", "Hej! Avgifter? Tack!"),
+    ],
+)
+def test_greetings_and_thanks_around_a_question_are_left_out_of_the_search(typed: str, searched: str) -> None:
+    assert Pleasantries.load(default_pleasantries_file()).strip(typed) == searched
+
+
+def test_a_phrase_added_to_the_pleasantries_file_is_left_out_too(settings: Settings, tmp_path: Path) -> None:
+    own = tmp_path / "pleasantries.toml"
+    own.write_text(
+        default_pleasantries_file().read_text(encoding="utf-8")
+        + '\n[[pleasantry]]\nwhere = "opening"\nphrases = ["tjabba"]\n',
+        encoding="utf-8",
+    )
+    question = "Tjabba! Måste kommunen ha folkbibliotek?"
+    assert _pipeline(settings).ask(question).standalone_question is None
+    answer = _pipeline(settings.model_copy(update={"pleasantries_file": own})).ask(question)
+    assert answer.standalone_question == "Måste kommunen ha folkbibliotek?"
+
+
+def test_an_unreadable_pleasantries_file_stops_planbot_naming_it(settings: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "pleasantries.toml"
+    bad.write_text("[[pleasantry]\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="pleasantries file"):
+        Pipeline(settings.model_copy(update={"pleasantries_file": bad}), embedder=FakeEmbedder())
