@@ -78,6 +78,8 @@ def test_greetings_wrap_each_swedish_question_the_same_way_each_run(tmp_path: Pa
         encoding="utf-8",
     )
     swedish, english = load_questions(path, greetings=1)
-    assert "Måste kommunen ha en plan?" in swedish.question and swedish.question != "Måste kommunen ha en plan?"
+    assert (
+        "Måste kommunen ha en plan?" in swedish.question and swedish.question != "Måste kommunen ha en plan?"
+    )
     assert [q.question for q in load_questions(path, greetings=1)] == [swedish.question, english.question]
     assert english.question == "Must there be a plan?"
