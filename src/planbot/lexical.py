@@ -35,6 +35,14 @@ STOPWORDS = frozenset(
 )
 
 
+# A question asking what something says or proposes, not whether it exists or when it was adopted.
+ASKS_CONTENT = re.compile(
+    r"^\s*(?:vad|vilka|vilket|vilken|räkna|beskriv|lista|sammanfatta|berätta|what|which|list|describe"
+    r"|summari[sz]e|tell)\b",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1)
 def _stemmer() -> object:
     import Stemmer

@@ -226,7 +226,7 @@ class Pipeline:
         return text
 
     def interpret(self, question: str) -> str:
-        """The question as meant (``reading.py``): å, ä and ö put back, a typing slip mended."""
+        """The question as meant (``reading.py``): greetings left out, å, ä and ö put back, slips mended."""
         return self.reader.read(question)
 
     def scope(self, question: str, filters: Filters | None = None) -> Scope:

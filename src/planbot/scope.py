@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from planbot.filters import Filters
+from planbot.lexical import ASKS_CONTENT
 from planbot.planmeta import PLAN_KINDS, kind_of, organisation_key, period_label, validity
 from planbot.records import Answer, IndexedDocument, Language, ScoredChunk, embedding_text
 from planbot.statutes import Statute, find_statutes, holds
@@ -60,12 +61,6 @@ _MENTIONED_IN: dict[Language, str] = {
     "sv": "Den nämns i {titles}, men dess innehåll finns inte där.",
     "en": "It is mentioned in {titles}, but its content is not there.",
 }
-# A question asking for what a plan says, not whether it exists or when it was adopted.
-_ASKS_CONTENT = re.compile(
-    r"^\s*(?:vad|vilka|vilket|vilken|räkna|beskriv|lista|sammanfatta|berätta|what|which|list|describe"
-    r"|summari[sz]e|tell)\b",
-    re.IGNORECASE,
-)
 # A sentence that only points to where the content is: "Viktiga utvecklingsområden och prioriteringar är
 # identifierade i den regionala biblioteksplanen 2021–2024."
 _POINTS_TO = re.compile(
@@ -370,7 +365,7 @@ def place_in_time(
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
     words = scope.mentions[:1] or scope.mentions_any or ("plan",)
-    if _ASKS_CONTENT.match(answer.question) and not states_its_content(answer, *words):
+    if ASKS_CONTENT.match(answer.question) and not states_its_content(answer, *words):
         # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))

@@ -13,7 +13,7 @@ from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.chunking import split_sentences
-from planbot.lexical import STOPWORDS, stems, words
+from planbot.lexical import ASKS_CONTENT, STOPWORDS, stems, words
 from planbot.records import Answer, Chunk, Citation, Language, ScoredChunk, SentenceVector, Vectors
 
 REFUSAL: dict[Language, str] = {
@@ -31,12 +31,6 @@ _EN_HINTS = frozenset(
 )
 
 
-# A question asking what something says or proposes, not whether it exists.
-_ASKS_CONTENT = re.compile(
-    r"^\s*(?:vad|vilka|vilket|vilken|räkna|beskriv|lista|sammanfatta|berätta|what|which|list|describe"
-    r"|summari[sz]e|tell)\b",
-    re.IGNORECASE,
-)
 # A sentence telling where to read something: it answers no question about what that says.
 _READ_HERE = re.compile(
     r"\b(?:här kan du (?:\w+ ){0,2}(?:ta del av|läsa|hitta|ladda ner)|läs mer|finns att läsa|kan laddas ner"
@@ -137,7 +131,7 @@ class ExtractiveAnswerer:
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(question))
             if (
-                _ASKS_CONTENT.search(question)
+                ASKS_CONTENT.match(question)
                 and picks
                 and all(_READ_HERE.search(passages[p.rank].chunk.text[p.start : p.end]) for p in picks)
             ):
