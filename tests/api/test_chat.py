@@ -287,3 +287,14 @@ def test_a_message_typed_without_swedish_letters_is_searched_with_them(fake_clie
         "/api/chat", json={"conversation_id": None, "message": "Ska man fa lana gratis pa biblioteket?"}
     )
     assert body.json()["standalone_question"] == "Ska man få låna gratis på biblioteket?"
+
+
+def test_a_follow_up_after_thanks_is_still_read_as_a_follow_up(fake_client: TestClient) -> None:
+    first = fake_client.post("/api/chat", json={"conversation_id": None, "message": FIRST}).json()
+    follow = fake_client.post(
+        "/api/chat", json={"conversation_id": first["conversation_id"], "message": f"Tack! {FOLLOW_UP}"}
+    ).json()
+    assert (
+        follow["standalone_question"].startswith(FOLLOW_UP)
+        and "värmland" in follow["standalone_question"].lower()
+    )
