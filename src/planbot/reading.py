@@ -1,4 +1,4 @@
-"""Reading a question as meant before it is searched: Swedish letters put back, typing slips mended."""
+"""Reading a question as meant before it is searched: greetings left out, letters put back, slips mended."""
 
 from __future__ import annotations
 
