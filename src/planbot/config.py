@@ -162,11 +162,11 @@ class Settings(BaseSettings):
     statutes_file: Path | None = None
     thesaurus: bool = False
     dictionary: bool = False
-    # Swedish words, one a line (Debian's wswedish; UTF-8 or Latin-1): a word in it, or in the documents, is
-    # never taken for a slip of the keyboard. Without the file, questions are not mended (typos.py).
     # Greetings, thanks and signatures left out of a question before it is searched (None: the shipped
     # src/planbot/data/pleasantries.toml; an administrator's copy can extend it).
     pleasantries_file: Path | None = None
+    # Swedish words, one a line (Debian's wswedish; UTF-8 or Latin-1): a word in it, or in the documents, is
+    # never taken for a slip of the keyboard. Without the file, questions are not mended (typos.py).
     wordlist: Path = Path("/usr/share/dict/swedish")
     # The same for English questions (Debian's wbritish): their slips are mended into English words.
     wordlist_english: Path = Path("/usr/share/dict/british-english")

@@ -187,18 +187,6 @@ class LexicalIndex:
         # Stopwords are not indexed ("Ett" in "Ett läsande land", "IT"): a name of only those is known.
         return all(t in self._df or self._known_parts(t) for t in stems(word))
 
-    def frequency(self, word: str) -> int:
-        """In how many texts the rarest stem of ``word`` occurs (a compound's rarest part); 0 if unused."""
-        found = []
-        for token in stems(word, keep_stopwords=True):
-            if token in self._df:
-                found.append(self._df[token])
-            elif parts := split_compound(token, self.vocabulary):
-                found.append(min(self._df.get(part, 0) for part in parts))
-            else:
-                return 0
-        return min(found, default=0)
-
     def _known_parts(self, token: str) -> bool:
         parts = split_compound(token, self.vocabulary)
         return bool(parts) and all(p in self._df for p in parts)

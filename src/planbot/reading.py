@@ -105,7 +105,7 @@ class QuestionReader:
 
         def part(word: str) -> bool:
             # A compound's part may be a stem the index has ("låne|kort", "skollags|ändringen").
-            return in_use(word) or lexical.frequency(word) > 0
+            return in_use(word) or lexical.uses(word)
 
         def known(word: str) -> bool:
             # A compound of words in use is no slip, even of a short one ("lag|texten"), nor is a word
