@@ -241,10 +241,15 @@ class Pipeline:
         scope: Scope | None = None,
     ) -> tuple[Vectors, list[ScoredChunk]]:
         """The question's vector and its best passages within its scope, reranked, best first."""
+        return self._search_as_read(self.interpret(question), top_k, filters, scope)
+
+    def _search_as_read(
+        self, question: str, top_k: int | None, filters: Filters | None, scope: Scope | None
+    ) -> tuple[Vectors, list[ScoredChunk]]:
+        """``search`` for a question already read as meant (``interpret``)."""
         k = top_k or self.settings.top_k
         if self.retriever.refresh_if_stale(self.settings.refresh_check_s):
             log.info("index changed by another process: search refreshed")
-        question = self.interpret(question)
         scope = scope or self.scope(question, filters)
         where = effective_filters(scope, filters, self.documents())
         t0 = time.perf_counter()
@@ -266,7 +271,7 @@ class Pipeline:
         typed = self.validate_question(question)
         question = self.interpret(typed)
         scope = self.scope(question, filters)
-        vector, ranked = self.search(question, top_k, filters, scope)
+        vector, ranked = self._search_as_read(question, top_k, filters, scope)
         t0 = time.perf_counter()
         answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
         answer = place_in_time(answer, scope, self.documents(), dt.date.today())

@@ -33,7 +33,7 @@ class Pleasantries:
     def __init__(self, opening: Sequence[str], closing: Sequence[str]) -> None:
         def alternatives(phrases: Sequence[str]) -> str:
             longest_first = sorted({" ".join(p.split()) for p in phrases}, key=len, reverse=True)
-            return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in longest_first) or "(?!)"
+            return "|".join(_pattern(p) for p in longest_first) or "(?!)"
 
         name = r"[A-ZÅÄÖ][\w-]*"
         # "Hej!", "Hej Anna,", "Jag har en fråga:" at the start, ended by punctuation.
@@ -63,6 +63,12 @@ class Pleasantries:
             out = self._closing.sub("", out, count=1)
         # Nothing but pleasantries, or a word or two left: the message as written is the better query.
         return out.strip() if len(words(out)) >= 3 else text
+
+
+def _pattern(phrase: str) -> str:
+    """``phrase`` as a pattern that also matches it typed without å, ä and ö ("Tacksam for svar")."""
+    escaped = re.escape(phrase).replace(r"\ ", r"\s+")
+    return escaped.replace("å", "[åa]").replace("ä", "[äa]").replace("ö", "[öo]")
 
 
 class QuestionReader:

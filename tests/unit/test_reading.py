@@ -75,6 +75,8 @@ def test_an_english_slip_is_mended_only_into_the_one_english_word_a_slip_away(
         ),
         ("God morgon! Jag har en fråga: får vi kopiera en hel bok?", "får vi kopiera en hel bok?"),
         ("Hello! Which libraries are covered? Thanks in advance, Anna", "Which libraries are covered?"),
+        # Typed without å, ä and ö, a closing is still one: the question is read once, all of it.
+        ("Hej! Far vi ta betalt for lan? Tacksam for svar.", "Far vi ta betalt for lan?"),
         # A chat's next message.
         ("Tack! Och hur är det för skolbiblioteken?", "Och hur är det för skolbiblioteken?"),
         ("Hej igen! Måste regionen ha en plan?", "Måste regionen ha en plan?"),
