@@ -18,6 +18,7 @@ EVAL = ROOT / "eval"
 CORPUS = ROOT / "corpus"
 QUESTIONS = "everyday.jsonl"
 CONVERSATIONS = "everyday-conversations.jsonl"
+SITUATIONAL = "situational.jsonl"
 FROZEN = "FROZEN.md"
 
 Row = dict[str, Any]
@@ -45,7 +46,16 @@ def test_everyday_set_passes_its_validator() -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("name", [QUESTIONS, CONVERSATIONS])
+def test_situational_gold_lies_in_one_passage_of_its_document() -> None:
+    docs, _ = everyday.load(CORPUS)
+    holders = [h for r in _rows(EVAL / SITUATIONAL) for h in [r, *r.get("parts", [])] if h.get("gold")]
+    misplaced = [
+        g for h in holders for g in h["gold"] if h["document"] not in {d for d, _ in everyday.hits(docs, g)}
+    ]
+    assert holders and misplaced == []
+
+
+@pytest.mark.parametrize("name", [QUESTIONS, CONVERSATIONS, SITUATIONAL])
 def test_everyday_test_split_matches_frozen_hash(name: str) -> None:
     recorded = everyday.frozen_hashes(EVAL / FROZEN)
     assert everyday.test_hash(_rows(EVAL / name)) == recorded[name]
