@@ -61,6 +61,11 @@ def stems(text: str, *, keep_stopwords: bool = False) -> list[str]:
     return list(_stemmer().stemWords(toks))  # type: ignore[attr-defined]
 
 
+def content_stems(text: str) -> set[str]:
+    """The text's meaningful stems (stopwords and one-letter tokens dropped)."""
+    return {s for s in stems(text) if len(s) > 1 and s not in STOPWORDS}
+
+
 def split_compound(token: str, vocabulary: Container[str], min_part: int = 4) -> list[str]:
     """Known-word parts of a Swedish compound (``biblioteksplan`` -> ``bibliotek``, ``plan``)."""
     if len(token) < 2 * min_part:

@@ -11,7 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from planbot.answer import ExtractiveAnswerer
+from planbot.answer import ExtractiveAnswerer, detect_language
+from planbot.answer.parts import combine_parts
 from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
 from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
@@ -20,6 +21,7 @@ from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.planmeta import organisation_key
+from planbot.questions import split_questions
 from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
@@ -267,19 +269,30 @@ class Pipeline:
         return vector, ranked
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
-        """Answer a question from the documents, with citations, or refuse."""
+        """Answer a question from the documents, with citations, or refuse; each of two or three questions."""
         typed = self.validate_question(question)
         question = self.interpret(typed)
-        scope = self.scope(question, filters)
-        vector, ranked = self._search_as_read(question, top_k, filters, scope)
         t0 = time.perf_counter()
-        answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
-        answer = place_in_time(answer, scope, self.documents(), dt.date.today())
+        asked = split_questions(question)
+        if len(asked) == 1:
+            answer = self._answer(question, top_k, filters)
+        else:
+            answers = [self._answer(a.query, top_k, filters) for a in asked]
+            k = top_k or self.settings.top_k
+            shown = [a.question for a in asked]
+            answer = combine_parts(question, shown, answers, detect_language(question), k)
         if question != typed:
             # Shown as "Tolkat som: ..." so the reader sees what was searched.
             answer = replace(answer, question=typed, standalone_question=question)
         record_stages(answer=1e3 * (time.perf_counter() - t0))
         return answer
+
+    def _answer(self, question: str, top_k: int | None, filters: Filters | None) -> Answer:
+        """The answer to one question already read as meant."""
+        scope = self.scope(question, filters)
+        vector, ranked = self._search_as_read(question, top_k, filters, scope)
+        answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
+        return place_in_time(answer, scope, self.documents(), dt.date.today())
 
     def note_periods(self, answer: Answer) -> Answer:
         """The answer with "gällde 2021–2024" beside citations of expired plans (for generated answers)."""

@@ -110,6 +110,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class AnswerPart:
+    """One of the questions a message asked (``questions.py``): answered or not, and its citations."""
+
+    question: str
+    refused: bool
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class Answer:
     """The result of a question: text with ``[n]`` markers, its citations and the passages behind it."""
 
@@ -122,6 +131,8 @@ class Answer:
     standalone_question: str | None = None
     mode: str = "extractive"
     note: str | None = None
+    # When the message asked two or three things, each answered on its own (the text has one paragraph each).
+    parts: tuple[AnswerPart, ...] = ()
 
 
 @dataclass(frozen=True)

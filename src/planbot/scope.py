@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from planbot.filters import Filters
 from planbot.lexical import ASKS_CONTENT
 from planbot.planmeta import PLAN_KINDS, kind_of, organisation_key, period_label, validity
+from planbot.questions import asked_part
 from planbot.records import Answer, IndexedDocument, Language, ScoredChunk, embedding_text
 from planbot.statutes import Statute, find_statutes, holds
 
@@ -365,7 +366,7 @@ def place_in_time(
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
     words = scope.mentions[:1] or scope.mentions_any or ("plan",)
-    if ASKS_CONTENT.match(answer.question) and not states_its_content(answer, *words):
+    if ASKS_CONTENT.match(asked_part(answer.question)) and not states_its_content(answer, *words):
         # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))

@@ -50,6 +50,8 @@ class Question:
     split: str = ""
     # The gold document and the documents that hold the gold strings too (eval/FROZEN.md, ``also``).
     documents: tuple[str, ...] = ()
+    # A message asking two or three things: each part's gold, empty for a part the documents do not answer.
+    parts: tuple[tuple[str, ...], ...] = ()
 
 
 @contextlib.contextmanager
@@ -159,6 +161,7 @@ def load_questions(
         row = json.loads(line)
         if split != "all" and row.get("split", "tune") != split:
             continue
+        parts = tuple(tuple(p.get("gold") or ()) for p in row.get("parts") or ())
         out.append(
             Question(
                 id=str(row["id"]),
@@ -168,8 +171,10 @@ def load_questions(
                     rng if slips is not None else None,
                     greeter if greetings is not None and row.get("lang", "sv") == "sv" else None,
                 ),
-                gold=tuple(row.get("gold") or ()),
+                # A part's gold in first place counts for the message, as any one gold string does.
+                gold=tuple(row.get("gold") or ()) + tuple(g for p in parts for g in p),
                 refuse=row.get("expect") == "refuse",
+                parts=parts,
                 lang=str(row.get("lang", "")),
                 kind=str(row.get("kind", "refuse" if row.get("expect") == "refuse" else "")),
                 filters=Filters(**row["filters"]) if row.get("filters") else None,
@@ -192,6 +197,8 @@ class Result:
     cited_gold: int = 0
     ms: float = 0.0
     top_dense: float | None = None
+    # Per part of a message asking several things: an answerable part's gold cited, or the other part refused.
+    parts: list[bool] = field(default_factory=list)
 
     @property
     def first_hit(self) -> int | None:
@@ -223,6 +230,9 @@ class Summary:
     p50_ms: float
     p95_ms: float
     misses: list[str] = field(default_factory=list)
+    # Messages asking several things: answerable parts whose gold is cited; unanswerable parts refused.
+    parts_cited: str | None = None
+    parts_refused: str | None = None
 
 
 def summarise(system: str, questions: Sequence[Question], results: Sequence[Result]) -> Summary:
@@ -248,7 +258,33 @@ def summarise(system: str, questions: Sequence[Question], results: Sequence[Resu
         p50_ms=statistics.median(times),
         p95_ms=times[min(len(times) - 1, int(0.95 * len(times)))],
         misses=[q.id for q, r in ans if r.first_hit != 1],
+        parts_cited=_share(pairs, answerable=True),
+        parts_refused=_share(pairs, answerable=False),
     )
+
+
+def _share(pairs: Sequence[tuple[Question, Result]], *, answerable: bool) -> str | None:
+    """ "x of n" parts done right among the parts that are (or are not) answerable; None if there are none."""
+    outcomes = (zip(q.parts, r.parts, strict=False) for q, r in pairs)
+    done = [ok for pairs_of_q in outcomes for gold, ok in pairs_of_q if bool(gold) == answerable]
+    return f"{sum(done)} of {len(done)}" if done else None
+
+
+def part_outcomes(question: Question, answer: Answer) -> list[bool]:
+    """For each part of ``question``: its gold cited (answerable) or its refusal (not answerable).
+
+    A message planbot did not split is judged as a whole: a part is answered if any citation holds its
+    gold, and refused only if the whole answer is.
+    """
+    out = []
+    for i, gold in enumerate(question.parts):
+        part = answer.parts[i] if len(answer.parts) == len(question.parts) else None
+        if not gold:
+            out.append(part.refused if part else answer.refused)
+            continue
+        cited = [c for c in answer.citations if part is None or c.n in part.citations]
+        out.append(any(holds_gold(c.chunk.text, gold) for c in cited))
+    return out
 
 
 def run_planbot(
@@ -270,6 +306,7 @@ def run_planbot(
                 cited_gold=sum(holds_gold(c.chunk.text, q.gold) for c in answer.citations) if q.gold else 0,
                 ms=ms,
                 top_dense=answer.passages[0].dense if answer.passages else None,
+                parts=part_outcomes(q, answer),
             )
         )
     return out
@@ -313,6 +350,9 @@ def report(summaries: Sequence[Summary]) -> str:
         if len(vals) > 1 and isinstance(vals[0], float) and isinstance(vals[-1], float) and vals[-1]:
             line += f"{vals[0] / vals[-1]:>9.2f}x"
         lines.append(line)
+    for label, key in (("parts answered and cited", "parts_cited"), ("parts refused", "parts_refused")):
+        if any(getattr(s, key) for s in summaries):
+            lines.append(f"{label:26}" + "".join(f"{getattr(s, key) or '-':>14}" for s in summaries))
     s = summaries[0]
     lines.append(f"questions: {s.answerable} answerable, {s.unanswerable} unanswerable")
     return "\n".join(lines)

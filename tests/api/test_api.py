@@ -87,3 +87,16 @@ def test_filters_restrict_passages_to_the_document_type(fake_client: TestClient)
     assert {p["document_id"] for p in res.json()["passages"]} == {
         "region-varmland-biblioteksverksamhetens-uppdrag"
     }
+
+
+def test_a_message_asking_two_things_answers_each_in_its_own_paragraph(fake_client: TestClient) -> None:
+    question = "Är bibliotekshuvudmän kommunerna, regionerna och staten? Och vad ska kommuner anta?"
+    body = fake_client.post("/api/ask", json={"question": question}).json()
+    first, second = body["parts"]
+    assert first["question"] == "Är bibliotekshuvudmän kommunerna, regionerna och staten?"
+    assert second["question"] == "Vad ska kommuner anta?"
+    paragraphs = body["answer"].split("\n\n")
+    assert [p.split(" – ")[0] for p in paragraphs] == [first["question"], second["question"]]
+    cited = {c["n"]: c["locator"] for c in body["citations"]}
+    assert "3 §" in {cited[n] for n in first["citations"]}
+    assert "17 §" in {cited[n] for n in second["citations"]}

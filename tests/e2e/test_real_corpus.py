@@ -188,3 +188,20 @@ def test_an_english_question_keeps_its_words_and_gets_its_swedish_names_back(rea
     assert real_pipeline.interpret("What does Region Varmland do for school libraries?") == (
         "What does Region Värmland do for school libraries?"
     )
+
+
+def test_a_message_asking_two_things_cites_each_answer_in_its_own_paragraph(client: TestClient) -> None:
+    body = _ask(client, "Vilka är bibliotekshuvudmän, och vad ska en biblioteksplan innehålla?")
+    heads, plans = body["parts"]
+    cited = {c["n"]: (c["document_id"], c["locator"]) for c in body["citations"]}
+    assert ("bibliotekslag-2013-801", "3 §") in {cited[n] for n in heads["citations"]}
+    assert ("bibliotekslag-2013-801", "17 §") in {cited[n] for n in plans["citations"]}
+    assert len(body["answer"].split("\n\n")) == 2
+
+
+def test_a_figure_asked_for_after_the_askers_situation_is_refused_when_no_document_states_it(
+    client: TestClient,
+) -> None:
+    # The situation mentions "vad det kostar"; the question asks how high a fee: no document says.
+    message = "Låntagare har frågat vad det kostar. Hur hög avgift får biblioteket ta för en försenad bok?"
+    assert _ask(client, message)["refused"]

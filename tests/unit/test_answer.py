@@ -200,6 +200,9 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Vilken författare fick mest biblioteksersättning?", "person"),
         ("Vem skrev förordet till strategin?", "person"),
         ("What fine does a borrower pay per day for a late book?", "amount"),
+        ("Hur hög förseningsavgift får folkbiblioteket ta ut?", "amount"),
+        ("Hur mycket ska upphovsmannen få i ersättning per sida?", "amount"),
+        ("What annual salary are the cost estimates based on?", "amount"),
         ("What fee may libraries charge?", None),  # which fee, not how much
         ("Which authorities can I write to in meänkieli?", None),  # not "which author"
         ("När skulle KB lämna slutrapporten?", "date"),
@@ -458,7 +461,12 @@ def test_a_how_much_question_takes_the_sentence_with_the_amount_or_is_refused_in
     assert "viktig" not in answer.text
 
     only_topical = _answerer({("c1", *topical): 0.93})
-    for question, language in [("Hur mycket kostar reformen?", "sv"), ("How much does it cost?", "en")]:
+    for question, language in [
+        ("Hur mycket kostar reformen?", "sv"),
+        ("How much does it cost?", "en"),
+        # What the asker's situation says ("vad det kostar") is not what the question asks ("hur mycket").
+        ("Vi vet inte vad det kostar eller vilka som betalar. Hur mycket kostar reformen?", "sv"),
+    ]:
         refused = only_topical.answer(question, QUERY, [_passage(chunk)])
         assert refused.refused and refused.text == REFUSAL[language] and refused.citations == ()  # type: ignore[index]
 

@@ -160,6 +160,12 @@ def _quoting(question: str, sentence: str) -> Answer:
         ("Vilka prioriteringar står i Karlstads biblioteksplan?", CONTENT, False),
         # Whether the plan exists is answered by a sentence pointing to it.
         ("Finns Karlstads biblioteksplan att läsa någonstans?", POINTER, False),
+        # The question after the asker's situation is what asks for the content.
+        (
+            "Jag ska citera Karlstads biblioteksplan i en ansökan. Vad står det i planen om barn?",
+            POINTER,
+            True,
+        ),
     ],
 )
 def test_a_missing_plans_content_is_answered_only_by_a_sentence_that_states_it(

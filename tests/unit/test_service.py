@@ -10,7 +10,6 @@ from planbot.answer import REFUSAL
 from planbot.conversation.service import (
     Rewriter,
     in_language_of,
-    key_terms,
     shifts_topic,
     without_topic_shift,
 )
@@ -102,13 +101,6 @@ def test_a_follow_up_about_the_plan_names_the_plan_the_conversation_named(
 def test_the_plan_with_no_owner_named_before_is_left_to_the_usual_rewriting() -> None:
     query = Rewriter().rewrite("Vad står i den planen om barn?", ["Måste kommunen ha en biblioteksplan?"])
     assert query is not None and query.startswith("Vad står i den planen om barn?")
-
-
-def test_question_words_and_filler_are_never_carried() -> None:
-    assert key_terms("Okej, vem bestämmer grundbeloppet då?", "Hur många kronor är det?") == [
-        "bestämmer",
-        "grundbeloppet",
-    ]
 
 
 def test_a_refused_follow_up_is_refused_in_the_language_of_the_message() -> None:

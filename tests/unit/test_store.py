@@ -13,7 +13,7 @@ import pytest
 from planbot.conversation.store import MIGRATIONS, TITLE_CHARS, ConversationStore
 from planbot.db import migrate
 from planbot.errors import NotFound
-from planbot.records import Answer, Chunk, Citation, ScoredChunk
+from planbot.records import Answer, AnswerPart, Chunk, Citation, ScoredChunk
 
 
 class Clock:
@@ -50,6 +50,8 @@ ANSWER = Answer(
     (Citation(1, CHUNK, "Bibliotek Värmland är ett samarbete.", 0.9, period_note="gällde 2021–2024"),),
     # Every field of a passage comes back, the other documents it was folded with among them.
     (ScoredChunk(CHUNK, 0.9, dense=0.8, context="Inledning", also_in=("kb-rapport",), placed_sentence=0.86),),
+    # A message that asked two things keeps which of them was answered, and by which citations.
+    parts=(AnswerPart("Vad är Bibliotek Värmland?", False, (1,)), AnswerPart("Vem leder det?", True)),
 )
 
 

@@ -13,7 +13,8 @@ from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.chunking import split_sentences
-from planbot.lexical import ASKS_CONTENT, STOPWORDS, stems, words
+from planbot.lexical import ASKS_CONTENT, content_stems, words
+from planbot.questions import asked_part
 from planbot.records import Answer, Chunk, Citation, Language, ScoredChunk, SentenceVector, Vectors
 
 REFUSAL: dict[Language, str] = {
@@ -52,11 +53,6 @@ def detect_language(text: str) -> Language:
     if en == sv:
         return "sv" if re.search(r"[åäö]", text.lower()) or not en else "en"
     return "en" if en > sv else "sv"
-
-
-def content_stems(text: str) -> set[str]:
-    """The question's meaningful stems (stopwords and one-letter tokens dropped)."""
-    return {s for s in stems(text) if len(s) > 1 and s not in STOPWORDS}
 
 
 @dataclass(frozen=True)
@@ -112,10 +108,13 @@ class ExtractiveAnswerer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
         language = detect_language(question)
         refusal = Answer(question, REFUSAL[language], True, language, (), tuple(passages))
+        # What kind of answer is wanted, and about whom, is read from the sentences that ask: the rest of
+        # a message describes the asker's situation ("Jag jobbar i Arvika. Hur många ...?").
+        asked = asked_part(question)
         # English questions name Swedish bodies in English ("the Arts Council"): only Swedish ones count.
-        missing = unknown_names(question, self._knows) if language == "sv" and self._knows else []
-        kind = answer_kind(question)
-        missing = [n for n in missing if kind is not None or owns_something(question, n)]
+        missing = unknown_names(asked, self._knows) if language == "sv" and self._knows else []
+        kind = answer_kind(asked)
+        missing = [n for n in missing if kind is not None or owns_something(asked, n)]
         if missing:
             return replace(refusal, text=f"{REFUSAL['sv']} Dokumenten nämner inte {_listed(missing)}.")
         if self.rule.should_refuse(question, language, passages, self._coverage):
@@ -129,9 +128,9 @@ class ExtractiveAnswerer:
                 return refusal
             picks = factual
         else:
-            picks = self._whole_lists(passages, picks, scored, is_list_question(question))
+            picks = self._whole_lists(passages, picks, scored, is_list_question(asked))
             if (
-                ASKS_CONTENT.match(question)
+                ASKS_CONTENT.match(asked)
                 and picks
                 and all(_READ_HERE.search(passages[p.rank].chunk.text[p.start : p.end]) for p in picks)
             ):
@@ -228,7 +227,7 @@ class ExtractiveAnswerer:
         if not wider:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
-        margin = self.fact_margin_named if names_a_role_or_event(question) else self.fact_margin
+        margin = self.fact_margin_named if names_a_role_or_event(asked_part(question)) else self.fact_margin
         stating = [
             p
             for p in wider

@@ -22,8 +22,10 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         re.compile(
             r"\b(?:vad kostar|vad kostade|vad ska .{1,60} kosta|vad skulle .{1,60} kosta"
             r"|hur mycket (?:pengar|kostar|kostade|betala|satsa|bidrag|anslag|stöd|mer)"
-            r"|hur (?:stort|högt|stor) (?:belopp|bidrag|anslag|avgift|ersättning|summa)"
-            r"|hur många kronor|med hur mycket|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala)"
+            r"|hur (?:stort|högt|stor|hög|höga|stora) \w*(?:belopp|bidrag|anslag|avgift|ersättning|summa|lön)"
+            r"|hur många kronor|med hur mycket"
+            r"|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala|ersättning|lön)"
+            r"|what (?:\w+ )?(?:salary|salaries|wage|wages)\b"
             r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
             r"|how large is the .{0,40}amount"
             r"|(?:vad|hur stor) (?:är|var|blir|blev) (?:\w+ )?budget\w*|what (?:is|was) the (?:\w+ )?budget"

@@ -7,10 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from planbot.answer import content_stems, verify_citations
+from planbot.answer import verify_citations
 from planbot.chunking import split_sentences
 from planbot.config import LLMSettings
 from planbot.errors import ModelUnavailable, PlanbotError
+from planbot.lexical import content_stems
 from planbot.records import Answer, Citation, Language, ScoredChunk
 
 

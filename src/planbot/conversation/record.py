@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from planbot.errors import PlanbotError
-from planbot.records import Answer, Chunk, Citation, ScoredChunk
+from planbot.records import Answer, AnswerPart, Chunk, Citation, ScoredChunk
 
 # Bump when the shape changes, and teach ``answer_from_record`` to read the older versions.
 RECORD_VERSION = 1
@@ -40,6 +41,7 @@ def answer_to_record(answer: Answer) -> dict[str, Any]:
         "standalone_question": answer.standalone_question,
         "mode": answer.mode,
         "note": answer.note,
+        "parts": [asdict(p) for p in answer.parts],
         "citations": [
             {
                 "n": c.n,
@@ -100,6 +102,10 @@ def answer_from_record(record: dict[str, Any]) -> Answer:
         standalone_question=record.get("standalone_question"),
         mode=str(record.get("mode", "extractive")),
         note=record.get("note"),
+        parts=tuple(
+            AnswerPart(str(p["question"]), bool(p["refused"]), tuple(map(int, p.get("citations") or ())))
+            for p in record.get("parts") or ()
+        ),
     )
 
 

@@ -7,25 +7,20 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer import REFUSAL, content_stems, detect_language
+from planbot.answer import REFUSAL, detect_language
 from planbot.conversation.generation import ChatModel, GroundedGenerator, Token, complete, create_chat_model
 from planbot.conversation.store import ConversationStore, Turn, store_for
 from planbot.errors import PlanbotError
 from planbot.filters import Filters
-from planbot.lexical import STOPWORDS, stems, words
+from planbot.lexical import content_stems, words
 from planbot.pipeline import Pipeline
+from planbot.questions import ANAPHORA, SHORT_QUESTION, key_terms
 from planbot.records import Answer, Language
 from planbot.scope import plan_named_in
 
 __all__ = ["ChatService", "Rewriter", "Token", "TurnResult", "build_service"]
 
-# Words and phrases that point back at an earlier turn ("dem", "what about ...").
-ANAPHORA = frozenset(
-    {
-        *("dem", "det", "den", "de", "denna", "detta", "dessa", "dess", "deras", "där", "dit", "dom"),
-        *("it", "its", "they", "them", "their", "there", "those", "these", "that", "this", "he", "she"),
-    }
-)
+# Phrases that point back at an earlier turn ("what about ..."); single words are questions.ANAPHORA.
 ANAPHORIC_PHRASES = (
     "och vad gäller",
     "vad gäller",
@@ -44,17 +39,8 @@ TOPIC_SHIFTS = (
 )
 # A topic-shift phrase in an opening clause ("Nåt helt annat: ...") is dropped from the query.
 _OPENING_CLAUSE = re.compile(r"^[^:.;!?–]{0,60}[:.;!?–]\s*")
-# An ellipsis replaces one thing of the earlier question ("Och en översättare?" after "... en
-# författare ..."): an earlier word ending like a new word is that thing, so it is not carried.
-SHARED_ENDING = 4
-# Small words the stopword list lets through that carry no topic.
-FILLER = frozenset(
-    {"en", "då", "nu", "ju", "okej", "ok", "has", "have", "had", "been", "asked", "get", "got"}
-)
 # A follow-up that opens with "och"/"and" continues the last question even without a pronoun.
 CONTINUATIONS = frozenset({"och", "samt", "men", "and", "but", "also"})
-SHORT_QUESTION = 2  # content words; "Och för högskolebiblioteken?" has one
-MAX_CARRIED = 8  # words carried over, so an old topic cannot swamp the new question
 
 _CONDENSE: dict[Language, str] = {
     "sv": "Skriv om användarens sista fråga så att den går att förstå utan samtalet: ersätt ord som "
@@ -103,31 +89,6 @@ def without_topic_shift(message: str) -> str:
     if match and shifts_topic(match.group()) and message[match.end() :].strip():
         return message[match.end() :].strip()
     return message
-
-
-def _same_ending(a: str, b: str, size: int = SHARED_ENDING) -> bool:
-    """Whether two different words end alike (författare/översättare, folk-/skolbiblioteken)."""
-    return a != b and min(len(a), len(b)) > size and a[-size:] == b[-size:]
-
-
-def key_terms(earlier: str, message: str) -> list[str]:
-    """The earlier question's content words (as written) that the message neither contains nor replaces."""
-    have = content_stems(message)
-    new_words = [w for w in words(message) if w not in STOPWORDS and w not in FILLER]
-    elliptic = len(have) <= SHORT_QUESTION
-    out: list[str] = []
-    seen: set[str] = set()
-    for word in words(earlier):
-        stem = stems(word)
-        if word in STOPWORDS or word in FILLER or not stem or len(stem[0]) < 2 or stem[0] in STOPWORDS:
-            continue
-        if stem[0] in have or stem[0] in seen:
-            continue
-        if elliptic and any(_same_ending(word, w) for w in new_words):
-            continue
-        seen.add(stem[0])
-        out.append(word)
-    return out[:MAX_CARRIED]
 
 
 class Rewriter:

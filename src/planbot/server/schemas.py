@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
@@ -110,6 +111,14 @@ def also_note(also_in: tuple[str, ...], language: str) -> str | None:
     return f"{lead} {', '.join(also_in)}."
 
 
+class PartOut(BaseModel):
+    """One of two or three questions asked in one message, answered in its own paragraph."""
+
+    question: str
+    refused: bool
+    citations: list[int]
+
+
 class AnswerOut(BaseModel):
     """An answer with citations, or a refusal (``refused`` true, no citations)."""
 
@@ -121,6 +130,8 @@ class AnswerOut(BaseModel):
     standalone_question: str | None = None
     mode: str = "extractive"
     note: str | None = None
+    # A message that asked two or three things: each question, whether it was answered, and its citations.
+    parts: list[PartOut] = Field(default_factory=list)
 
     @classmethod
     def from_answer(cls, answer: Answer) -> AnswerOut:
@@ -162,6 +173,7 @@ class AnswerOut(BaseModel):
             standalone_question=answer.standalone_question,
             mode=answer.mode,
             note=answer.note,
+            parts=[PartOut(**asdict(p)) for p in answer.parts],
         )
 
 

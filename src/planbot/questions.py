@@ -1,0 +1,160 @@
+"""A message's questions: the two or three questions asked in one message, each able to stand alone."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from planbot.lexical import STOPWORDS, content_stems, stems, words
+
+# Words that open a question of its own after "och"/"and" ("..., och vem ansvarar för ...?").
+_OPENERS_SV = (
+    "vad|vem|vems|vilka|vilken|vilket|hur|när|var|varför|vart|finns|får|måste|ska|skall|kan|gäller|behöver"
+)
+_OPENERS_EN = "what|who|whom|whose|which|how|when|where|why|is|are|does|do|can|must|should|may"
+# The joint between two questions in one sentence: "..., och vad ...", "... och hur ...", "...; and who ...".
+_JOINT = re.compile(
+    rf"(?:,\s*|;\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:{_OPENERS_SV}|{_OPENERS_EN})\b)",
+    re.IGNORECASE,
+)
+# Sentence ends: ?, ! or . followed by space and a capital or a digit.
+_SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[A-ZÅÄÖ0-9\"'“])")
+# "... och hur de används": a question word before its subject opens a clause of the question, not a new one.
+_INDIRECT = re.compile(
+    r"^(?:vad|vem|vilka|vilken|vilket|hur|när|var|varför|vart|what|who|which|how|when|where|why)\s+"
+    r"(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|they|it|we|you|he|she)\b",
+    re.IGNORECASE,
+)
+_OPENS_QUESTION = re.compile(
+    rf"^\s*(?:(?:och|samt|men|and|but|also)\s+)?(?:{_OPENERS_SV}|{_OPENERS_EN})\b", re.IGNORECASE
+)
+
+# Words that point back at the part before ("den rätten", "dem", "it").
+ANAPHORA = frozenset(
+    {
+        *("dem", "det", "den", "de", "denna", "detta", "dessa", "dess", "deras", "där", "dit", "dom"),
+        *("it", "its", "they", "them", "their", "there", "those", "these", "that", "this", "he", "she"),
+    }
+)
+MAX_PARTS = 3
+# A part with this many content words or fewer leans on the part before it ("och vem för skolbiblioteken?").
+SHORT_PART = 1
+# A chat message with this many content words or fewer is an ellipsis ("Och för högskolebiblioteken?").
+SHORT_QUESTION = 2
+# Words carried from the part before into a part that leans on it, so an old topic cannot swamp it.
+MAX_CARRIED = 8
+# An ellipsis replaces one thing of the part before ("Och en översättare?" after "... en författare ..."):
+# a word ending like a new word is that thing, so it is not carried.
+SHARED_ENDING = 4
+# Small words the stopword list lets through that carry no topic.
+FILLER = frozenset(
+    {"en", "då", "nu", "ju", "okej", "ok", "has", "have", "had", "been", "asked", "get", "got"}
+)
+
+
+def _same_ending(a: str, b: str, size: int = SHARED_ENDING) -> bool:
+    """Whether two different words end alike (författare/översättare, folk-/skolbiblioteken)."""
+    return a != b and min(len(a), len(b)) > size and a[-size:] == b[-size:]
+
+
+def key_terms(earlier: str, message: str) -> list[str]:
+    """The earlier question's content words (as written) that the message neither contains nor replaces."""
+    have = content_stems(message)
+    new_words = [w for w in words(message) if w not in STOPWORDS and w not in FILLER]
+    elliptic = len(have) <= SHORT_QUESTION
+    out: list[str] = []
+    seen: set[str] = set()
+    for word in words(earlier):
+        stem = stems(word)
+        if word in STOPWORDS or word in FILLER or not stem or len(stem[0]) < 2 or stem[0] in STOPWORDS:
+            continue
+        if stem[0] in have or stem[0] in seen:
+            continue
+        if elliptic and any(_same_ending(word, w) for w in new_words):
+            continue
+        seen.add(stem[0])
+        out.append(word)
+    return out[:MAX_CARRIED]
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def _is_question(sentence: str) -> bool:
+    return sentence.rstrip().endswith("?") or bool(_OPENS_QUESTION.match(sentence))
+
+
+def asked_part(message: str) -> str:
+    """The sentences of a message that ask something; the message itself when none or all of them do.
+
+    "En låntagare vill veta vad det kostar. Hur hög avgift får biblioteket ta ut?" asks for an amount:
+    what the context sentence says ("vad det kostar") describes the situation, not the question.
+    """
+    sentences = _sentences(message)
+    asked = [s for s in sentences if _is_question(s)]
+    return " ".join(asked) if asked and len(asked) < len(sentences) else message
+
+
+def _clauses(sentence: str) -> Iterator[str]:
+    """A question sentence cut where a second question starts ("A, och vad B?" gives "A?" and "vad B?")."""
+    pieces = _JOINT.split(sentence)
+    current = pieces[0]
+    for piece in pieces[1:]:
+        # Each side must ask about something of its own: "Vilka ska prioriteras och varför?" is one question.
+        if content_stems(current) and content_stems(piece) and not _INDIRECT.match(piece):
+            yield current
+            current = piece
+        else:
+            current = f"{current} och {piece}"
+    yield current
+
+
+def _as_question(clause: str) -> str:
+    """A clause as a question of its own: capitalised, ending in "?"."""
+    text = re.sub(r"^(?:och|samt|men|and|but|also)\s+", "", clause.strip(), flags=re.IGNORECASE)
+    text = text.rstrip(" ,;.!?") + "?"
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question of a message: as shown to the reader, and as searched (with the message's context)."""
+
+    question: str
+    query: str
+
+
+def split_questions(message: str) -> list[Asked]:
+    """The questions a message asks, each searchable alone; one item when it asks one thing.
+
+    The message's other sentences ("Vi har en elev med dyslexi.") are context every question needs, so
+    each query keeps them; a question that leans on the one before ("och vem för skolbiblioteken?", "vad
+    innebär den rätten?") gets that one's key words, as a follow-up in a chat does.
+    """
+    one = [Asked(message, message)]
+    sentences = _sentences(message)
+    asked = [s for s in sentences if _is_question(s)]
+    clauses = [c for s in asked for c in _clauses(s)]
+    if len(clauses) < 2 or not content_stems(clauses[0]):
+        return one
+    shown: list[str] = []
+    searched: list[str] = []
+    for clause in clauses:
+        if shown and not content_stems(clause):
+            # "Och varför?" adds no topic of its own: it stays with the question before.
+            shown[-1] = searched[-1] = f"{shown[-1].rstrip('?')} – {_as_question(clause).lower()}"
+            continue
+        part = _as_question(clause)
+        query = part
+        leans = len(content_stems(part)) <= SHORT_PART or any(w in ANAPHORA for w in words(part))
+        if shown and leans and (carried := key_terms(searched[-1], part)):
+            query = f"{part} ({' '.join(carried)})"
+        shown.append(part)
+        searched.append(query)
+    if not 2 <= len(shown) <= MAX_PARTS:
+        # More than three questions in one message are searched as one, as before, not half answered.
+        return one
+    context = " ".join(s for s in sentences if not _is_question(s))
+    return [Asked(q, f"{context} {s}" if context else s) for q, s in zip(shown, searched, strict=True)]
