@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from planbot.conversation.generation import (
     verify,
 )
 from planbot.errors import ModelUnavailable
-from planbot.records import Answer, Chunk, Citation, ScoredChunk
+from planbot.records import Answer, AnswerPart, Chunk, Citation, ScoredChunk
 from planbot_dev.loadtest import free_port
 
 TEXTS = [
@@ -172,6 +173,24 @@ def test_a_refusal_never_reaches_the_model() -> None:
     tokens, answer = generate(model, extractive(refused=True))
     assert model.calls == [] and tokens == []
     assert answer.refused and answer.mode == "extractive"
+
+
+def test_a_message_whose_second_question_was_refused_never_reaches_the_model() -> None:
+    parts = (AnswerPart("Vad ska kommunerna ha?", False, (1,)), AnswerPart("Vad kostar det?", True))
+    half = replace(extractive(), parts=parts)
+    model = Recording("Det kostar 5 miljoner [2].")
+    tokens, answer = generate(model, half)
+    assert model.calls == [] and tokens == [] and answer == half
+
+
+def test_a_generated_answer_to_two_questions_drops_the_extractive_paragraphs_numbering() -> None:
+    parts = (
+        AnswerPart("Vad ska kommunerna ha?", False, (1,)),
+        AnswerPart("Vad gör regionerna?", False, (2,)),
+    )
+    reply = "Varje kommun ska ha folkbibliotek [1]. Regionerna ska bedriva regional biblioteksverksamhet [2]."
+    _, answer = generate(Recording(reply), replace(extractive(), parts=parts))
+    assert answer.mode == "generated" and answer.parts == ()
 
 
 def test_markers_after_the_full_stop_belong_to_the_sentence_before() -> None:

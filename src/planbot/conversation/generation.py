@@ -316,8 +316,9 @@ class GroundedGenerator:
 
     def stream(self, extractive: Answer) -> Iterator[Token | Answer]:
         """Model tokens as they come, then exactly one final Answer (verified, or the extractive fallback)."""
-        if extractive.refused or not extractive.passages:
-            # The refusal rule is calibrated; a model must not answer what the documents do not.
+        if extractive.refused or not extractive.passages or any(p.refused for p in extractive.parts):
+            # The refusal rule is calibrated; a model must not answer what the documents do not, nor the
+            # question of two that they do not answer.
             yield extractive
             return
         lang = extractive.language
@@ -342,6 +343,7 @@ class GroundedGenerator:
         if len(citations) != len(verified.sources) or not citations:
             return replace(extractive, note=NOTES["unsourced"][lang])
         note = NOTES["dropped"][lang].format(count=verified.dropped) if verified.dropped else None
+        # The model answers the whole message in its own words: the parts' paragraphs and numbers are gone.
         return replace(
-            extractive, text=verified.text, citations=tuple(citations), mode="generated", note=note
+            extractive, text=verified.text, citations=tuple(citations), mode="generated", note=note, parts=()
         )
