@@ -11,6 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from planbot.answer import ExtractiveAnswerer, detect_language
 from planbot.answer.parts import combine_parts
 from planbot.answer.refusal import RefusalRule
@@ -21,7 +23,7 @@ from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
 from planbot.planmeta import organisation_key
-from planbot.questions import split_questions
+from planbot.questions import asked_part, split_questions
 from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
 from planbot.rerank import ExpandedLexical, Reranker, create_reranker
@@ -255,7 +257,7 @@ class Pipeline:
         scope = scope or self.scope(question, filters)
         where = effective_filters(scope, filters, self.documents())
         t0 = time.perf_counter()
-        vector = self.retriever.embed_query(question)
+        vector = self._query_vector(question)
         t1 = time.perf_counter()
         candidates = []
         if where is None or where.document_id:
@@ -267,6 +269,20 @@ class Pipeline:
         # Per-request timings go to the request's context (planbot.stages), never to shared attributes.
         record_stages(embed=1e3 * (t1 - t0), retrieve=1e3 * (t2 - t1), rerank=1e3 * (t3 - t2))
         return vector, ranked
+
+    def _query_vector(self, question: str) -> Vectors:
+        """The question's vector; a message describing a situation leans towards the sentence that asks.
+
+        "Jag sitter i skolbiblioteket och hjälper en lärare ... Får hon visa bilderna för klassen?": the
+        situation's words would otherwise pull the search towards passages about school libraries.
+        """
+        vector = self.retriever.embed_query(question)
+        asked = asked_part(question)
+        if asked == question or not self.settings.asked_weight:
+            return vector
+        leaning = vector + self.settings.asked_weight * self.retriever.embed_query(asked)
+        unit: Vectors = (leaning / np.linalg.norm(leaning)).astype(vector.dtype)
+        return unit
 
     def ask(self, question: str, top_k: int | None = None, filters: Filters | None = None) -> Answer:
         """Answer a question from the documents, with citations, or refuse; each of two or three questions."""

@@ -123,3 +123,15 @@ def test_only_a_later_part_of_a_section_split_over_chunks_continues_it(settings:
     for parts in sections.values():
         parts.sort(key=lambda c: c.ordinal)
         assert [pipe._continues_section(c) for c in parts] == [False] + [True] * (len(parts) - 1)
+
+
+@pytest.mark.parametrize(
+    ("weight", "first"), [(0.0, "region-varmland-biblioteksverksamhetens-uppdrag"), (0.3, LAW)]
+)
+def test_the_sentence_that_asks_weighs_more_than_the_situation_told_before_it(
+    settings: Settings, weight: float, first: str
+) -> None:
+    pipe = Pipeline(settings.model_copy(update={"asked_weight": weight}), embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    _, ranked = pipe.search("Vi är bibliotek i Värmland. Vilka ansvarar för folkbibliotek?")
+    assert ranked[0].chunk.document_id == first
