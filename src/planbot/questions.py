@@ -37,6 +37,8 @@ ANAPHORA = frozenset(
         *("it", "its", "they", "them", "their", "there", "those", "these", "that", "this", "he", "she"),
     }
 )
+# Phrases that lean on the part before as a pronoun does ("får hon i så fall ...").
+LEANING_PHRASES = ("i så fall", "i sådana fall", "in that case", "if so")
 MAX_PARTS = 3
 # A part with this many content words or fewer leans on the part before it ("och vem för skolbiblioteken?").
 SHORT_PART = 1
@@ -148,7 +150,12 @@ def split_questions(message: str) -> list[Asked]:
             continue
         part = _as_question(clause)
         query = part
-        leans = len(content_stems(part)) <= SHORT_PART or any(w in ANAPHORA for w in words(part))
+        lowered = " ".join(words(part))
+        leans = (
+            len(content_stems(part)) <= SHORT_PART
+            or any(w in ANAPHORA for w in words(part))
+            or any(phrase in lowered for phrase in LEANING_PHRASES)
+        )
         if shown and leans and (carried := key_terms(searched[-1], part)):
             query = f"{part} ({' '.join(carried)})"
         shown.append(part)

@@ -61,6 +61,10 @@ def test_a_question_leaning_on_the_one_before_is_searched_with_its_key_words() -
     assert second.query == "Vem för skolbiblioteken? (ansvarar)"
     pronoun = split_questions("Vid vilka domstolar får man använda samiska, och vad innebär den rätten?")[1]
     assert "samiska" in pronoun.query and "samiska" not in pronoun.question
+    _, if_so = split_questions(
+        "Får vi kopiera en tidskriftsartikel åt en låntagare, och får hon i så fall ta hem papperskopian?"
+    )
+    assert "tidskriftsartikel" in if_so.query
 
 
 def test_each_question_keeps_the_situation_the_message_describes() -> None:
