@@ -18,6 +18,8 @@ _JOINT = re.compile(
     rf"(?:,\s*|;\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:{_OPENERS_SV}|{_OPENERS_EN})\b)",
     re.IGNORECASE,
 )
+# The earlier question's key words a chat follow-up is searched with ("... ? (bibliotek värmland)").
+_CARRIED = re.compile(r"\s+(\([^()]*\))\s*$")
 # Sentence ends: ?, ! or . followed by space and a capital or a digit.
 _SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[A-ZÅÄÖ0-9\"'“])")
 # "... och hur de används": a question word before its subject opens a clause of the question, not a new one.
@@ -136,7 +138,11 @@ def split_questions(message: str) -> list[Asked]:
     innebär den rätten?") gets that one's key words, as a follow-up in a chat does.
     """
     one = [Asked(message, message)]
-    sentences = _sentences(message)
+    # A chat follow-up comes rewritten with the earlier question's key words in brackets at the end:
+    # they are every part's topic, as the situation told before the questions is.
+    bracketed = _CARRIED.search(message)
+    body = message[: bracketed.start()] if bracketed else message
+    sentences = _sentences(body)
     asked = [s for s in sentences if _is_question(s)]
     clauses = [c for s in asked for c in _clauses(s)]
     if len(clauses) < 2 or not content_stems(clauses[0]):
@@ -164,4 +170,7 @@ def split_questions(message: str) -> list[Asked]:
         # More than three questions in one message are searched as one, as before, not half answered.
         return one
     context = " ".join(s for s in sentences if not _is_question(s))
-    return [Asked(q, f"{context} {s}" if context else s) for q, s in zip(shown, searched, strict=True)]
+    topic = bracketed.group(1) if bracketed else ""
+    return [
+        Asked(q, " ".join(filter(None, (context, s, topic)))) for q, s in zip(shown, searched, strict=True)
+    ]

@@ -103,6 +103,24 @@ def test_chat_answers_then_rewrites_the_follow_up_and_shows_what_was_searched(
     assert FOLLOW_UP in follow["standalone_question"] and "värmland" in follow["standalone_question"].lower()
 
 
+def test_a_follow_up_asking_two_things_carries_the_topic_into_both_and_keeps_its_parts(
+    fake_client: TestClient,
+) -> None:
+    first = fake_client.post("/api/chat", json={"message": FIRST}).json()
+    message = "Och vilka samarbetspartners har det? Och vad gör det för skolbiblioteken?"
+    second = fake_client.post(
+        "/api/chat", json={"conversation_id": first["conversation_id"], "message": message}
+    ).json()
+    assert "värmland" in second["standalone_question"].lower()
+    assert [p["question"] for p in second["parts"]] == [
+        "Vilka samarbetspartners har det?",
+        "Vad gör det för skolbiblioteken?",
+    ]
+    # Read back from the stored conversation, the answer still says what each paragraph answers.
+    detail = fake_client.get(f"/api/conversations/{first['conversation_id']}").json()
+    assert detail["turns"][3]["answer"]["parts"] == second["parts"]
+
+
 def test_conversations_are_listed_read_and_deleted(fake_client: TestClient) -> None:
     a = fake_client.post("/api/chat", json={"message": FIRST}).json()
     fake_client.post("/api/chat", json={"conversation_id": a["conversation_id"], "message": FOLLOW_UP})

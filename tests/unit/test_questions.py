@@ -92,3 +92,9 @@ def test_each_question_keeps_the_situation_the_message_describes() -> None:
 )
 def test_what_a_message_asks_is_its_question_sentences(message: str, asked: str) -> None:
     assert asked_part(message) == asked
+
+
+def test_the_key_words_a_chat_follow_up_carries_are_every_questions_topic() -> None:
+    asked = split_questions("Vilka samarbetar de med? Och vad gör de för skolbiblioteken? (bibliotek värmland)")
+    assert [a.question for a in asked] == ["Vilka samarbetar de med?", "Vad gör de för skolbiblioteken?"]
+    assert all(a.query.endswith("(bibliotek värmland)") for a in asked)
