@@ -11,6 +11,7 @@ from planbot.lexical import STOPWORDS, content_stems, stems, words
 # Words that open a question of its own after "och"/"and" ("..., och vem ansvarar för ...?").
 _OPENERS_SV = (
     "vad|vem|vems|vilka|vilken|vilket|hur|när|var|varför|vart|finns|får|måste|ska|skall|kan|gäller|behöver"
+    "|har|är"
 )
 _OPENERS_EN = "what|who|whom|whose|which|how|when|where|why|is|are|does|do|can|must|should|may"
 # The joint between two questions in one sentence: "..., och vad ...", "... och hur ...", "...; and who ...".
@@ -22,12 +23,44 @@ _JOINT = re.compile(
 _CARRIED = re.compile(r"\s+(\([^()]*\))\s*$")
 # Sentence ends: ?, ! or . followed by space and a capital or a digit.
 _SENTENCE_END = re.compile(r"(?<=[?!.])\s+(?=[A-ZÅÄÖ0-9\"'“])")
-# "... och hur de används": a question word before its subject opens a clause of the question, not a new one.
+# "... och hur de används", "... och hur planerna används", "... and how the plans are used": a question
+# word before its subject opens a clause of the question, not a new one. A Swedish question puts its verb
+# straight after "hur", "när", "vad" ... ("hur används planerna"); an English one its auxiliary.
 _INDIRECT = re.compile(
     r"^(?:vad|vem|vilka|vilken|vilket|hur|när|var|varför|vart|what|who|which|how|when|where|why)\s+"
-    r"(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|they|it|we|you|he|she)\b",
+    r"(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|they|it|we|you|he|she"
+    r"|the|a|an|this|that|these|those|its|their|our|his|her)\b",
     re.IGNORECASE,
 )
+_ADVERB_FIRST = re.compile(r"^(?:hur|när|var|varför|vart|vad|vem)\s+(?P<next>[\wåäö]+)", re.IGNORECASE)
+# Words that may follow "hur" in a question of its own: "hur många ...", "hur länge ...".
+_DEGREE = frozenset(
+    "många mycket länge ofta stor stort stora lång långt höga hög högt gammal snart tidigt sent".split()
+)
+# Finite verbs that do not end in -r or -s ("ska", "kan", "måste" ...).
+_FINITE = frozenset(
+    "ska skall skulle kan kunde måste bör borde vill ville hade fick gick kom tog blev gjorde var sa".split()
+)
+
+
+# "har"/"är" open a question only before its subject ("och har KB fått ...?", not "och är skyddade").
+_HAVE_BE = re.compile(
+    r"^(?:har|är)\s+(?!(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|en|ett|någon|några|alla|[A-ZÅÄÖ]\w*)\b)",
+)
+
+
+def _subordinate(piece: str) -> bool:
+    """Whether a piece after "och" is a clause of the question before it, not a question of its own."""
+    if _INDIRECT.match(piece) or _HAVE_BE.match(piece):
+        return True
+    m = _ADVERB_FIRST.match(piece)
+    if m is None:
+        return False
+    after = m["next"].lower()
+    # "hur används planerna", "när började lagen gälla": a verb next (-r, -s, -de, -te, or one above).
+    return not (after in _DEGREE or after in _FINITE or after.endswith(("r", "s", "de", "te")))
+
+
 _OPENS_QUESTION = re.compile(
     rf"^\s*(?:(?:och|samt|men|and|but|also)\s+)?(?:{_OPENERS_SV}|{_OPENERS_EN})\b", re.IGNORECASE
 )
@@ -107,7 +140,7 @@ def _clauses(sentence: str) -> Iterator[str]:
     current = pieces[0]
     for piece in pieces[1:]:
         # Each side must ask about something of its own: "Vilka ska prioriteras och varför?" is one question.
-        if content_stems(current) and content_stems(piece) and not _INDIRECT.match(piece):
+        if content_stems(current) and content_stems(piece) and not _subordinate(piece):
             yield current
             current = piece
         else:

@@ -30,6 +30,14 @@ def test_question_words_and_filler_are_never_carried() -> None:
             ["Who is responsible for public libraries?", "What must a library plan contain?"],
         ),
         (
+            "Vem har ansvaret, och när började lagen gälla?",
+            ["Vem har ansvaret?", "När började lagen gälla?"],
+        ),
+        (
+            "Vilka är minoriteterna, och har KB fått något uppdrag om dem?",
+            ["Vilka är minoriteterna?", "Har KB fått något uppdrag om dem?"],
+        ),
+        (
             "Vad säger lagen om fjärrlån? Och vad säger den om e-böcker? Och om talböcker?",
             ["Vad säger lagen om fjärrlån?", "Vad säger den om e-böcker?", "Om talböcker?"],
         ),
@@ -44,6 +52,9 @@ def test_a_message_asking_several_things_is_cut_into_its_questions(message: str,
     [
         "Vilka grupper ska biblioteken prioritera och varför?",
         "Vem följer upp kommunernas biblioteksplaner och hur de används?",
+        "Vem följer upp kommunernas biblioteksplaner och hur planerna används?",
+        "Who follows up the plans and how the plans are used?",
+        "Vilka grupper räknas som minoriteter och är skyddade?",
         "Hur och när ska planen följas upp?",
         "Får vi kopiera en hel bok åt en låntagare?",
         "Vi har en elev med dyslexi. Får vi läsa in en lärobok åt henne?",
