@@ -236,6 +236,10 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
     [
         ("amount", "Den beräknas kosta 433 miljoner kronor per år.", "Vad kostar reformen?", True),
         ("amount", "Ersättningen minskas med 80 procent.", "How large is the amount in kronor?", False),
+        # An amount per item is answered by a rate, not by a total.
+        ("amount", "Den kostar 433 miljoner kronor årligen.", "What salary per librarian?", False),
+        ("amount", "Ersättningen är 1,50 kronor per sida.", "Hur mycket får man per kopierad sida?", True),
+        ("amount", "Den beräknas kosta 433 miljoner kronor per år.", "Vad kostar den per år?", True),
         ("count", "Planen ska avse tre år.", "Hur många år ska planen gälla?", True),
         # A verb after "hur många" counts people: no noun of the question need follow the number.
         (

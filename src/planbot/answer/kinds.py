@@ -327,6 +327,14 @@ def _after_a_number(text: str, at: int) -> bool:
     return bool(re.search(r"\d", before)) or any(w in _NUMBER_WORDS for w in _WORD.findall(before)[-3:])
 
 
+# An amount asked per item ("per kopierad sida", "per librarian"), not per period of time: a total does not
+# answer it, only a rate ("per", "för varje", "each").
+_PER_ITEM = re.compile(
+    r"\bper (?!(?:dag|dagen|vecka|veckan|månad|månaden|år|året|timme|timmen|day|week|month|year|hour)\b)\w+"
+)
+_RATE = re.compile(r"\bper\b|\bför varje\b|\bvarje\b|\beach\b|\bapiece\b", re.IGNORECASE)
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
@@ -347,6 +355,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         text = _SUM.sub(" ", text)
     new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
     if kind == "amount":
+        if _PER_ITEM.search(question.lower()) and not _RATE.search(text):
+            return False  # "433 miljoner kronor årligen" is not what is paid per librarian or per page
         # "i kronor" asks for a sum of money; a percentage does not answer it.
         unit = _CURRENCY if _CURRENCY.search(question) else _MONEY_RE
         return bool(new_numbers) and any(_after_a_number(text, m.start()) for m in unit.finditer(text))
