@@ -83,6 +83,24 @@ def test_follow_up_stays_in_the_conversation_shows_the_rewritten_question_and_su
     expect(page.locator(".pb-exchange")).to_have_count(0)
 
 
+def test_a_message_asking_two_things_shows_each_question_above_its_own_cited_answer(
+    page: Page, sites: Sites
+) -> None:
+    page.goto(sites.planbot + "/")
+    answer = ask(page, "Vilka är bibliotekshuvudmän, och vad ska en biblioteksplan innehålla?")
+    parts = answer["parts"]
+    assert [p["question"] for p in parts] == [  # type: ignore[union-attr]
+        "Vilka är bibliotekshuvudmän?",
+        "Vad ska en biblioteksplan innehålla?",
+    ]
+    paragraphs = page.locator(".pb-bot").last.locator(".pb-answer-text p")
+    expect(paragraphs).to_have_count(2)
+    for i, part in enumerate(parts):  # type: ignore[arg-type]
+        paragraph = paragraphs.nth(i)
+        expect(paragraph.locator(".pb-part-question")).to_have_text(part["question"])
+        expect(paragraph.locator(".pb-cite")).to_have_text([f"[{n}]" for n in part["citations"]])
+
+
 def test_a_refusal_reads_as_a_calm_notice_not_an_error(page: Page, sites: Sites) -> None:
     page.goto(sites.planbot + "/")
     answer = ask(page, OFF_TOPIC)

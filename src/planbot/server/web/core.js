@@ -319,8 +319,17 @@ var PlanbotCore = (function () {
       var box = el("div", { className: "pb-answer-text" });
       var byN = {};
       answer.citations.forEach(function (c) { byN[c.n] = c; });
-      String(answer.answer).split(/\n{2,}/).forEach(function (para) {
+      var paragraphs = String(answer.answer).split(/\n{2,}/);
+      var parts = answer.parts || [];
+      paragraphs.forEach(function (para, i) {
         var p = el("p");
+        // A message that asked two or three things: each paragraph opens with the question it answers.
+        var lead = parts.length === paragraphs.length ? parts[i].question + " – " : "";
+        if (lead && para.indexOf(lead) === 0) {
+          p.appendChild(el("strong", { className: "pb-part-question", text: parts[i].question }));
+          p.appendChild(document.createTextNode(" – "));
+          para = para.slice(lead.length);
+        }
         para.split(/(\[\d+\])/).forEach(function (piece) {
           var m = /^\[(\d+)\]$/.exec(piece);
           var c = m && byN[Number(m[1])];
