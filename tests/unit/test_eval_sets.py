@@ -19,6 +19,7 @@ CORPUS = ROOT / "corpus"
 QUESTIONS = "everyday.jsonl"
 CONVERSATIONS = "everyday-conversations.jsonl"
 SITUATIONAL = "situational.jsonl"
+BLIND = "blind.jsonl"
 FROZEN = "FROZEN.md"
 
 Row = dict[str, Any]
@@ -46,16 +47,17 @@ def test_everyday_set_passes_its_validator() -> None:
     assert problems == []
 
 
-def test_situational_gold_lies_in_one_passage_of_its_document() -> None:
+@pytest.mark.parametrize("name", [SITUATIONAL, BLIND])
+def test_gold_of_the_blind_sets_lies_in_one_passage_of_its_document(name: str) -> None:
     docs, _ = everyday.load(CORPUS)
-    holders = [h for r in _rows(EVAL / SITUATIONAL) for h in [r, *r.get("parts", [])] if h.get("gold")]
+    holders = [h for r in _rows(EVAL / name) for h in [r, *r.get("parts", [])] if h.get("gold")]
     misplaced = [
         g for h in holders for g in h["gold"] if h["document"] not in {d for d, _ in everyday.hits(docs, g)}
     ]
     assert holders and misplaced == []
 
 
-@pytest.mark.parametrize("name", [QUESTIONS, CONVERSATIONS, SITUATIONAL])
+@pytest.mark.parametrize("name", [QUESTIONS, CONVERSATIONS, SITUATIONAL, BLIND])
 def test_everyday_test_split_matches_frozen_hash(name: str) -> None:
     recorded = everyday.frozen_hashes(EVAL / FROZEN)
     assert everyday.test_hash(_rows(EVAL / name)) == recorded[name]
