@@ -220,6 +220,9 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("What is the annual budget of the library unit?", "amount"),
         ("Vad kom KB fram till i slutredovisningen?", "outcome"),
         ("Which platform did it end up choosing?", "outcome"),
+        ("Vad föreslog KB i sin delredovisning om samverkan?", "outcome"),
+        ("What did the agency propose in its final report?", "outcome"),
+        ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
@@ -253,6 +256,15 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),
         ("date", "En slutredovisning ska lämnas senast den 1 mars 2019.", "När ska KB redovisa?", True),
         ("date", "Kungliga biblioteket ska redovisa uppdraget.", "När ska KB redovisa?", False),
+        # An event in a clause that only dates the question's own ("efter att tidplanen ändrats") need not
+        # be in the answer; the event asked about ("När ändrades lagen?") must.
+        (
+            "date",
+            "KB har föreslagit att delredovisningen istället lämnas i maj 2018.",
+            "När skulle KB lämna delredovisningen efter att tidplanen ändrats?",
+            True,
+        ),
+        ("date", "KB ska lämna delredovisningen i maj 2018.", "När ändrades tidplanen?", False),
         ("person", "Särskilde utredaren Mats Svegfors var på plats.", "Vem var utredare?", True),
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
         ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),

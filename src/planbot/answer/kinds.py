@@ -112,6 +112,10 @@ _NAME = re.compile(r"\b[A-ZÅÄÖÉ][a-zåäöéü]+(?:[- ][A-ZÅÄÖÉ][a-zåä
 _OUTCOME = re.compile(
     r"\b(?:kom\w* .{0,30}fram till|bestämt sig|beslutat sig|bestämde sig|valde|har valt|vad blev"
     r"|blev resultatet"
+    # What a report proposed, when the documents may hold only the assignment to write it.
+    r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"
+    r"(?:i sin|i sitt|i sina) \w*(?:redovisning|rapport)\w*"
+    r"|what did .{1,60} (?:propose|recommend|suggest) in (?:its|their|the) (?:\w+ )?report"
     r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
 )
 _ASSIGNMENT = re.compile(
@@ -297,14 +301,27 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
 )
 
 
+# "... efter att tidplanen ändrats": an event in a clause that only dates the question's own event.
+_SUBORDINATE = re.compile(r"\b(?:efter att|efter det att|innan|sedan|after|before|since)\s+(?:\w+\s+){0,4}$")
+
+
+def _asked_event(question: str) -> tuple[str, ...] | None:
+    """What a sentence must say to name the role or event ``question`` asks about; None if it asks none."""
+    low = question.lower()
+    for asked, stated in _NAMED_IN:
+        for m in asked.finditer(low):
+            if not _SUBORDINATE.search(low[: m.start()]):
+                return stated
+    return None
+
+
 def _names_what_is_asked(sentence: str, question: str) -> bool:
     """Whether the sentence uses the role or event the question names (true when it names none)."""
-    low = question.lower()
+    stated = _asked_event(question)
+    if stated is None:
+        return True
     words = _WORD.findall(sentence.lower())
-    for asked, stated in _NAMED_IN:
-        if asked.search(low):
-            return any(part == w or (len(part) > 3 and part in w) for part in stated for w in words)
-    return True
+    return any(part == w or (len(part) > 3 and part in w) for part in stated for w in words)
 
 
 # A web page's own date line ("Ursprungligen publicerad 22 april 2022, återpublicerad 7 juni 2023").
@@ -317,8 +334,7 @@ _AHEAD = re.compile(r"\b(?:nästa|kommande|ska|skall|kommer att|next|upcoming|wi
 
 def names_a_role_or_event(question: str) -> bool:
     """Whether the question names a role or an event the stating sentence must name too."""
-    low = question.lower()
-    return any(asked.search(low) for asked, _ in _NAMED_IN)
+    return _asked_event(question) is not None
 
 
 def _after_a_number(text: str, at: int) -> bool:
