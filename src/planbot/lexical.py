@@ -196,8 +196,12 @@ class LexicalIndex:
         parts = split_compound(token, self.vocabulary)
         return bool(parts) and all(p in self._df for p in parts)
 
-    def coverage(self, question: str, passages: Iterable[str]) -> float:
-        """IDF-weighted share of the question's stems that occur in the passages (compounds split)."""
+    def coverage(self, question: str, passages: Iterable[str], *, parts_count: bool = False) -> float:
+        """IDF-weighted share of the question's stems that occur in the passages (compounds split).
+
+        With ``parts_count`` a compound of the question that the passages do not use whole counts for the
+        share of its parts they do use ("textanalys" half, where they say "analysera text").
+        """
         asked = [t for t in set(stems(question)) if len(t) > 1]
         if not asked:
             return 0.0
@@ -210,6 +214,8 @@ class LexicalIndex:
             parts = split_compound(tok, self.vocabulary)
             if tok in found or (parts and all(p in found for p in parts)):
                 hit += self.idf(tok)
+            elif parts_count and parts:
+                hit += self.idf(tok) * sum(p in found for p in parts) / len(parts)
         return hit / total if total else 0.0
 
     def _expand(self, tokens: list[str]) -> list[str]:

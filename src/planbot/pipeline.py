@@ -78,6 +78,8 @@ class Pipeline:
             ),
             knows=self._knows,
             wording=self._wording,
+            # A desk compound ("textanalys") counts for the parts of it the passages use ("analysera text").
+            refusal_coverage=lambda q, texts: self.retriever.lexical.coverage(q, texts, parts_count=True),
             continues=self._continues_section,
             local_name=self._local_name,
         )

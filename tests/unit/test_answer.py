@@ -132,6 +132,22 @@ def test_refusal_rule_combines_similarity_and_word_coverage(
     assert rule.should_refuse("fråga", language, [passage], lambda q, t: coverage) is refused  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(("by_parts", "refused"), [(0.0, True), (0.5, False)])
+def test_the_refusal_rule_reads_coverage_counting_compound_parts(by_parts: float, refused: bool) -> None:
+    chunk = _chunk("c1", LAW)
+    unit = _unit(
+        chunk, "Bibliotekshuvudmän är kommunerna, regionerna, staten och, i fråga om vissa skolor, enskilda."
+    )
+    answerer = ExtractiveAnswerer(
+        lambda ids: [SentenceVector("c1", *unit, np.array([0.84, 0.0], dtype=np.float32))],
+        lambda q, t: 0.0,  # whole words: none of the question's words is in the passage
+        RefusalRule(min_sentence=0.80, min_coverage=0.30, coverage_below=0.85),
+        refusal_coverage=lambda q, t: by_parts,
+    )
+    answer = answerer.answer("Vilka är huvudmän för textanalys?", QUERY, [_passage(chunk, sentence=0.84)])
+    assert answer.refused is refused
+
+
 def test_refuses_in_the_question_language_with_no_citations() -> None:
     chunk = _chunk("c1", LAW)
     answer = _answerer({}).answer(

@@ -40,3 +40,11 @@ def test_words_are_compared_by_stem_and_compounds_by_their_parts() -> None:
         1.0
     )
     assert INDEX.coverage("biblioteksplan", ["Kommunen har en plan."]) < 1.0
+
+
+def test_for_the_refusal_rule_a_compound_counts_for_the_parts_the_passages_use() -> None:
+    # "barnplan" is in no text: whole, it is not covered; by its parts, "barn" is there and "plan" is not.
+    passage = ["Biblioteket ordnar sagostund för barn."]
+    assert INDEX.coverage("barnplan", passage) == 0.0
+    assert INDEX.coverage("barnplan", passage, parts_count=True) == pytest.approx(0.5)
+    assert INDEX.coverage("barnplan", ["Biblioteket har öppet på lördagar."], parts_count=True) == 0.0

@@ -83,8 +83,11 @@ class ExtractiveAnswerer:
         wording: Callable[[str], Sequence[str]] | None = None,
         continues: Callable[[Chunk], bool] | None = None,
         local_name: Callable[[str], bool] | None = None,
+        refusal_coverage: Coverage | None = None,
     ) -> None:
         self._sentences = sentences
+        # The refusal rule's word coverage (the same as ``coverage`` unless it counts compounds' parts).
+        self._refusal_coverage = refusal_coverage or coverage
         # Whether a name in an English question is written so in the documents too ("Värmland"); None: none.
         self._local_name = local_name
         # Whether a chunk continues a section begun in the chunk before it; None: every chunk starts one.
@@ -117,7 +120,7 @@ class ExtractiveAnswerer:
         missing = [n for n in missing if kind is not None or owns_something(asked, n)]
         if missing:
             return replace(refusal, text=f"{REFUSAL['sv']} Dokumenten nämner inte {_listed(missing)}.")
-        if self.rule.should_refuse(question, language, passages, self._coverage):
+        if self.rule.should_refuse(question, language, passages, self._refusal_coverage):
             return refusal
         scored = self._score(question, query_vector, passages, self._considered(passages))
         picks = self._choose(scored)
