@@ -19,6 +19,10 @@ _JOINT = re.compile(
     rf"(?:,\s*|;\s*|\s+)(?:och|samt|men|and|but)\s+(?=(?:{_OPENERS_SV}|{_OPENERS_EN})\b)",
     re.IGNORECASE,
 )
+# A sentence that asks, though it may lack its "?": "Och vad gäller för skolbiblioteken".
+_OPENS_QUESTION = re.compile(
+    rf"^\s*(?:(?:och|samt|men|and|but|also)\s+)?(?:{_OPENERS_SV}|{_OPENERS_EN})\b", re.IGNORECASE
+)
 # The earlier question's key words a chat follow-up is searched with ("... ? (bibliotek värmland)").
 _CARRIED = re.compile(r"\s+(\([^()]*\))\s*$")
 # Sentence ends: ?, ! or . followed by space and a capital or a digit.
@@ -32,6 +36,10 @@ _INDIRECT = re.compile(
     r"|the|a|an|this|that|these|those|its|their|our|his|her)\b",
     re.IGNORECASE,
 )
+# "har"/"är" open a question only before its subject ("och har KB fått ...?", not "och är skyddade").
+_HAVE_BE = re.compile(
+    r"^(?:har|är)\s+(?!(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|en|ett|någon|några|alla|[A-ZÅÄÖ]\w*)\b)",
+)
 _ADVERB_FIRST = re.compile(r"^(?:hur|när|var|varför|vart|vad|vem)\s+(?P<next>[\wåäö]+)", re.IGNORECASE)
 # Words that may follow "hur" in a question of its own: "hur många ...", "hur länge ...".
 _DEGREE = frozenset(
@@ -40,12 +48,6 @@ _DEGREE = frozenset(
 # Finite verbs that do not end in -r or -s ("ska", "kan", "måste" ...).
 _FINITE = frozenset(
     "ska skall skulle kan kunde måste bör borde vill ville hade fick gick kom tog blev gjorde var sa".split()
-)
-
-
-# "har"/"är" open a question only before its subject ("och har KB fått ...?", not "och är skyddade").
-_HAVE_BE = re.compile(
-    r"^(?:har|är)\s+(?!(?:de|dom|den|det|han|hon|vi|man|jag|ni|du|en|ett|någon|några|alla|[A-ZÅÄÖ]\w*)\b)",
 )
 
 
@@ -60,10 +62,6 @@ def _subordinate(piece: str) -> bool:
     # "hur används planerna", "när började lagen gälla": a verb next (-r, -s, -de, -te, or one above).
     return not (after in _DEGREE or after in _FINITE or after.endswith(("r", "s", "de", "te")))
 
-
-_OPENS_QUESTION = re.compile(
-    rf"^\s*(?:(?:och|samt|men|and|but|also)\s+)?(?:{_OPENERS_SV}|{_OPENERS_EN})\b", re.IGNORECASE
-)
 
 # Words that point back at the part before ("den rätten", "dem", "it").
 ANAPHORA = frozenset(
@@ -120,7 +118,9 @@ def _sentences(text: str) -> list[str]:
 
 
 def _is_question(sentence: str) -> bool:
-    return sentence.rstrip().endswith("?") or bool(_OPENS_QUESTION.match(sentence))
+    # "När vi lånar ut e-böcker betalar vi per lån." opens like a question but ends as a statement.
+    end = sentence.rstrip()[-1:]
+    return end == "?" or (end not in ".!" and bool(_OPENS_QUESTION.match(sentence)))
 
 
 def asked_part(message: str) -> str:
@@ -185,7 +185,10 @@ def split_questions(message: str) -> list[Asked]:
     for clause in clauses:
         if shown and not content_stems(clause):
             # "Och varför?" adds no topic of its own: it stays with the question before.
-            shown[-1] = searched[-1] = f"{shown[-1].rstrip('?')} – {_as_question(clause).lower()}"
+            why = _as_question(clause)
+            why = why[:1].lower() + why[1:]
+            shown[-1] = f"{shown[-1].rstrip('?')} – {why}"
+            searched[-1] = f"{searched[-1].rstrip('?')} – {why}"
             continue
         part = _as_question(clause)
         query = part
