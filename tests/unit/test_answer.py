@@ -148,6 +148,30 @@ def test_the_refusal_rule_reads_coverage_counting_compound_parts(by_parts: float
     assert answer.refused is refused
 
 
+PLAN = "Med kulturplan avses en beskrivning av regionens prioriteringar. Planen ska avse tre år."
+
+
+@pytest.mark.parametrize(("in_place", "answered"), [(0.93, True), (0.85, False)])
+def test_a_fact_naming_its_subject_only_by_its_place_answers_when_near_behind_its_heading(
+    in_place: float, answered: bool
+) -> None:
+    chunk = _chunk("c1", PLAN)
+    defined, years = _unit(chunk, PLAN.split(". ")[0] + "."), _unit(chunk, "Planen ska avse tre år.")
+
+    def vector(plain: float, placed: float) -> tuple[np.ndarray, np.ndarray]:
+        return np.array([plain, 0.0], dtype=np.float32), np.array([placed, 0.0], dtype=np.float32)
+
+    rows = [("c1", *defined, *vector(0.92, 0.93)), ("c1", *years, *vector(0.82, in_place))]
+    answerer = ExtractiveAnswerer(
+        lambda ids: [SentenceVector(c, a, b, v, context=ctx) for c, a, b, v, ctx in rows if c in ids],
+        lambda q, t: 1.0,
+    )
+    answer = answerer.answer("Hur många år ska en regional kulturplan gälla?", QUERY, [_passage(chunk)])
+    assert answer.refused is not answered
+    if answered:
+        assert "tre år" in answer.text
+
+
 def test_refuses_in_the_question_language_with_no_citations() -> None:
     chunk = _chunk("c1", LAW)
     answer = _answerer({}).answer(
@@ -269,6 +293,7 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ),
         ("count", "Från och med 1 juli 2025 ska skolbibliotek vara bemannade.", "Hur många timmar?", False),
         ("count", "Satsningen är 40 miljoner årligen.", "Hur många lån gjordes?", False),
+        ("count", "Därefter beräknas 1 miljon kronor årligen.", "How many books did each school get?", False),
         ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),
         ("date", "En slutredovisning ska lämnas senast den 1 mars 2019.", "När ska KB redovisa?", True),
         ("date", "Kungliga biblioteket ska redovisa uppdraget.", "När ska KB redovisa?", False),

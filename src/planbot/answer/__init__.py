@@ -79,6 +79,7 @@ class ExtractiveAnswerer:
         fact_passages: int = 3,
         fact_margin: float = 0.06,
         fact_margin_named: float = 0.08,
+        fact_margin_placed: float = 0.03,
         knows: Callable[[str], bool] | None = None,
         wording: Callable[[str], Sequence[str]] | None = None,
         continues: Callable[[Chunk], bool] | None = None,
@@ -106,6 +107,8 @@ class ExtractiveAnswerer:
         self.fact_margin = fact_margin
         # A sentence must also name the role or event asked about: a narrower test, so it may lie further off.
         self.fact_margin_named = fact_margin_named
+        # ... or this close to the best sentence when both are read behind their title and heading.
+        self.fact_margin_placed = fact_margin_placed
 
     def answer(self, question: str, query_vector: Vectors, passages: Sequence[ScoredChunk]) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
@@ -175,7 +178,13 @@ class ExtractiveAnswerer:
         ]
 
     def _score(
-        self, question: str, qv: Vectors, passages: Sequence[ScoredChunk], ranks: Sequence[int]
+        self,
+        question: str,
+        qv: Vectors,
+        passages: Sequence[ScoredChunk],
+        ranks: Sequence[int],
+        *,
+        placed: bool = False,
     ) -> list[_Pick]:
         rank_of = {passages[i].chunk.id: i for i in ranks}
         q_stems = content_stems(question)
@@ -185,7 +194,8 @@ class ExtractiveAnswerer:
                 continue
             text = passages[rank_of[sv.chunk_id]].chunk.text[sv.start : sv.end]
             lexical = len(q_stems & content_stems(text)) / max(1, len(q_stems))
-            score = float(sv.vector @ qv) + 0.05 * lexical
+            vector = sv.context if placed and sv.context is not None else sv.vector
+            score = float(vector @ qv) + 0.05 * lexical
             scored.append(_Pick(rank_of[sv.chunk_id], sv.start, sv.end, score))
         if not scored and ranks:
             first = passages[ranks[0]].chunk.text
@@ -231,10 +241,16 @@ class ExtractiveAnswerer:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
         margin = self.fact_margin_named if names_a_role_or_event(asked_part(question)) else self.fact_margin
+        near = {(p.rank, p.start) for p in wider if p.score >= ceiling - margin}
+        # A sentence that names its subject only by its place ("Planen ska avse tre år" in the ordinance on
+        # regional culture plans) is near the question behind its title and heading, if not alone.
+        in_place = self._score(question, qv, passages, ranks, placed=True)
+        top = max(p.score for p in in_place)
+        near |= {(p.rank, p.start) for p in in_place if p.score >= top - self.fact_margin_placed}
         stating = [
             p
             for p in wider
-            if p.score >= ceiling - margin
+            if (p.rank, p.start) in near
             and holds(kind, text(p), question)
             and self._on_topic(question, language, passages[p.rank], text(p))
         ]

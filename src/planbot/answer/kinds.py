@@ -172,7 +172,8 @@ _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 _ASKS_DAY = re.compile(r"\b(?:vilket datum|vilken dag|what date|which date|on what day|which day)\b")
 _ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 _SUM = re.compile(
-    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|million|billion)(?:\s*(?:kr|kronor))?|kr|kronor|sek|euro)\b"
+    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|miljon|miljard|million|billion)(?:\s*(?:kr|kronor))?"
+    r"|kr|kronor|sek|euro)\b"
     # "en halv miljard kronor", "två miljoner": a sum in words
     r"|\b(?:(?:en|ett|två|tre|fyra|fem|tio)\s+)?(?:halv\s+)?(?:miljon|miljoner|miljard|miljarder)\s*(?:kr|kronor)\b",
     re.IGNORECASE,
