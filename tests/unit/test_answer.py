@@ -261,6 +261,14 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Vad kom KB fram till i slutredovisningen?", "outcome"),
         ("Which platform did it end up choosing?", "outcome"),
         ("Vad föreslog KB i sin delredovisning om samverkan?", "outcome"),
+        ("What did the report on music venues recommend?", "outcome"),
+        ("How much per loan is the base rate?", "amount"),
+        ("Under vilket pris i kronor slipper man följerätt?", "amount"),
+        ("Hur många procent av grundbeloppet får en översättare?", "number"),  # a share, not a count
+        # "När en bilderbok lånas ut": a clause of time, not a question of when.
+        ("När en bilderbok lånas ut, hur många procent får illustratören?", "number"),
+        ("Which of the members serves as its chair?", "person"),
+        ("Vem är chef för Kungliga biblioteket?", "person"),
         ("What did the agency propose in its final report?", "outcome"),
         ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
         # Not asking for such a fact:
@@ -279,6 +287,11 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
     [
         ("amount", "Den beräknas kosta 433 miljoner kronor per år.", "Vad kostar reformen?", True),
         ("amount", "Ersättningen minskas med 80 procent.", "How large is the amount in kronor?", False),
+        # A change answers a question about the change, not about the level after it.
+        ("amount", "Bidraget ökas med 6 miljoner kronor.", "Hur stort är bidraget totalt?", False),
+        ("amount", "Bidraget ökas med 6 miljoner kronor.", "Hur mycket mer får de i bidrag?", True),
+        ("amount", "Bidraget ökas med 6 miljoner kronor.", "Med hur mycket höjs bidraget?", True),
+        ("amount", "Bidraget är 20 miljoner kronor efter höjningen.", "Hur stort är bidraget totalt?", True),
         # An amount per item is answered by a rate, not by a total.
         ("amount", "Den kostar 433 miljoner kronor årligen.", "What salary per librarian?", False),
         ("amount", "Ersättningen är 1,50 kronor per sida.", "Hur mycket får man per kopierad sida?", True),
@@ -307,6 +320,10 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ),
         ("date", "KB ska lämna delredovisningen i maj 2018.", "När ändrades tidplanen?", False),
         ("person", "Särskilde utredaren Mats Svegfors var på plats.", "Vem var utredare?", True),
+        # A deputy is not the chair asked about; the head asked for is named as head.
+        ("person", "Där var Kristina Axén Olin, andre vice ordförande.", "Vem är ordförande?", False),
+        ("person", "Mötet leddes av ordförande Anna Berg.", "Vem är ordförande?", True),
+        ("person", "Det sade kulturminister Parisa Liljestrand.", "Vem är chef för KB?", False),
         ("person", "Enligt Region Värmlands kulturplan ska ...", "Vem är chef i Region Värmland?", False),
         ("outcome", "Regeringen ger KB i uppdrag att ta fram en standard.", "Vad kom KB fram till?", False),
         ("outcome", "KB föreslår en gemensam standard för e-boklån.", "Vad kom KB fram till?", True),

@@ -32,18 +32,23 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             # a rate: "vad ska man betala per dag", "what fine does a borrower pay per day"
             r"|(?:vad|vilken|what) .{0,60}(?:betala\w*|kosta\w*|pay|pays|cost|costs)"
             r" per (?:dag|vecka|månad|år|day|week|month|year)"
-            r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor))",
+            r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor)"
+            # a rate or a sum named as such: "how much per loan", "the base rate", "i kronor"
+            r"|how much (?:per|is the (?:\w+ )?(?:rate|amount|fee|sum))\b|\bi kronor\b"
+            r"|(?:vilket|vilken|under vilket|över vilket) (?:pris|belopp|summa)\b)",
         ),
     ),
     (
         # How many of something: a sum of money is not a count ("hur många lån" is not "216 miljoner kronor").
         "count",
-        re.compile(r"\b(?:hur många|hur stort antal|antalet|how many)\b"),
+        # "hur många procent" asks for a share (below).
+        re.compile(r"\b(?:hur många(?! procent)|hur stort antal|antalet|how many(?! percent))\b"),
     ),
     (
         "number",
         re.compile(
-            r"\b(?:hur mycket|hur stor (?:del|andel)|hur stort antal|hur länge|hur lång tid|hur lång är"
+            r"\b(?:hur mycket|hur stor (?:del|andel)|hur många procent|how many percent|hur stort antal"
+            r"|hur länge|hur lång tid|hur lång är"
             r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
             r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
@@ -58,6 +63,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
             r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
             r"|can|must|may|should|do we|does a)\b)"
+            # "När en bilderbok lånas ut, hur ...": a subject next opens a clause of time, not a question.
+            r"(?!(?:en|ett|man|jag|vi|de|dom|den|det|han|hon|ni|du|någon|a|an|the|we|you|they|i|someone)\b)"
         ),
     ),
     (
@@ -70,7 +77,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
-            r"|who (?:won|received|got|leads|heads|chairs)|what is the name)"
+            r"|who (?:won|received|got|leads|heads|chairs)|what is the name"
+            r"|which (?:of (?:the|its) )?members? .{0,60}(?:chair|chairman|chairperson|head|director))"
         ),
     ),
 )
@@ -116,6 +124,8 @@ _OUTCOME = re.compile(
     r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"
     r"(?:i sin|i sitt|i sina) \w*(?:redovisning|rapport)\w*"
     r"|what did .{1,60} (?:propose|recommend|suggest) in (?:its|their|the) (?:\w+ )?report"
+    r"|what did the (?:\w+ )?report .{0,80}(?:propose|recommend|suggest|conclude)"
+    r"|vad (?:föreslog|rekommenderade|kom) (?:rapporten|redovisningen|slutredovisningen|delredovisningen)"
     r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
 )
 _ASSIGNMENT = re.compile(
@@ -259,6 +269,8 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         ),
         ("(?:kultur)?minister\\w*|minister", ("minister",)),
         ("bibliotekschef\\w*|chief librarian|head librarian", ("bibliotekschef", "chef")),
+        # "Vem är chef för KB?": someone named as its head, not the minister quoted beside it.
+        ("chef|chefen|head of", ("chef", "generaldirektör", "riksbibliotekarie", "direktör", "head")),
         ("rektor\\w*", ("rektor",)),
         ("landshövding\\w*|county governor", ("landshövding",)),
         # Who got a prize or a grant: the sentence must name someone receiving it, not anyone near it.
@@ -316,13 +328,21 @@ def _asked_event(question: str) -> tuple[str, ...] | None:
     return None
 
 
+# "andre vice ordförande" is not the chair asked about.
+_DEPUTY = frozenset({"vice", "biträdande", "ställföreträdande", "deputy", "vice-"})
+
+
 def _names_what_is_asked(sentence: str, question: str) -> bool:
     """Whether the sentence uses the role or event the question names (true when it names none)."""
     stated = _asked_event(question)
     if stated is None:
         return True
     words = _WORD.findall(sentence.lower())
-    return any(part == w or (len(part) > 3 and part in w) for part in stated for w in words)
+    return any(
+        (part == w or (len(part) > 3 and part in w)) and not (i and words[i - 1] in _DEPUTY)
+        for part in stated
+        for i, w in enumerate(words)
+    )
 
 
 # A web page's own date line ("Ursprungligen publicerad 22 april 2022, återpublicerad 7 juni 2023").
@@ -344,6 +364,21 @@ def _after_a_number(text: str, at: int) -> bool:
     return bool(re.search(r"\d", before)) or any(w in _NUMBER_WORDS for w in _WORD.findall(before)[-3:])
 
 
+# A question about a change ("hur mycket höjdes", "med hur mycket", "how much was it raised").
+_ASKS_CHANGE = re.compile(
+    r"\b(?:höj\w*|ök\w*|minsk\w*|sänk\w*|förstärk\w*|skär\w* ned|med hur mycket|increase\w*|raise\w*|rise"
+    r"|rose|cut|reduc\w*|change\w*|mer|more|extra|ytterligare|additional|dras av|avdrag\w*|deduct\w*)\b"
+)
+# ... unless it asks for the level after it: "hur stort är bidraget totalt, efter höjningen?"
+_ASKS_TOTAL = re.compile(r"\b(?:totalt|sammanlagt|sammanlagda|i dag|idag|nu|total|in total|altogether|now)\b")
+# An amount stated as a change: "en ökning av det årliga bidraget med 6 miljoner kronor", "raised by 5 %".
+_CHANGE = re.compile(
+    r"\b(?:ökning\w*|höjning\w*|ökas|ökar|ökade|höjs|höjdes|höjer|minskas|minskar|minskade|minskning\w*"
+    r"|sänks|sänktes|sänkning\w*|förstärks|förstärkning\w*|increased?|raised?|cut|reduced?)\b"
+    r"[^.]{0,60}?\b(?:med|by)\s+\d[\d ,.]*\s*(?:(?:miljoner|miljarder|miljon|miljard|million|billion)\s*)?"
+    r"(?:kr|kronor|sek|euro|procent|percent|%)?",
+    re.IGNORECASE,
+)
 # An amount asked per item ("per kopierad sida", "per librarian"), not per period of time: a total does not
 # answer it, only a rate ("per", "för varje", "each").
 _PER_ITEM = re.compile(
@@ -371,6 +406,12 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "count":
         text = _SUM.sub(" ", text)
     new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
+    if kind in ("amount", "number") and (
+        _ASKS_TOTAL.search(question.lower()) or not _ASKS_CHANGE.search(question.lower())
+    ):
+        # "en ökning av bidraget med 6 miljoner kronor" says by how much, not how large the grant is.
+        text = _CHANGE.sub(" ", text)
+        new_numbers = _numbers(text, years=False) - _numbers(question, years=True)
     if kind == "amount":
         if _PER_ITEM.search(question.lower()) and not _RATE.search(text):
             return False  # "433 miljoner kronor årligen" is not what is paid per librarian or per page
