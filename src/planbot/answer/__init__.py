@@ -7,30 +7,27 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer.kinds import AnswerKind, answer_kind, holds, names_a_role_or_event, topic
+from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
+from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
+from planbot.answer.roles import names_a_role_or_event
 from planbot.chunking import split_sentences
-from planbot.lexical import ASKS_CONTENT, content_stems, words
+from planbot.lexical import ASKS_CONTENT, content_stems
 from planbot.questions import asked_part
 from planbot.records import Answer, Chunk, Citation, Language, ScoredChunk, SentenceVector, Vectors
 
-REFUSAL: dict[Language, str] = {
-    "sv": "Jag hittar inget svar på det i dokumenten.",
-    "en": "I can't find that in the documents.",
-}
-
-_SV_HINTS = frozenset(
-    "och att det som är inte för med har vad vilka vilken vem hur varför får ska kan finns när enligt "
-    "om gäller säger eller måste på en ett de den vid till av hos ska sig".split()
-)
-_EN_HINTS = frozenset(
-    "the what which who how why is are does do can must should of for and about according "
-    "library libraries law act say says did was were has have when where to on an be in".split()
-)
-
+__all__ = [
+    "REFUSAL",
+    "ExtractiveAnswerer",
+    "RefusalRule",
+    "build_citations",
+    "detect_language",
+    "language_hints",
+    "verify_citations",
+]
 
 # A sentence telling where to read something: it answers no question about what that says.
 _READ_HERE = re.compile(
@@ -38,21 +35,6 @@ _READ_HERE = re.compile(
     r"|here you can (?:\w+ ){0,2}(?:read|find|download)|read more)\b",
     re.IGNORECASE,
 )
-
-
-def language_hints(text: str) -> tuple[int, int]:
-    """How many common Swedish and English words ``text`` has."""
-    toks = words(text)
-    return sum(t in _SV_HINTS for t in toks), sum(t in _EN_HINTS for t in toks)
-
-
-def detect_language(text: str) -> Language:
-    """Swedish or English, from letters and common words (questions are short, so keep it simple)."""
-    # Names like "Läsa för livet" put Swedish letters in English questions: count words first.
-    sv, en = language_hints(text)
-    if en == sv:
-        return "sv" if re.search(r"[åäö]", text.lower()) or not en else "en"
-    return "en" if en > sv else "sv"
 
 
 @dataclass(frozen=True)
