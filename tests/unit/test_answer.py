@@ -306,6 +306,9 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ),
         ("count", "Från och med 1 juli 2025 ska skolbibliotek vara bemannade.", "Hur många timmar?", False),
         ("count", "Satsningen är 40 miljoner årligen.", "Hur många lån gjordes?", False),
+        # How long something lasted: its length, or the day it lasted until; a deadline is neither.
+        ("number", "Förslaget är ute på remiss till den 27 mars 2024.", "Hur länge kunde man svara?", True),
+        ("number", "KB ska redovisa senast den 1 december 2025.", "Hur länge gäller förbudet?", False),
         ("count", "Därefter beräknas 1 miljon kronor årligen.", "How many books did each school get?", False),
         ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),
         ("date", "En slutredovisning ska lämnas senast den 1 mars 2019.", "När ska KB redovisa?", True),

@@ -191,6 +191,10 @@ _SUM = re.compile(
 )
 # "hur länge ...?", "hur lång är lånetiden?": a length of time, stated with its unit.
 _ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|how long)\b")
+# An end date: "till den 27 mars 2024", "until 1 March" (not a deadline: "senast den ...").
+_UNTIL = re.compile(
+    rf"\b(?:till och med|till|until|through)\s+(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE
+)
 _TIME_UNIT = re.compile(
     r"\b(?:år|året|åren|månad\w*|dag|dagar|dagarna|vecka|veckor|timm\w*|minut\w*"
     r"|years?|months?|weeks?|days?|hours?|minutes?)\b",
@@ -331,7 +335,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
                 return True
         return False
     if kind == "number" and _ASKS_LENGTH.search(question.lower()):
-        return bool(new_numbers) and bool(_TIME_UNIT.search(text))  # not "40 miljoner årligen"
+        # "tre år", not "40 miljoner årligen"; or the day it lasts until ("på remiss till den 27 mars 2024").
+        return (bool(new_numbers) and bool(_TIME_UNIT.search(text))) or bool(_UNTIL.search(sentence))
     if kind == "number" and _ASKS_SHARE.search(question.lower()):
         return bool(_SHARE.search(text))
     if kind in ("count", "number"):
