@@ -20,7 +20,7 @@ from planbot.scope import plan_named_in
 
 __all__ = ["ChatService", "Rewriter", "Token", "TurnResult", "build_service"]
 
-# Phrases that point back at an earlier turn ("what about ..."); single words are questions.ANAPHORA.
+# Phrases that point back at an earlier turn ("what about ..."); the single words are questions.ANAPHORA.
 ANAPHORIC_PHRASES = (
     "och vad gäller",
     "vad gäller",
