@@ -182,8 +182,10 @@ _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 # A question asking for the day itself, not the year.
 _ASKS_DAY = re.compile(r"\b(?:vilket datum|vilken dag|what date|which date|on what day|which day)\b")
 _ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
+# Large sums in words after a number: "2 miljoner", "1 miljard", "5 million".
+_MILLIONS = r"(?:miljoner|miljarder|miljon|miljard|million|billion)"
 _SUM = re.compile(
-    r"\d[\d ,.]*\s*(?:(?:miljoner|miljarder|miljon|miljard|million|billion)(?:\s*(?:kr|kronor))?"
+    rf"\d[\d ,.]*\s*(?:{_MILLIONS}(?:\s*(?:kr|kronor))?"
     r"|kr|kronor|sek|euro)\b"
     # "en halv miljard kronor", "två miljoner": a sum in words
     r"|\b(?:(?:en|ett|två|tre|fyra|fem|tio)\s+)?(?:halv\s+)?(?:miljon|miljoner|miljard|miljarder)\s*(?:kr|kronor)\b",
@@ -279,7 +281,7 @@ _ASKS_TOTAL = re.compile(r"\b(?:totalt|sammanlagt|sammanlagda|i dag|idag|nu|tota
 _CHANGE = re.compile(
     r"\b(?:ökning\w*|höjning\w*|ökas|ökar|ökade|höjs|höjdes|höjer|minskas|minskar|minskade|minskning\w*"
     r"|sänks|sänktes|sänkning\w*|förstärks|förstärkning\w*|increased?|raised?|cut|reduced?)\b"
-    r"[^.]{0,60}?\b(?:med|by)\s+\d[\d ,.]*\s*(?:(?:miljoner|miljarder|miljon|miljard|million|billion)\s*)?"
+    rf"[^.]{{0,60}}?\b(?:med|by)\s+\d[\d ,.]*\s*(?:{_MILLIONS}\s*)?"
     r"(?:kr|kronor|sek|euro|procent|percent|%)?",
     re.IGNORECASE,
 )
