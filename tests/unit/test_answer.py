@@ -172,6 +172,23 @@ def test_a_fact_naming_its_subject_only_by_its_place_answers_when_near_behind_it
         assert "tre år" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "answered"), [("Hur många lån krävs?", True), ("Hur många krävs?", False)]
+)
+def test_a_count_of_a_named_thing_is_looked_for_further_down_than_other_facts(
+    question: str, answered: bool
+) -> None:
+    places = ["Malmö", "Lund", "Umeå", "Visby"]
+    chunks = [
+        _chunk(f"c{i}", f"Biblioteksersättningen är viktig för författarna i {p}.")
+        for i, p in enumerate(places)
+    ]
+    counted = _chunk("c5", "Ersättning lämnas för minst 2 000 lån av verk.")
+    vectors = {(c.id, 0, len(c.text)): 0.92 for c in chunks} | {("c5", 0, len(counted.text)): 0.91}
+    answer = _answerer(vectors).answer(question, QUERY, [_passage(c) for c in [*chunks, counted]])
+    assert answer.refused is not answered
+
+
 def test_refuses_in_the_question_language_with_no_citations() -> None:
     chunk = _chunk("c1", LAW)
     answer = _answerer({}).answer(
@@ -306,6 +323,9 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
         ),
         ("count", "Från och med 1 juli 2025 ska skolbibliotek vara bemannade.", "Hur många timmar?", False),
         ("count", "Satsningen är 40 miljoner årligen.", "Hur många lån gjordes?", False),
+        # "2 000" is a number with a thousands space, not the year 2000; "lån" is the head of "utlån".
+        ("count", "Ersättning lämnas för minst 2 000 lån av verk.", "Hur många utlån krävs?", True),
+        ("count", "Planen antogs 2000.", "Hur många planer finns?", False),
         # How long something lasted: its length, or the day it lasted until; a deadline is neither.
         ("number", "Förslaget är ute på remiss till den 27 mars 2024.", "Hur länge kunde man svara?", True),
         ("number", "KB ska redovisa senast den 1 december 2025.", "Hur länge gäller förbudet?", False),

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
+from planbot.answer.kinds import AnswerKind, answer_kind, counts_a_noun, holds, topic
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
@@ -59,6 +59,7 @@ class ExtractiveAnswerer:
         sentence_margin: float = 0.03,
         passage_margin: float = 0.01,
         fact_passages: int = 3,
+        count_passages: int = 6,
         fact_margin: float = 0.06,
         fact_margin_named: float = 0.08,
         fact_margin_placed: float = 0.03,
@@ -89,6 +90,8 @@ class ExtractiveAnswerer:
         self.fact_margin = fact_margin
         # A sentence must also name the role or event asked about: a narrower test, so it may lie further off.
         self.fact_margin_named = fact_margin_named
+        # A count of a named thing is looked for in this many passages (facts of other kinds: fact_passages).
+        self.count_passages = count_passages
         # ... or this close to the best sentence when both are read behind their title and heading.
         self.fact_margin_placed = fact_margin_placed
 
@@ -217,7 +220,10 @@ class ExtractiveAnswerer:
             return [p for p in picks if holds(kind, text(p), question)]
         if kind == "outcome":
             return None  # the best sentences only describe the assignment: what came of it is not there
-        ranks = list(range(min(self.fact_passages, len(passages))))
+        # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such a
+        # question, so it may be looked for further down than other facts.
+        depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
+        ranks = list(range(min(depth, len(passages))))
         wider = self._score(question, qv, passages, ranks)
         if not wider:
             return None

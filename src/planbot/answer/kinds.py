@@ -250,9 +250,9 @@ def _is_person(name: str, question: str) -> bool:
 
 
 def _numbers(text: str, *, years: bool) -> set[str]:
-    found = {m.group().replace(" ", "") for m in _DIGITS.finditer(_facts(text))}
-    if not years:
-        found = {n for n in found if not _YEAR.fullmatch(n)}
+    raw = [m.group() for m in _DIGITS.finditer(_facts(text))]
+    # "2 000 lån" is a number written with a thousands space, not the year 2000.
+    found = {n.replace(" ", "") for n in raw if years or not _YEAR.fullmatch(n)}
     return found | {w for w in _WORD.findall(text.lower()) if w in _NUMBER_WORDS}
 
 
@@ -293,6 +293,11 @@ _PER_ITEM = re.compile(
 _RATE = re.compile(r"\bper\b|\bför varje\b|\bvarje\b|\beach\b|\bapiece\b", re.IGNORECASE)
 
 
+def counts_a_noun(question: str) -> bool:
+    """Whether a how-many question names what it counts ("hur många lån ..."), which a sentence must count."""
+    return bool(_COUNTED.search(question.lower()))
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
@@ -327,13 +332,15 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "count" and (counted := _COUNTED.search(question.lower())):
         # Swedish text counts in the question's own noun phrase ("hur många nya titlar": "150 nya titlar"):
         # a number with one of those words among the next three.
-        nouns = {w[:4] for w in counted.group(1).split()}
+        asked = counted.group(1).split()
+        nouns = {w[:4] for w in asked}
         low = text.lower()
         for m in re.finditer(r"\d+(?:[ ,.]\d+)*|[^\W\d_]+", low):
             if m.group().replace(" ", "") not in new_numbers and m.group() not in _NUMBER_WORDS:
                 continue
             following = _WORD.findall(low[m.end() : m.end() + 60])[:3]
-            if any(w[:4] in nouns for w in following):
+            # The same word, or the head of the question's compound ("2 000 lån" for "hur många utlån").
+            if any(w[:4] in nouns or any(len(w) > 2 and a.endswith(w) for a in asked) for w in following):
                 return True
         return False
     if kind == "number" and _ASKS_LENGTH.search(question.lower()):
