@@ -90,10 +90,10 @@ class ExtractiveAnswerer:
         self.fact_margin = fact_margin
         # A sentence must also name the role or event asked about: a narrower test, so it may lie further off.
         self.fact_margin_named = fact_margin_named
-        # A count of a named thing is looked for in this many passages (facts of other kinds: fact_passages).
-        self.count_passages = count_passages
         # ... or this close to the best sentence when both are read behind their title and heading.
         self.fact_margin_placed = fact_margin_placed
+        # A count of a named thing is looked for in this many passages (facts of other kinds: fact_passages).
+        self.count_passages = count_passages
 
     def answer(self, question: str, query_vector: Vectors, passages: Sequence[ScoredChunk]) -> Answer:
         """Answer ``question`` from ``passages`` (best first), or refuse."""
