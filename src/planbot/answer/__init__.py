@@ -163,29 +163,36 @@ class ExtractiveAnswerer:
         ]
 
     def _score(
+        self, question: str, qv: Vectors, passages: Sequence[ScoredChunk], ranks: Sequence[int]
+    ) -> list[_Pick]:
+        return self._scores(question, qv, passages, ranks, (False,))[0]
+
+    def _scores(
         self,
         question: str,
         qv: Vectors,
         passages: Sequence[ScoredChunk],
         ranks: Sequence[int],
-        *,
-        placed: bool = False,
-    ) -> list[_Pick]:
+        placed: tuple[bool, ...],
+    ) -> list[list[_Pick]]:
+        """The sentences at ``ranks`` scored alone or in place (one list per ``placed`` entry), read once."""
         rank_of = {passages[i].chunk.id: i for i in ranks}
         q_stems = content_stems(question)
-        scored: list[_Pick] = []
+        scored: list[list[_Pick]] = [[] for _ in placed]
         for sv in self._sentences(list(rank_of)):
             if sv.chunk_id not in rank_of:
                 continue
             text = passages[rank_of[sv.chunk_id]].chunk.text[sv.start : sv.end]
             lexical = len(q_stems & content_stems(text)) / max(1, len(q_stems))
-            vector = sv.context if placed and sv.context is not None else sv.vector
-            score = float(vector @ qv) + 0.05 * lexical
-            scored.append(_Pick(rank_of[sv.chunk_id], sv.start, sv.end, score))
-        if not scored and ranks:
+            for picks, in_place in zip(scored, placed, strict=True):
+                vector = sv.context if in_place and sv.context is not None else sv.vector
+                picks.append(
+                    _Pick(rank_of[sv.chunk_id], sv.start, sv.end, float(vector @ qv) + 0.05 * lexical)
+                )
+        if not scored[0] and ranks:
             first = passages[ranks[0]].chunk.text
-            return [_Pick(ranks[0], 0, len(first), 0.0)]
-        return _prefer_lead_ins(scored)
+            return [[_Pick(ranks[0], 0, len(first), 0.0)] for _ in placed]
+        return [_prefer_lead_ins(picks) for picks in scored]
 
     def _choose(self, scored: Sequence[_Pick]) -> list[_Pick]:
         ordered = sorted(scored, key=lambda p: -p.score)
@@ -224,7 +231,7 @@ class ExtractiveAnswerer:
         # question, so it may be looked for further down than other facts.
         depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
         ranks = list(range(min(depth, len(passages))))
-        wider = self._score(question, qv, passages, ranks)
+        wider, in_place = self._scores(question, qv, passages, ranks, (False, True))
         if not wider:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
@@ -232,7 +239,6 @@ class ExtractiveAnswerer:
         near = {(p.rank, p.start) for p in wider if p.score >= ceiling - margin}
         # A sentence that names its subject only by its place ("Planen ska avse tre år" in the ordinance on
         # regional culture plans) is near the question behind its title and heading, if not alone.
-        in_place = self._score(question, qv, passages, ranks, placed=True)
         top = max(p.score for p in in_place)
         near |= {(p.rank, p.start) for p in in_place if p.score >= top - self.fact_margin_placed}
         stating = [

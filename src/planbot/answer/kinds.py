@@ -316,13 +316,12 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         text = _DAY.sub(" ", text)  # "1 juli" is a date, not a quantity
     if kind == "count":
         text = _SUM.sub(" ", text)
-    new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
     if kind in ("amount", "number") and (
         _ASKS_TOTAL.search(question.lower()) or not _ASKS_CHANGE.search(question.lower())
     ):
         # "en ökning av bidraget med 6 miljoner kronor" says by how much, not how large the grant is.
         text = _CHANGE.sub(" ", text)
-        new_numbers = _numbers(text, years=False) - _numbers(question, years=True)
+    new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
     if kind == "amount":
         if _PER_ITEM.search(question.lower()) and not _RATE.search(text):
             return False  # "433 miljoner kronor årligen" is not what is paid per librarian or per page
