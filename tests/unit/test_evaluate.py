@@ -9,7 +9,8 @@ import pytest
 from planbot.config import Settings
 from planbot.errors import InvalidInput
 from planbot.pipeline import Pipeline
-from planbot_dev.evaluate import grown, load_questions
+from planbot.records import Answer, AnswerPart, Chunk, Citation
+from planbot_dev.evaluate import Question, grown, load_questions, part_outcomes
 
 from ..support import FakeEmbedder
 
@@ -83,3 +84,26 @@ def test_greetings_wrap_each_swedish_question_the_same_way_each_run(tmp_path: Pa
     )
     assert [q.question for q in load_questions(path, greetings=1)] == [swedish.question, english.question]
     assert english.question == "Must there be a plan?"
+
+
+def _cited(n: int, text: str) -> Citation:
+    return Citation(n, Chunk(f"c{n}", "lag", n, text, f"{n} §", "Lag"), text, 0.9)
+
+
+@pytest.mark.parametrize(
+    ("parts", "outcomes"),
+    [
+        # Split by planbot: each part is judged by its own citations and its own refusal.
+        ((AnswerPart("a?", False, (2,)), AnswerPart("b?", True)), [False, True]),
+        ((AnswerPart("a?", False, (1,)), AnswerPart("b?", False, (2,))), [True, False]),
+        # Not split: the whole answer's citations count, and the unanswerable part is not refused.
+        ((), [True, False]),
+    ],
+)
+def test_a_two_part_question_is_scored_part_by_part(
+    parts: tuple[AnswerPart, ...], outcomes: list[bool]
+) -> None:
+    question = Question("t1", "a? b?", parts=(("kommunerna ansvarar",), ()))
+    citations = (_cited(1, "För folkbibliotek kommunerna ansvarar."), _cited(2, "Avgift får tas ut."))
+    answer = Answer("a? b?", "…", False, "sv", citations, (), parts=parts)
+    assert part_outcomes(question, answer) == outcomes
