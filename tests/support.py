@@ -118,7 +118,7 @@ def scripted_handler(settings: Settings, generation: int) -> Callable[..., tuple
     once.touch()
 
     def answer(job: Any, generation: int) -> tuple[bytes, dict[str, float]]:
-        from planbot.server.workers import Call
+        from planbot.server.worker_process import Call
 
         if isinstance(job, Call):  # a plan tool: no pipeline in this fake
             return pickle.dumps(job.fn(None, *job.args)), {"tool": 2.5}

@@ -15,7 +15,7 @@ from planbot.config import Settings
 from planbot.pipeline import Pipeline
 from planbot.records import Document
 from planbot.server.app import create_app
-from planbot.server.workers import pipeline_handler
+from planbot.server.worker_process import pipeline_handler
 
 from ..support import fake_pipeline as build_fake_pipeline
 from .test_chat import events

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from planbot.pipeline import Pipeline
 from planbot.server.app import create_app
-from planbot.server.workers import pipeline_handler
+from planbot.server.worker_process import pipeline_handler
 
 from ..support import FakeEmbedder, fake_pipeline
 from ..unit.test_lagkoll import planwork_settings

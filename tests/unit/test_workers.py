@@ -15,7 +15,8 @@ import pytest
 from planbot.config import Settings
 from planbot.errors import IndexUnavailable
 from planbot.pipeline import Pipeline
-from planbot.server.workers import AnswerWorkers, Ask, WorkerError, pipeline_handler
+from planbot.server.worker_process import Ask, pipeline_handler
+from planbot.server.workers import AnswerWorkers, WorkerError
 
 from ..support import FakeEmbedder, run_async, scripted_handler, worker_tool
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
+from planbot.answer.citations import (
+    Pick,
+    build_citations,
+    join_sentences,
+    overlaps,
+    prefer_lead_ins,
+    verify_citations,
+)
 from planbot.answer.kinds import AnswerKind, answer_kind, counts_a_noun, holds, topic
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
@@ -17,7 +24,7 @@ from planbot.answer.roles import names_a_role_or_event
 from planbot.chunking import split_sentences
 from planbot.lexical import ASKS_CONTENT, content_stems
 from planbot.questions import asked_part
-from planbot.records import Answer, Chunk, Citation, Language, ScoredChunk, SentenceVector, Vectors
+from planbot.records import Answer, Chunk, Language, ScoredChunk, SentenceVector, Vectors
 
 __all__ = [
     "REFUSAL",
@@ -35,14 +42,6 @@ _READ_HERE = re.compile(
     r"|here you can (?:\w+ ){0,2}(?:read|find|download)|read more)\b",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class _Pick:
-    rank: int  # index into the passages
-    start: int
-    end: int
-    score: float
 
 
 class ExtractiveAnswerer:
@@ -129,11 +128,11 @@ class ExtractiveAnswerer:
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
             return refusal
-        return Answer(question, _join(parts), False, language, tuple(citations), tuple(passages))
+        return Answer(question, join_sentences(parts), False, language, tuple(citations), tuple(passages))
 
-    def _with_antecedents(self, passages: Sequence[ScoredChunk], picks: list[_Pick]) -> list[_Pick]:
+    def _with_antecedents(self, passages: Sequence[ScoredChunk], picks: list[Pick]) -> list[Pick]:
         """The picks, each preceded by the stycken of its section it refers back to ("Första stycket ...")."""
-        out: list[_Pick] = []
+        out: list[Pick] = []
         for pick in picks:
             chunk = passages[pick.rank].chunk
             earlier_stycken = (
@@ -144,8 +143,8 @@ class ExtractiveAnswerer:
                 for start, end in earlier_stycken:
                     # Sentence by sentence, so that a list in the earlier stycke keeps an item per line.
                     for a, b in split_sentences(chunk.text[start:end]):
-                        earlier = _Pick(pick.rank, start + a, start + b, pick.score)
-                        if not any(_overlaps(earlier, p) for p in [*picks, *out]):
+                        earlier = Pick(pick.rank, start + a, start + b, pick.score)
+                        if not any(overlaps(earlier, p) for p in [*picks, *out]):
                             out.append(earlier)
             out.append(pick)
         return out
@@ -164,7 +163,7 @@ class ExtractiveAnswerer:
 
     def _score(
         self, question: str, qv: Vectors, passages: Sequence[ScoredChunk], ranks: Sequence[int]
-    ) -> list[_Pick]:
+    ) -> list[Pick]:
         return self._scores(question, qv, passages, ranks, (False,))[0]
 
     def _scores(
@@ -174,11 +173,11 @@ class ExtractiveAnswerer:
         passages: Sequence[ScoredChunk],
         ranks: Sequence[int],
         placed: tuple[bool, ...],
-    ) -> list[list[_Pick]]:
+    ) -> list[list[Pick]]:
         """The sentences at ``ranks`` scored alone or in place (one list per ``placed`` entry), read once."""
         rank_of = {passages[i].chunk.id: i for i in ranks}
         q_stems = content_stems(question)
-        scored: list[list[_Pick]] = [[] for _ in placed]
+        scored: list[list[Pick]] = [[] for _ in placed]
         for sv in self._sentences(list(rank_of)):
             if sv.chunk_id not in rank_of:
                 continue
@@ -187,23 +186,23 @@ class ExtractiveAnswerer:
             for picks, in_place in zip(scored, placed, strict=True):
                 vector = sv.context if in_place and sv.context is not None else sv.vector
                 picks.append(
-                    _Pick(rank_of[sv.chunk_id], sv.start, sv.end, float(vector @ qv) + 0.05 * lexical)
+                    Pick(rank_of[sv.chunk_id], sv.start, sv.end, float(vector @ qv) + 0.05 * lexical)
                 )
         if not scored[0] and ranks:
             first = passages[ranks[0]].chunk.text
-            return [[_Pick(ranks[0], 0, len(first), 0.0)] for _ in placed]
-        return [_prefer_lead_ins(picks) for picks in scored]
+            return [[Pick(ranks[0], 0, len(first), 0.0)] for _ in placed]
+        return [prefer_lead_ins(picks) for picks in scored]
 
-    def _choose(self, scored: Sequence[_Pick]) -> list[_Pick]:
+    def _choose(self, scored: Sequence[Pick]) -> list[Pick]:
         ordered = sorted(scored, key=lambda p: -p.score)
         if not ordered:
             return []
         ceiling = ordered[0].score
-        chosen: list[_Pick] = []
+        chosen: list[Pick] = []
         for pick in ordered:
             if pick.score < ceiling - self.sentence_margin or len(chosen) >= self.max_sentences:
                 break
-            if any(_overlaps(pick, c) for c in chosen):
+            if any(overlaps(pick, c) for c in chosen):
                 continue
             chosen.append(pick)
         return sorted(chosen, key=lambda p: (p.rank, p.start))
@@ -215,12 +214,12 @@ class ExtractiveAnswerer:
         language: Language,
         qv: Vectors,
         passages: Sequence[ScoredChunk],
-        picks: list[_Pick],
-        scored: list[_Pick],
-    ) -> list[_Pick] | None:
+        picks: list[Pick],
+        scored: list[Pick],
+    ) -> list[Pick] | None:
         """The picks if one states a fact of ``kind``; else the best nearby sentence that does; else None."""
 
-        def text(p: _Pick) -> str:
+        def text(p: Pick) -> str:
             return passages[p.rank].chunk.text[p.start : p.end]
 
         if any(holds(kind, text(p), question) for p in picks):
@@ -263,7 +262,7 @@ class ExtractiveAnswerer:
         return self._coverage(topic(question), [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
 
     def _about_what_is_asked(
-        self, question: str, language: Language, passages: Sequence[ScoredChunk], picks: Sequence[_Pick]
+        self, question: str, language: Language, passages: Sequence[ScoredChunk], picks: Sequence[Pick]
     ) -> bool:
         """Whether the passages stating the fact are about what the question names.
 
@@ -296,8 +295,8 @@ class ExtractiveAnswerer:
         return True
 
     def _whole_lists(
-        self, passages: Sequence[ScoredChunk], picks: list[_Pick], scored: list[_Pick], asks_list: bool
-    ) -> list[_Pick]:
+        self, passages: Sequence[ScoredChunk], picks: list[Pick], scored: list[Pick], asks_list: bool
+    ) -> list[Pick]:
         """The whole enumeration a pick belongs to, every item of it, when the pick cannot stand alone.
 
         That is when its lead-in is unfinished ("... utgörs av:", "... erbjuda litteratur på") or,
@@ -313,7 +312,7 @@ class ExtractiveAnswerer:
         # An unfinished lead-in first: the list is its own continuation.
         for best, spans, lead in lists:
             if not is_item(lead) and not lead.endswith((".", "!", "?")):
-                return [_Pick(s.rank, s.start, s.end, best.score) for s in spans]
+                return [Pick(s.rank, s.start, s.end, best.score) for s in spans]
         for best, spans, _lead in lists if asks_list else []:
             items = {s.end for s in spans if is_item(passages[s.rank].chunk.text[s.start : s.end])}
             answering = {
@@ -322,7 +321,7 @@ class ExtractiveAnswerer:
                 if p.rank == best.rank and p.score >= best.score - 2 * self.sentence_margin and p.end in items
             }
             if len(answering) >= 2:
-                return [_Pick(s.rank, s.start, s.end, best.score) for s in spans]
+                return [Pick(s.rank, s.start, s.end, best.score) for s in spans]
         if not asks_list or not picks:
             return picks
         # An enumeration over adjacent sections (4 §, 5 §, ...) that open with the same words.
@@ -335,68 +334,10 @@ class ExtractiveAnswerer:
         for rank in chain:
             body = passages[rank].chunk.text
             first = split_sentences(body)[0] if body.strip() else (0, 0)
-            out.append(_Pick(rank, first[0], first[1], best.score))
+            out.append(Pick(rank, first[0], first[1], best.score))
         return out
 
 
 def _listed(names: Sequence[str]) -> str:
     """'A', 'A och B', 'A, B och C'."""
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} och {names[-1]}"
-
-
-def _join(parts: Sequence[str]) -> str:
-    """The answer's sentences in one text; list items each on a line of their own."""
-    out = ""
-    for part in parts:
-        out += ("\n" if out and is_item(part) else " " if out else "") + part
-    return out
-
-
-def _prefer_lead_ins(picks: list[_Pick], tolerance: float = 0.02) -> list[_Pick]:
-    """Drop a list item (stored with its lead-in) when the lead-in alone answers about as well."""
-    shortest: dict[tuple[int, int], _Pick] = {}
-    for p in picks:
-        key = (p.rank, p.start)
-        if key not in shortest or p.end < shortest[key].end:
-            shortest[key] = p
-    return [
-        p
-        for p in picks
-        if p is shortest[(p.rank, p.start)] or p.score > shortest[(p.rank, p.start)].score + tolerance
-    ]
-
-
-def _overlaps(a: _Pick, b: _Pick) -> bool:
-    return a.rank == b.rank and a.start < b.end and b.start < a.end
-
-
-def build_citations(
-    passages: Sequence[ScoredChunk], picks: Sequence[_Pick]
-) -> tuple[list[Citation], list[str]]:
-    """Number the cited passages in order of use and write each picked sentence with its marker."""
-    numbers: dict[int, int] = {}
-    spans: dict[int, list[tuple[int, int]]] = {}
-    parts: list[str] = []
-    for pick in picks:
-        n = numbers.setdefault(pick.rank, len(numbers) + 1)
-        spans.setdefault(pick.rank, []).append((pick.start, pick.end))
-        text = passages[pick.rank].chunk.text[pick.start : pick.end].strip()
-        parts.append(f"{' '.join(text.split())} [{n}]")
-    citations = []
-    for rank, n in numbers.items():
-        passage = passages[rank]
-        start = min(s for s, _ in spans[rank])
-        end = max(e for _, e in spans[rank])
-        quote = passage.chunk.text[start:end].strip()
-        ordered = sorted(spans[rank])
-        gap = max((b[0] - a[1] for a, b in itertools.pairwise(ordered)), default=0)
-        if len(quote) > 600 and gap > 200:  # two distant sentences: quote the first, it is the best-placed
-            s0, e0 = spans[rank][0]
-            quote = passage.chunk.text[s0:e0].strip()
-        citations.append(Citation(n, passage.chunk, quote, passage.score))
-    return verify_citations(citations), parts
-
-
-def verify_citations(citations: Sequence[Citation]) -> list[Citation]:
-    """Keep only citations whose quote occurs verbatim in their passage."""
-    return [c for c in citations if c.quote and c.quote in c.chunk.text]

@@ -23,7 +23,7 @@ from planbot.server.problems import field_message, problem
 from planbot.server.routes import admin, chat, feedback, planwork, web
 from planbot.server.schemas import AnswerOut, AskRequest, ChunkOut, DocumentDetail, DocumentOut
 from planbot.server.services import build_services
-from planbot.server.workers import HandlerFactory, pipeline_handler
+from planbot.server.worker_process import HandlerFactory, pipeline_handler
 from planbot.stages import record_stages
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from planbot.batching import CpuLane
 from planbot.config import Settings
 from planbot.conversation.service import ChatService, build_service
 from planbot.pipeline import Pipeline
-from planbot.server.workers import AnswerWorkers, HandlerFactory, pipeline_handler
+from planbot.server.worker_process import HandlerFactory, pipeline_handler
+from planbot.server.workers import AnswerWorkers
 
 if TYPE_CHECKING:  # metrics' /metrics route depends on the key checks, which hand out Services
     from planbot.server.metrics import Metrics
