@@ -287,16 +287,37 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Which of the members serves as its chair?", "person"),
         ("Vem är chef för Kungliga biblioteket?", "person"),
         ("What did the agency propose in its final report?", "outcome"),
+        # Whom to turn to is a named person; how long a loan period, the exact day, when a start is.
+        ("Vem ska jag kontakta om regional biblioteksutveckling?", "person"),
+        ("Who should I contact about the grant?", "person"),
+        ("Hur lång lånetid måste vi ge på böcker?", "number"),
+        ("Vilket exakt datum röstade riksdagen ja till lagen?", "date"),
+        ("When exactly, on what exact date, did it pass?", "date"),
+        ("När kan vi börja använda den nya tjänsten?", "date"),
+        ("What is the minimum sale price in kronor?", "amount"),
+        ("Grundbeloppet i svenska kronor, hur stort är det?", "amount"),
+        ("Finns det en kontaktperson för regionens biblioteksutveckling?", "person"),
         ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
         ("När måste regionen betala tillbaka bidraget?", None),
+        ("När kan vi neka en låntagare att låna?", None),
         ("Enligt förordningen, vem beslutar hur mycket statsbidrag en region får?", None),
     ],
 )
 def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: str | None) -> None:
     assert answer_kind(question) == kind
+
+
+DUE = "Kungl. biblioteket ska senast den 1 december 2024 lämna en slutredovisning av uppdraget."
+LONG_DUE = (
+    "Kungl. biblioteket ska lämna en delredovisning av uppdraget till Regeringskansliet (Kulturdepartementet,"
+    " med kopia till Utbildningsdepartementet) senast den 1 oktober 2017."
+)
+ARTS_COUNCIL = "Statens kulturråd tillförs 15 miljoner kronor årligen för uppdraget."
+IN_THE_BILL = "In the 2013 bill, how much was the Arts Council to receive each year?"
+RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pengar får varje skola?"
 
 
 @pytest.mark.parametrize(
@@ -541,6 +562,46 @@ def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: s
             False,
         ),
         ("count", "Biblioteket får framställa 3 exemplar.", "Hur många exemplar får biblioteket göra?", True),
+        # A deadline is when something was due, not when it was done; a report's due date is not when
+        # the work it reports on can be used.
+        ("date", DUE, "Vilket datum lämnade KB in sin slutredovisning?", False),
+        ("date", DUE, "When did KB submit its final report?", False),
+        ("date", DUE, "När ska KB lämna sin slutredovisning?", True),
+        ("date", LONG_DUE, "När lämnade KB in delredovisningen?", False),
+        ("date", "Lagen ändrades senast den 1 juli 2025.", "När ändrades lagen senast?", True),
+        ("date", DUE, "När kan vi börja använda den nya tjänsten?", False),
+        ("date", "Tjänsten tas i bruk senast den 1 mars 2026.", "När kan vi börja använda tjänsten?", True),
+        # By how much something changed is answered by a change, not by a level.
+        (
+            "amount",
+            "Kostnaden beräknas till 216 miljoner kronor.",
+            RAISED,
+            False,
+        ),
+        (
+            "amount",
+            "Ersättningen höjdes med 6 miljoner kronor.",
+            RAISED,
+            True,
+        ),
+        # "in kronor" is not answered by euro; "varje skola" only by what each gets.
+        ("amount", "Ersättningen tas ut med högst 12 500 euro.", "What is the maximum in kronor?", False),
+        ("amount", "Ersättningen tas ut med högst 12 500 euro.", "How much is the maximum in euro?", True),
+        (
+            "amount",
+            "Satsningen omfattar 179 miljoner kronor 2024.",
+            EACH_SCHOOL,
+            False,
+        ),
+        ("amount", "Varje skola får 20 000 kronor.", EACH_SCHOOL, True),
+        # The year of a bill the question names is not the year of the amount asked for.
+        (
+            "amount",
+            ARTS_COUNCIL,
+            IN_THE_BILL,
+            True,
+        ),
+        ("amount", ARTS_COUNCIL, "Hur mycket fick Kulturrådet 2013?", False),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(
@@ -759,6 +820,36 @@ def test_a_question_about_what_a_report_says_is_refused_when_the_passage_only_sa
     answerer = _answerer({("c1", 0, first): 0.93, ("c1", first + 1, len(text)): 0.80})
     assert answerer.answer("Vad föreslår rapporten?", QUERY, [_passage(chunk)]).refused
     assert not answerer.answer("Finns det remissvar på rapporten?", QUERY, [_passage(chunk)]).refused
+
+
+LISTS_TO_COME = "Regeringen föreslår att det ska tas fram läslistor med klassiker."
+ASSIGNED = "Regeringen ger KB i uppdrag att ta fram en tjänst."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "refused"),
+    [
+        # The titles on lists that are only to be made are not in the documents.
+        ("Vilka titlar står på läslistorna?", LISTS_TO_COME, True),
+        (
+            "Vilka e-boksleverantörer har KB avtal med?",
+            "Regeringen ger KB i uppdrag att ta fram en tjänst.",
+            True,
+        ),
+        # Asked about the proposal or the assignment itself, the announcement is the answer.
+        ("Vilka läslistor föreslår regeringen?", LISTS_TO_COME, False),
+        ("Vilket uppdrag fick KB?", ASSIGNED, False),
+        ("Vad ingår i strategin?", LISTS_TO_COME, False),
+        # A sentence that states the content answers.
+        ("Vilka titlar står på läslistorna?", "Läslistan innehåller Röda rummet och Hemsöborna.", False),
+    ],
+)
+def test_content_only_announced_is_not_an_answer_to_what_it_holds(
+    question: str, text: str, refused: bool
+) -> None:
+    chunk = _chunk("c1", text, doc="lassatsning")
+    answerer = _answerer({("c1", 0, len(text)): 0.93})
+    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
 
 
 @pytest.mark.parametrize(

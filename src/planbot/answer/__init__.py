@@ -14,7 +14,7 @@ from planbot.answer.citations import (
     prefer_lead_ins,
     verify_citations,
 )
-from planbot.answer.kinds import AnswerKind, answer_kind, counts_a_noun, holds, topic
+from planbot.answer.kinds import AnswerKind, announces_only, answer_kind, counts_a_noun, holds, topic
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
@@ -125,6 +125,10 @@ class ExtractiveAnswerer:
                 and all(_READ_HERE.search(passages[p.rank].chunk.text[p.start : p.end]) for p in picks)
             ):
                 return refusal  # "Här kan du ta del av remissvaren ..." says where to read, not what it says
+            if language == "sv" and announces_only(
+                asked, [passages[p.rank].chunk.text[p.start : p.end] for p in picks]
+            ):
+                return refusal  # "det ska tas fram läslistor" does not say which titles are on them
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
             return refusal

@@ -8,6 +8,7 @@ The cue lists below are the place to extend (both languages); keep each pattern 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Literal
 
 from planbot.answer.roles import names_what_is_asked
@@ -35,7 +36,9 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r" per (?:dag|vecka|månad|år|day|week|month|year)"
             r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor)"
             # a rate or a sum named as such: "how much per loan", "the base rate", "i kronor"
-            r"|how much (?:per|is the (?:\w+ )?(?:rate|amount|fee|sum))\b|\bi kronor\b"
+            r"|how much (?:per|is the (?:\w+ )?(?:rate|amount|fee|sum))\b"
+            r"|\b(?:i|in) (?:svenska )?(?:kronor|sek)\b"
+            r"|what (?:is|was) the (?:\w+ ){0,2}(?:price|fee|sum)\b"
             r"|(?:vilket|vilken|under vilket|över vilket) (?:pris|belopp|summa)\b)",
         ),
     ),
@@ -49,7 +52,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"\b(?:hur mycket|hur stor (?:del|andel)|hur många procent|how many percent|hur stort antal"
-            r"|hur länge|hur lång tid|hur lång är"
+            r"|hur länge|hur lång tid|hur lång är|hur lång \w*tid"
             r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
             r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
@@ -57,9 +60,12 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     (
         "date",
         re.compile(
-            r"\b(?:vilket år|vilka år|vilket datum|vilken dag|vilken månad|från när|till när|senast när"
+            r"\b(?:vilket år|vilka år|vilket (?:exakt )?datum|vilken (?:exakt )?dag|vilken månad"
+            r"|från när|till när|senast när"
+            r"|när (?:kan|får|ska) (?:vi|man|jag|de) (?:börja|starta|komma igång)"
             r"|sedan när|(?:(?:vilken|vilket|när) (?:är|var) )?sista (?:dag|dagen|datum)"
-            r"|what year|which year|what date|by when|since when|what (?:is|was) the (?:\w+ )?deadline)\b"
+            r"|what year|which year|what (?:exact )?date|by when|since when"
+            r"|what (?:is|was) the (?:\w+ )?deadline)\b"
             # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
             r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
             r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
@@ -74,6 +80,10 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
             r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter"
+            # whom to turn to: a named person, not the body that has the task
+            r"|vem (?:ska|kan|bör|borde) (?:jag|vi|man) "
+            r"(?:kontakta|ringa|mejla|maila|vända (?:mig|oss|sig) till)"
+            r"|kontaktperson\w*|who (?:should|can|do) (?:i|we) (?:contact|call|email|write to)|contact person"
             r"|vilka personer|vilken person|who wrote|who has written"
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
@@ -180,7 +190,10 @@ def topic(question: str) -> str:
 
 _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 # A question asking for the day itself, not the year.
-_ASKS_DAY = re.compile(r"\b(?:vilket datum|vilken dag|what date|which date|on what day|which day)\b")
+_ASKS_DAY = re.compile(
+    r"\b(?:vilket (?:exakt )?datum|vilken (?:exakt )?dag|what (?:exact )?date|which date|on what day"
+    r"|which day)\b"
+)
 _ISO_DATE = re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b")
 # Large sums in words after a number: "2 miljoner", "1 miljard", "5 million".
 _MILLIONS = r"(?:miljoner|miljarder|miljon|miljard|million|billion)"
@@ -192,7 +205,7 @@ _SUM = re.compile(
     re.IGNORECASE,
 )
 # "hur länge ...?", "hur lång är lånetiden?": a length of time, stated with its unit.
-_ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|how long)\b")
+_ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|hur lång \w*tid|how long)\b")
 # An end date: "till den 27 mars 2024", "until 1 March" (not a deadline: "senast den ...").
 _UNTIL = re.compile(
     rf"\b(?:till och med|till|until|through)\s+(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE
@@ -211,6 +224,7 @@ _VERB = (
 )
 _COUNTED = re.compile(rf"\bhur många ((?:(?!{_VERB})[^\W\d_]{{2,}}\s*){{1,2}})")
 _CURRENCY = re.compile(r"\b(?:kr|kronor|sek|euro)\b", re.IGNORECASE)
+_KRONOR, _EURO = r"\b(?:kr|kronor|sek)\b", r"\beuro\b"
 # Words of organisations, not people: "Region Värmland" is no answer to "who is the director".
 _ORGANISATION = frozenset(
     "region regionen regeringen statens kungliga kungl myndigheten sveriges svensk svenska svenskt "
@@ -260,6 +274,33 @@ def _numbers(text: str, *, years: bool) -> set[str]:
 _PAGE_STAMP = re.compile(
     r"^\W*(?:ursprungligen\s+|senast\s+)?(?:publicerad|uppdaterad|återpublicerad)\b", re.I
 )
+# When something was done: "När lämnade KB ...?", "Vilket datum antogs ...?", "When did ... submit ...?".
+_ASKS_DONE = re.compile(
+    r"^\s*(?:när|vilket datum|vilken dag|vilket år)\s+(?:\w+(?:ade|de|te|dde|tte|des|tes|ogs|öts)"
+    r"|kom|fick|gick|var|blev|gav|tog|skrev|lämnades|lämnade|beslöt)\b"
+    r"|^\s*(?:when|what date|which day|what year)\s+(?:did|was|were)\b"
+)
+# A year that dates a document the question names ("the 2013 bill", "propositionen från 2013", "2013 års
+# proposition"), not the year a figure is asked for.
+_DOCUMENT_YEAR = re.compile(
+    r"\b(?:1[89]|20)\d\d(?: års)? (?:bill|act|law|report|strategy|inquiry|proposition\w*|lag\w*|rapport\w*"
+    r"|strategi\w*|utredning\w*|betänkande\w*)\b"
+    r"|\b(?:bill|act|law|report|strategy|inquiry|propositionen|lagen|rapporten|strategin|utredningen"
+    r"|betänkandet) (?:från|of|from) (?:år )?(?:1[89]|20)\d\d\b",
+    re.IGNORECASE,
+)
+# A deadline: when something is due, which says nothing of when it was done.
+# "ska ... senast den 1 december", not "ändrades senast den 1 juli" (most recently).
+_DEADLINE = re.compile(
+    r"^(?=.*\b(?:ska|skall|bör|måste)\b).*\bsenast\b|\b(?:no later than|by the deadline)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+# A report due ("ska senast den 1 december 2026 lämna en slutredovisning"), and a question about one.
+_REPORTING = re.compile(r"\b(?:\w*redovis\w*|\w*rapport\w*|report\w*|betänkande\w*)\b", re.IGNORECASE)
+_ABOUT_REPORTING = re.compile(
+    r"\b(?:\w*redovis\w*|\w*rapport\w*|report\w*|betänkande\w*|\w*uppdrag\w*|\w*utredning\w*|klar|klart"
+    r"|färdig\w*|lämna\w*|deadline|senast|due|assignment|inquiry|finish\w*|complete\w*|submit\w*)\b"
+)
 # A question about what is still to come.
 _AHEAD = re.compile(r"\b(?:nästa|kommande|ska|skall|kommer att|next|upcoming|will)\b")
 
@@ -275,6 +316,11 @@ _ASKS_CHANGE = re.compile(
     r"\b(?:höj\w*|ök\w*|minsk\w*|sänk\w*|förstärk\w*|skär\w* ned|med hur mycket|increase\w*|raise\w*|rise"
     r"|rose|cut|reduc\w*|change\w*|mer|more|extra|ytterligare|additional|dras av|avdrag\w*|deduct\w*)\b"
 )
+# A question asking only for the change: "med hur mycket höjdes ...", "by how much did ... rise".
+_ASKS_BY_HOW_MUCH = re.compile(
+    r"\b(?:med hur mycket|by how much|hur mycket (?:\w+ ){0,5}(?:höjdes|höjs|ökade|ökar|ökas|sänktes|sänks"
+    r"|minskade|minskar|minskas)|how much (?:\w+ ){0,6}(?:rais|increas|ris|cut|reduc)\w*)\b"
+)
 # ... unless it asks for the level after it: "hur stort är bidraget totalt, efter höjningen?"
 _ASKS_TOTAL = re.compile(r"\b(?:totalt|sammanlagt|sammanlagda|i dag|idag|nu|total|in total|altogether|now)\b")
 # An amount stated as a change: "en ökning av det årliga bidraget med 6 miljoner kronor", "raised by 5 %".
@@ -288,7 +334,8 @@ _CHANGE = re.compile(
 # An amount asked per item ("per kopierad sida", "per librarian"), not per period of time: a total does not
 # answer it, only a rate ("per", "för varje", "each").
 _PER_ITEM = re.compile(
-    r"\bper (?!(?:dag|dagen|vecka|veckan|månad|månaden|år|året|timme|timmen|day|week|month|year|hour)\b)\w+"
+    r"\b(?:per|varje|each|every) "
+    r"(?!(?:dag|dagen|vecka|veckan|månad|månaden|år|året|timme|timmen|day|week|month|year|hour)\b)\w+"
 )
 _RATE = re.compile(r"\bper\b|\bför varje\b|\bvarje\b|\beach\b|\bapiece\b", re.IGNORECASE)
 
@@ -304,12 +351,17 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         return not _ASSIGNMENT.search(sentence)
     if kind == "date" and _PAGE_STAMP.search(sentence) and _AHEAD.search(question.lower()):
         return False  # when the page was published says nothing of when the next thing will be
+    if kind == "date" and _DEADLINE.search(sentence):
+        if _ASKS_DONE.search(question.lower()):
+            return False  # "ska lämna ... senast den 1 december" is when it was due, not when it was done
+        if _REPORTING.search(sentence) and not _ABOUT_REPORTING.search(question.lower()):
+            return False  # when a report on the work is due is not when its result can be used
     if kind in ("person", "date") and not names_what_is_asked(sentence, question):
         return False
     if kind == "person":
         return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
     text = _facts(sentence)
-    asked_years = set(_YEAR.findall(question))
+    asked_years = set(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", question)))
     if kind != "date" and asked_years and not asked_years & set(_YEAR.findall(text)):
         return False  # a sum for 2023 does not answer "how much in 2024?"
     if kind != "date":
@@ -322,11 +374,16 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         # "en ökning av bidraget med 6 miljoner kronor" says by how much, not how large the grant is.
         text = _CHANGE.sub(" ", text)
     new_numbers = _numbers(text, years=kind == "date") - _numbers(question, years=True)
+    by_how_much = kind in ("amount", "number") and _ASKS_BY_HOW_MUCH.search(question.lower())
+    if by_how_much and not _CHANGE.search(text):
+        return False  # "med hur mycket höjdes ...?" is not answered by how large it is
     if kind == "amount":
         if _PER_ITEM.search(question.lower()) and not _RATE.search(text):
             return False  # "433 miljoner kronor årligen" is not what is paid per librarian or per page
         # "i kronor" asks for a sum of money; a percentage does not answer it.
-        unit = _CURRENCY if _CURRENCY.search(question) else _MONEY_RE
+        # "in kronor" is not answered by a sum in euro: the currencies the question names, if it names any.
+        named = {_KRONOR if c.lower() != "euro" else _EURO for c in _CURRENCY.findall(question)}
+        unit = re.compile("|".join(sorted(named)), re.IGNORECASE) if named else _MONEY_RE
         return bool(new_numbers) and any(_after_a_number(text, m.start()) for m in unit.finditer(text))
     if kind == "count" and (counted := _COUNTED.search(question.lower())):
         # Swedish text counts in the question's own noun phrase ("hur många nya titlar": "150 nya titlar"):
@@ -362,3 +419,28 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
             new_numbers and re.search(r"\b(?:år|månad|månader|dag|dagar|vecka|veckor|years?|months?)\b", text)
         )
     )
+
+
+# A Swedish question about what something holds or did, not about what is to be done: no modal, no task.
+_ASKS_TASK = re.compile(
+    r"\b(?:ska|skall|skulle|bör|borde|måste|får|fick|kan|kunde|vill|tänker|planera\w*|\w*uppdrag\w*"
+    r"|\w*förslag\w*|föresl\w*|syfte\w*|mål|målet|tanken|meningen)\b"
+)
+# A sentence that only announces that something is to be made: the thing's content is not in it.
+_ANNOUNCES = re.compile(
+    rf"{_ASSIGNMENT.pattern}"
+    r"|\b(?:uppdraget|ges i uppdrag|får i uppdrag|kommer att|(?:ska|skall) (?:\w+ ){0,2}tas fram"
+    r"|föreslår|framtagande\w*)\b",
+    re.IGNORECASE,
+)
+# "Vilka titlar ...", "Vilka e-boksleverantörer ...": the things asked for.
+_WHICH_THING = re.compile(r"^\s*(?:vilka|vilken|vilket)\s+(?:\w+-)*([^\W\d_]{4,})")
+
+
+def announces_only(question: str, sentences: Sequence[str]) -> bool:
+    """Whether a Swedish question on what something holds is answered only by announcements of it."""
+    low = " ".join(question.lower().split())
+    if not _WHICH_THING.match(low) or _ASKS_TASK.search(low):
+        return False
+    stated = [s for s in sentences if not s.rstrip().endswith(":")]  # a list's lead-in states nothing
+    return bool(stated) and all(_ANNOUNCES.search(s) for s in stated)
