@@ -315,6 +315,7 @@ LONG_DUE = (
     "Kungl. biblioteket ska lämna en delredovisning av uppdraget till Regeringskansliet (Kulturdepartementet,"
     " med kopia till Utbildningsdepartementet) senast den 1 oktober 2017."
 )
+NEW_ACT = "Den nya bibliotekslagen föreslås träda i kraft den 1 januari 2014."
 ARTS_COUNCIL = "Statens kulturråd tillförs 15 miljoner kronor årligen för uppdraget."
 IN_THE_BILL = "In the 2013 bill, how much was the Arts Council to receive each year?"
 RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pengar får varje skola?"
@@ -594,6 +595,17 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
             False,
         ),
         ("amount", "Varje skola får 20 000 kronor.", EACH_SCHOOL, True),
+        # What the asker may get is a rate or a ceiling, not what the whole reform costs.
+        (
+            "amount",
+            "Regeringen avsätter 433 miljoner kronor årligen.",
+            "Hur mycket statsbidrag kan vi få?",
+            False,
+        ),
+        ("amount", "En skola kan få högst 50 000 kronor.", "Hur mycket statsbidrag kan vi få?", True),
+        # The new act's date is not the old one's.
+        ("date", NEW_ACT, "När trädde den gamla bibliotekslagen i kraft?", False),
+        ("date", NEW_ACT, "När träder den nya bibliotekslagen i kraft?", True),
         # The year of a bill the question names is not the year of the amount asked for.
         (
             "amount",

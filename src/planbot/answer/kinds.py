@@ -285,7 +285,7 @@ _ASKS_DONE = re.compile(
 _DOCUMENT_YEAR = re.compile(
     r"\b(?:1[89]|20)\d\d(?: års)? (?:bill|act|law|report|strategy|inquiry|proposition\w*|lag\w*|rapport\w*"
     r"|strategi\w*|utredning\w*|betänkande\w*)\b"
-    r"|\b(?:bill|act|law|report|strategy|inquiry|propositionen|lagen|rapporten|strategin|utredningen"
+    r"|\b(?:bill|act|law|report|strategy|inquiry|propositionen|\w*lagen|rapporten|\w*strategin|utredningen"
     r"|betänkandet) (?:från|of|from) (?:år )?(?:1[89]|20)\d\d\b",
     re.IGNORECASE,
 )
@@ -345,10 +345,30 @@ def counts_a_noun(question: str) -> bool:
     return bool(_COUNTED.search(question.lower()))
 
 
+# What the asker's own body may get ("hur mycket statsbidrag kan vi få?"), and a sum one may get: a rate
+# or a ceiling ("högst 50 000 kronor", "up to").
+_OWN_SHARE = re.compile(
+    r"\b(?:kan|får|ska) (?:vi|jag) (?:få|söka)\b|\bcan (?:we|i) (?:get|receive|apply for)\b"
+    r"|\b(?:will|would|do|does|could) (?:we|i|my \w+|our \w+) (?:get|receive)\b"
+)
+_CAP = re.compile(r"\b(?:högst|upp till|maximalt|max|som mest|at most|up to|a maximum of)\b", re.IGNORECASE)
+# "den gamla bibliotekslagen" against "den nya bibliotekslagen": another edition of what is asked about.
+_OLD = re.compile(r"\b(?:gamla|tidigare|förra|föregående|old|previous|former|earlier)\s+(\w+)")
+_NEW = re.compile(r"\b(?:nya|new)\s+(\w+)", re.IGNORECASE)
+
+
+def _another_edition(sentence: str, question: str) -> bool:
+    """Whether the question asks about an old edition of something the sentence names as new."""
+    old = {m.group(1)[:6] for m in _OLD.finditer(question.lower())}
+    return bool(old) and any(m.group(1).lower()[:6] in old for m in _NEW.finditer(sentence))
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
         return not _ASSIGNMENT.search(sentence)
+    if _another_edition(sentence, question):
+        return False  # "den nya bibliotekslagen" says nothing of the old one asked about
     if kind == "date" and _PAGE_STAMP.search(sentence) and _AHEAD.search(question.lower()):
         return False  # when the page was published says nothing of when the next thing will be
     if kind == "date" and _DEADLINE.search(sentence):
@@ -380,6 +400,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "amount":
         if _PER_ITEM.search(question.lower()) and not _RATE.search(text):
             return False  # "433 miljoner kronor årligen" is not what is paid per librarian or per page
+        if _OWN_SHARE.search(question.lower()) and not (_RATE.search(text) or _CAP.search(text)):
+            return False  # "Hur mycket kan vi få?" is not answered by what the whole reform costs
         # "i kronor" asks for a sum of money; a percentage does not answer it.
         # "in kronor" is not answered by a sum in euro: the currencies the question names, if it names any.
         named = {_KRONOR if c.lower() != "euro" else _EURO for c in _CURRENCY.findall(question)}
