@@ -14,6 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from planbot.answer import ExtractiveAnswerer, detect_language
+from planbot.answer.cues import answer_kind
+from planbot.answer.kinds import facts_first
 from planbot.answer.parts import combine_parts
 from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
@@ -311,6 +313,14 @@ class Pipeline:
         vector, ranked = self._search_as_read(question, top_k, filters, scope)
         t0 = time.perf_counter()
         answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
+        kind = answer_kind(asked_part(question))
+        if not answer.refused and kind not in (None, "outcome") and self.settings.fact_bonus:
+            # Passages stating the fact asked for come first. Refusal was decided on the plain ranking:
+            # moving figures up would also answer questions whose figure the documents do not hold.
+            facts = facts_first(kind, question, ranked, self.settings.fact_bonus, self.settings.fact_depth)
+            if [p.chunk.id for p in facts] != [p.chunk.id for p in ranked]:
+                again = self.answerer.answer(question, vector, [self._with_context(p) for p in facts])
+                answer = answer if again.refused else again
         answer = place_in_time(answer, scope, self.documents(), dt.date.today())
         return answer, 1e3 * (time.perf_counter() - t0)
 

@@ -205,3 +205,29 @@ def test_a_figure_asked_for_after_the_askers_situation_is_refused_when_no_docume
     # The situation mentions "vad det kostar"; the question asks how high a fee: no document says.
     message = "Låntagare har frågat vad det kostar. Hur hög avgift får biblioteket ta för en försenad bok?"
     assert _ask(client, message)["refused"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The titles on reading lists the government only proposes to draw up.
+        "Vilka titlar finns med på regeringens läslistor med klassiker för skolan?",
+        # When a report was due is not when it was handed in.
+        "Vilket datum lämnade KB faktiskt in sin slutredovisning om samverkan inom biblioteksväsendet?",
+        # By how much it was raised: the documents give other sums, not the raise.
+        "By how much did the September 2025 agreement raise the library compensation for authors?",
+    ],
+)
+def test_a_question_is_refused_when_the_documents_only_announce_or_date_what_it_asks(
+    client: TestClient, question: str
+) -> None:
+    body = _ask(client, question)
+    assert body["refused"], body["answer"]
+
+
+def test_a_count_question_lists_the_passage_stating_the_count_first(client: TestClient) -> None:
+    body = _ask(client, "Hur många lån krävs för att en författare ska få biblioteksersättning?")
+    first = body["passages"][0]
+    assert not body["refused"]
+    assert first["document_id"] == "forordning-1962-652-sveriges-forfattarfond"
+    assert "2 000 lån" in first["text"]

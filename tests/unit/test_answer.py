@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from planbot.answer import REFUSAL, ExtractiveAnswerer, RefusalRule, detect_language, verify_citations
-from planbot.answer.kinds import AnswerKind, answer_kind, holds, topic
+from planbot.answer.cues import AnswerKind, answer_kind, topic
+from planbot.answer.kinds import facts_first, holds
 from planbot.records import Chunk, Citation, ScoredChunk, SentenceVector
 
 LAW = (
@@ -966,3 +967,23 @@ def test_an_earlier_stycke_with_a_list_keeps_an_item_per_line() -> None:
         "1. framställa exemplar, och [1]",
         "2. göra upptagningen tillgänglig. [1] Rättigheterna enligt första stycket gäller i femtio år. [1]",
     ]
+
+
+def _scored(doc: str, text: str, score: float) -> ScoredChunk:
+    return ScoredChunk(_chunk(doc, text, doc=doc), score)
+
+
+@pytest.mark.parametrize(
+    ("bonus", "depth", "first"),
+    [(0.1, 8, "grans"), (0.0, 8, "allman"), (0.1, 1, "allman"), (0.01, 8, "allman")],
+)
+def test_passages_stating_the_fact_move_up_by_the_bonus_within_the_depth(
+    bonus: float, depth: int, first: str
+) -> None:
+    passages = [
+        _scored("allman", "Författare får biblioteksersättning för lån.", 3.05),
+        _scored("grans", "Ersättning lämnas först vid 2 000 lån.", 3.0),
+    ]
+    ordered = facts_first("count", "Hur många lån krävs?", passages, bonus, depth)
+    assert ordered[0].chunk.document_id == first
+    assert sorted(p.chunk.id for p in ordered) == ["allman", "grans"]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 from planbot.config import Settings
 from planbot.pipeline import Pipeline
-from planbot.records import Chunk
+from planbot.records import Answer, Chunk, ScoredChunk
 from planbot.rerank import ExpandedLexical
 from planbot.retrieval import ChromaFullText, Retriever
 
@@ -135,3 +137,60 @@ def test_the_sentence_that_asks_weighs_more_than_the_situation_told_before_it(
     pipe.ingest(progress=False)
     _, ranked = pipe.search("Vi är bibliotek i Värmland. Vilka ansvarar för folkbibliotek?")
     assert ranked[0].chunk.document_id == first
+
+
+class _RecordingAnswerer:
+    """Answers from the passages it is given, refusing when ``refuse`` says so; records each order."""
+
+    def __init__(self, refuse: Callable[[list[str]], bool]) -> None:
+        self.refuse = refuse
+        self.orders: list[list[str]] = []
+
+    def answer(self, question: str, vector: Any, passages: list[ScoredChunk]) -> Answer:
+        order = [p.chunk.document_id for p in passages]
+        self.orders.append(order)
+        return Answer(question, "svar", self.refuse(order), "sv", (), tuple(passages))
+
+
+def _ranked(*docs: tuple[str, str]) -> list[ScoredChunk]:
+    return [
+        ScoredChunk(Chunk(id=d, document_id=d, ordinal=0, text=t, locator="1 §", title=d), 3.0 - 0.01 * i)
+        for i, (d, t) in enumerate(docs)
+    ]
+
+
+TOPICAL = ("allman", "Författare får biblioteksersättning för lån av sina böcker.")
+COUNTING = ("grans", "Ersättning lämnas först vid 2 000 lån.")
+PLAIN, FACT_FIRST = ["allman", "grans"], ["grans", "allman"]
+
+
+@pytest.mark.parametrize(
+    ("question", "refused_when_first", "asked", "shown"),
+    [
+        # A how-many question answered on the plain ranking: the passage with the count is listed first.
+        ("Hur många lån krävs?", (), [PLAIN, FACT_FIRST], FACT_FIRST),
+        # Refused on the plain ranking: it stays refused, and nothing is moved up to answer it.
+        ("Hur många lån krävs?", ("allman",), [PLAIN], PLAIN),
+        # Refused with the count first: the plain ranking's answer stands.
+        ("Hur många lån krävs?", ("grans",), [PLAIN, FACT_FIRST], PLAIN),
+        # Not asking for a fact: one answer, in the plain order.
+        ("Vad gäller för biblioteksersättning?", (), [PLAIN], PLAIN),
+    ],
+)
+def test_passages_stating_the_fact_asked_for_come_first_but_do_not_decide_refusal(
+    settings: Settings,
+    question: str,
+    refused_when_first: tuple[str, ...],
+    asked: list[list[str]],
+    shown: list[str],
+) -> None:
+    pipe = Pipeline(settings, embedder=FakeEmbedder())
+    answerer = _RecordingAnswerer(lambda order: order[0] in refused_when_first)
+    pipe.answerer = answerer
+    ranked = _ranked(TOPICAL, COUNTING)
+    pipe._search_as_read = lambda *a, **k: (np.zeros(4, dtype=np.float32), ranked)
+    pipe._with_context = lambda p: p
+    answer = pipe.ask(question)
+    assert answerer.orders == asked
+    assert [p.chunk.document_id for p in answer.passages] == shown
+    assert answer.refused is (shown[0] in refused_when_first)

@@ -14,7 +14,8 @@ from planbot.answer.citations import (
     prefer_lead_ins,
     verify_citations,
 )
-from planbot.answer.kinds import AnswerKind, announces_only, answer_kind, counts_a_noun, holds, topic
+from planbot.answer.cues import AnswerKind, answer_kind, topic
+from planbot.answer.kinds import announces_only, counts_a_noun, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names

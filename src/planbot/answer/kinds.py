@@ -1,98 +1,19 @@
-"""What a question asks for (a number, an amount, a date, a person's name) and whether a sentence holds it.
+"""Whether a sentence holds the fact a question asks for (``cues``): a number, a sum, a date, a name.
 
 A question asking "how many", "how much", "when" or "who is the director" is answered only by a
 sentence that holds such a fact; a topical sentence without one means the documents do not answer.
-The cue lists below are the place to extend (both languages); keep each pattern a whole phrase.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Literal
+from dataclasses import replace
 
+from planbot.answer.cues import MONEY, AnswerKind
 from planbot.answer.roles import names_what_is_asked
-from planbot.lexical import stems
-
-AnswerKind = Literal["amount", "count", "number", "date", "person", "outcome"]
-
-_MONEY = r"(?:kr|kronor|kronorna|sek|euro|miljon|miljoner|miljard|miljarder|procent|%)"
-# Checked in this order: the first kind whose cue matches wins.
-_CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
-    (
-        "amount",
-        re.compile(
-            r"\b(?:vad kostar|vad kostade|vad ska .{1,60} kosta|vad skulle .{1,60} kosta"
-            r"|hur mycket (?:pengar|kostar|kostade|betala|satsa|bidrag|anslag|stöd|mer)"
-            r"|hur (?:stort|högt|stor|hög|höga|stora) \w*(?:belopp|bidrag|anslag|avgift|ersättning|summa|lön)"
-            r"|hur många kronor|med hur mycket"
-            r"|hur mycket .{1,60}(?:kronor|pengar|bidrag|avgift|kosta|betala|ersättning|lön)"
-            r"|what (?:\w+ )?(?:salary|salaries|wage|wages)\b"
-            r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
-            r"|how large is the .{0,40}amount"
-            r"|(?:vad|hur stor) (?:är|var|blir|blev) (?:\w+ )?budget\w*|what (?:is|was) the (?:\w+ )?budget"
-            # a rate: "vad ska man betala per dag", "what fine does a borrower pay per day"
-            r"|(?:vad|vilken|what) .{0,60}(?:betala\w*|kosta\w*|pay|pays|cost|costs)"
-            r" per (?:dag|vecka|månad|år|day|week|month|year)"
-            r"|how much .{1,60}(?:cost|pay|paid|money|fund|grant|fee|kronor)"
-            # a rate or a sum named as such: "how much per loan", "the base rate", "i kronor"
-            r"|how much (?:per|is the (?:\w+ )?(?:rate|amount|fee|sum))\b"
-            r"|\b(?:i|in) (?:svenska )?(?:kronor|sek)\b"
-            r"|what (?:is|was) the (?:\w+ ){0,2}(?:price|fee|sum)\b"
-            r"|(?:vilket|vilken|under vilket|över vilket) (?:pris|belopp|summa)\b)",
-        ),
-    ),
-    (
-        # How many of something: a sum of money is not a count ("hur många lån" is not "216 miljoner kronor").
-        "count",
-        # "hur många procent" asks for a share (below).
-        re.compile(r"\b(?:hur många(?! procent)|hur stort antal|antalet|how many(?! percent))\b"),
-    ),
-    (
-        "number",
-        re.compile(
-            r"\b(?:hur mycket|hur stor (?:del|andel)|hur många procent|how many percent|hur stort antal"
-            r"|hur länge|hur lång tid|hur lång är|hur lång \w*tid"
-            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
-            r"|what share|what percentage|how often|how (?:large|big|high))\b"
-        ),
-    ),
-    (
-        "date",
-        re.compile(
-            r"\b(?:vilket år|vilka år|vilket (?:exakt )?datum|vilken (?:exakt )?dag|vilken månad"
-            r"|från när|till när|senast när"
-            r"|när (?:kan|får|ska) (?:vi|man|jag|de) (?:börja|starta|komma igång)"
-            r"|sedan när|(?:(?:vilken|vilket|när) (?:är|var) )?sista (?:dag|dagen|datum)"
-            r"|what year|which year|what (?:exact )?date|by when|since when"
-            r"|what (?:is|was) the (?:\w+ )?deadline)\b"
-            # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
-            r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
-            r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
-            r"|can|must|may|should|do we|does a)\b)"
-            # "När en bilderbok lånas ut, hur ...": a subject next opens a clause of time, not a question.
-            r"(?!(?:en|ett|man|jag|vi|de|dom|den|det|han|hon|ni|du|någon|a|an|the|we|you|they|i|someone)\b)"
-        ),
-    ),
-    (
-        "person",
-        re.compile(
-            r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
-            r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
-            r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter"
-            # whom to turn to: a named person, not the body that has the task
-            r"|vem (?:ska|kan|bör|borde) (?:jag|vi|man) "
-            r"(?:kontakta|ringa|mejla|maila|vända (?:mig|oss|sig) till)"
-            r"|kontaktperson\w*|who (?:should|can|do) (?:i|we) (?:contact|call|email|write to)|contact person"
-            r"|vilka personer|vilken person|who wrote|who has written"
-            r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
-            r"|which (?:authors?|writers?|translators?)\b"
-            r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
-            r"|who (?:won|received|got|leads|heads|chairs)|what is the name"
-            r"|which (?:of (?:the|its) )?members? .{0,60}(?:chair|chairman|chairperson|head|director))"
-        ),
-    ),
-)
+from planbot.chunking import split_sentences
+from planbot.records import ScoredChunk
 
 _NUMBER_WORDS = frozenset(
     """
@@ -120,73 +41,18 @@ _REFERENCE = re.compile(
 _YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
 _DIGITS = re.compile(r"\d+(?:[ ,.]\d+)*")
 _WORD = re.compile(r"[^\W\d_]+")
-_MONEY_RE = re.compile(rf"\b{_MONEY}(?!\w)|%", re.IGNORECASE)
+_MONEY_RE = re.compile(rf"\b{MONEY}(?!\w)|%", re.IGNORECASE)
 _MONTH_RE = re.compile(rf"\b(?:{_MONTHS})\b", re.IGNORECASE)
 # Two capitalised words in a row ("Mats Svegfors"), the shape of a person's name.
 _NAME = re.compile(r"\b[A-ZÅÄÖÉ][a-zåäöéü]+(?:[- ][A-ZÅÄÖÉ][a-zåäöéü]+)+\b")
 
 
-# What a report, an assignment or a decision came to. The documents often hold only the assignment
-# ("Regeringen ger KB i uppdrag att ..."), which does not say what came of it.
-_OUTCOME = re.compile(
-    r"\b(?:kom\w* .{0,30}fram till|bestämt sig|beslutat sig|bestämde sig|valde|har valt|vad blev"
-    r"|blev resultatet"
-    # What a report proposed, when the documents may hold only the assignment to write it.
-    r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"
-    r"(?:i sin|i sitt|i sina) \w*(?:redovisning|rapport)\w*"
-    r"|what did .{1,60} (?:propose|recommend|suggest) in (?:its|their|the) (?:\w+ )?report"
-    r"|what did the (?:\w+ )?report .{0,80}(?:propose|recommend|suggest|conclude)"
-    r"|vad (?:föreslog|rekommenderade|kom) (?:rapporten|redovisningen|slutredovisningen|delredovisningen)"
-    r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
-)
 _ASSIGNMENT = re.compile(
     r"\b(?:i uppdrag|uppdraget|ska (?:\w+ ){0,4}(?:redovisa|lämna|ta fram|föreslå|analysera|arbeta|utreda"
     r"|undersöka|kartlägga|utvärdera|se över|följa upp|granska|överväga)"
     r"|föreslås|asked to|tasked with)\b",
     re.IGNORECASE,
 )
-
-# "What does X say about" right before a cue: the cue is the question, not a subordinate clause.
-_SAYS_ABOUT = re.compile(
-    r"^\s*(?:vad (?:säger|sägs|står det|står|anger|skriver)|what does .{1,60} (?:say|state))\b.{0,60}"
-    r"\b(?:om|about|on)\s+$"
-)
-# An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
-# ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
-_OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
-
-
-def answer_kind(question: str) -> AnswerKind | None:
-    """The kind of fact ``question`` asks for, or None when it asks for no particular kind."""
-    lowered = " ".join(question.lower().split())
-    if _OUTCOME.search(lowered):
-        return "outcome"
-    found = [(m.start(), kind) for kind, cue in _CUES if (m := cue.search(lowered))]
-    if not found:
-        return None
-    start, kind = min(found, key=lambda f: f[0])
-    if _SAYS_ABOUT.search(lowered[:start]):
-        return kind  # "vad säger skollagen om hur många ...": the figure is what is asked
-    other = _OTHER_QUESTION.search(lowered)
-    return None if other is not None and other.start() < start else kind
-
-
-# The words that ask for a kind of fact rather than say what about: left out of a question's topic.
-_CUE_WORDS = frozenset(
-    """
-    hur mycket många kronor kr pengar summa belopp antal antalet stor stort stora del andel länge lång tid
-    ofta gammal när vilket vilken vilka år datum månad vem heter
-    how much many money cost costs when who which what year date long often
-    """.split()
-)
-
-
-def topic(question: str) -> str:
-    """The question without the words that ask for the kind of fact ("hur många kronor", "när")."""
-    kept = [w for w in _WORD.findall(question.lower()) if w not in _CUE_WORDS]
-    # Nothing but the cue ("hur mycket kostar det?"): the question is its own topic.
-    return " ".join(kept) if stems(" ".join(kept)) else question.lower()
-
 
 _DAY = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE)
 # A question asking for the day itself, not the year.
@@ -466,3 +332,18 @@ def announces_only(question: str, sentences: Sequence[str]) -> bool:
         return False
     stated = [s for s in sentences if not s.rstrip().endswith(":")]  # a list's lead-in states nothing
     return bool(stated) and all(_ANNOUNCES.search(s) for s in stated)
+
+
+def facts_first(
+    kind: AnswerKind, question: str, passages: Sequence[ScoredChunk], bonus: float, depth: int
+) -> list[ScoredChunk]:
+    """The passages with those of the first ``depth`` that state a fact of ``kind`` raised by ``bonus``."""
+    head = [
+        replace(p, score=p.score + bonus) if _states(kind, p.chunk.text, question) else p
+        for p in passages[:depth]
+    ]
+    return sorted(head, key=lambda p: -p.score) + list(passages[depth:])
+
+
+def _states(kind: AnswerKind, text: str, question: str) -> bool:
+    return any(holds(kind, text[start:end], question) for start, end in split_sentences(text))
