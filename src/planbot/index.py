@@ -8,8 +8,6 @@ entry is written after all its chunks are stored; chunks whose hash no manifest 
 from __future__ import annotations
 
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from planbot.chroma import LockedWrites, forget_clients, held, open_client, writ
 from planbot.chroma import chroma as _chroma
 from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
 from planbot.errors import IndexMismatch, IndexUnavailable
+from planbot.lru import Recent
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
 from planbot.sentence_files import SentenceFiles
 from planbot.sentence_store import WRITE_BATCH, SentenceStore, count_per_chunk, is_live
@@ -47,8 +46,7 @@ class ChromaIndex:
         self._name = collection
         self._chroma_url = chroma_url
         self._contextual = contextual_sentences
-        self._vectors: OrderedDict[str, Vectors] = OrderedDict()
-        self._vector_lock = threading.Lock()
+        self._vectors: Recent[str, Vectors] = Recent(_VECTOR_CACHE)
         # The BM25 segments and chunk tables live beside the vectors (segments.py), shared by processes.
         self.segment_root = Path(index_dir) / f"{collection}-lexical"
         self.embedder_name = embedder_name
@@ -381,10 +379,7 @@ class ChromaIndex:
         """Stored embeddings of visible chunks, by chunk id (recently used ones from memory)."""
         # Keyed by chunk id and content hash: a version's vector never changes, so the cache is never stale.
         ids = [f"{c.id}@{live[c.document_id].content_hash[:16]}" for c in chunks if c.document_id in live]
-        with self._vector_lock:
-            out = {key: self._vectors[key] for key in ids if key in self._vectors}
-            for key in out:
-                self._vectors.move_to_end(key)
+        out = self._vectors.pick(ids)
         missing = [key for key in ids if key not in out]
         if missing:
             res = self._chunk_reader().get(ids=missing, include=["embeddings"])
@@ -392,10 +387,7 @@ class ChromaIndex:
                 key: np.asarray(v, dtype=np.float32)
                 for key, v in zip(res["ids"], res["embeddings"], strict=True)
             }
-            with self._vector_lock:
-                self._vectors.update(fetched)
-                while len(self._vectors) > _VECTOR_CACHE:
-                    self._vectors.popitem(last=False)
+            self._vectors.put(fetched)
             out |= fetched
         return {key.split("@", 1)[0]: v for key, v in out.items()}
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -14,6 +13,7 @@ import numpy.typing as npt
 from planbot.errors import ModelUnavailable
 from planbot.expansion import Expander, create_expander
 from planbot.filters import Filters
+from planbot.lru import Recent
 from planbot.records import Chunk, ScoredChunk, Vectors
 from planbot.signals import HAND_SET, RankerWeights, collapse_duplicates, feature_matrix, load_weights
 
@@ -58,18 +58,14 @@ class ExpandedLexical:
         self.expander = expander
         self.weight = weight
         self.depth = depth
-        self._recent: OrderedDict[str, dict[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._recent: Recent[str, dict[str, float]] = Recent(64)
 
     def search(self, question: str, n: int, filters: Filters | None) -> list[tuple[Chunk, float]]:
         """The ``n`` best chunks by BM25 of the question plus ``weight`` times that of its expansion."""
         found = self.inner.search(question, n, filters)
         extra = self.expander.text(question)
         hits = self.inner.search(extra, max(n, self.depth), filters) if extra else []
-        with self._lock:
-            self._recent[question] = {c.id: s for c, s in hits}
-            while len(self._recent) > 64:
-                self._recent.popitem(last=False)
+        self._recent.put({question: {c.id: s for c, s in hits}})
         if not hits:
             return found
         chunks = {c.id: c for c, _ in found} | {c.id: c for c, _ in hits}
@@ -81,8 +77,7 @@ class ExpandedLexical:
 
     def expansion_scores(self, question: str) -> dict[str, float]:
         """BM25 of the question's expansion per chunk id (from its last search, else computed now)."""
-        with self._lock:
-            cached = self._recent.get(question)
+        cached = self._recent.get(question)
         if cached is not None:
             return cached
         extra = self.expander.text(question)

@@ -8,13 +8,12 @@ it there) and is read for indexes written before the files existed. Part of the 
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
+from planbot.lru import Recent
 from planbot.records import Document, IndexedDocument, SentenceVector, Vectors
 from planbot.sentence_files import SentenceFile, SentenceFiles
 
@@ -74,8 +73,7 @@ class SentenceStore:
         self.counts: dict[str, int] = {}
         self.known: Callable[[str], int] = lambda _chunk_id: -1
         # Keyed by chunk id and content hash, so a changed document never serves stale vectors.
-        self._cache: OrderedDict[str, list[SentenceVector]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: Recent[str, list[SentenceVector]] = Recent(_CACHE)
 
     def add(
         self,
@@ -89,9 +87,8 @@ class SentenceStore:
         ``context``: the same sentences embedded behind their place (``SentenceVector.context``), if known.
         """
         self.files.write(doc.id, doc.content_hash, sentences, vectors, context)
-        with self._lock:  # a repair keeps the version (and so the keys) of the vectors it replaces
-            for key in [k for k in self._cache if k.startswith(f"{doc.id}#")]:
-                del self._cache[key]
+        # A repair keeps the version (and so the keys) of the vectors it replaces.
+        self._cache.forget(lambda key: key.startswith(f"{doc.id}#"))
         if self.shared:
             # Upsert, not update: a repair (``Ingestor.refine``) may give vectors to rows Chroma never had.
             self._upsert(doc, sentences, vectors, _sentence_ids(doc, sentences), {})
@@ -140,26 +137,15 @@ class SentenceStore:
             for c in chunk_ids
             if (doc := live.get(c.rsplit("#", 1)[0])) is not None
         }
-        out: list[SentenceVector] = []
-        missing = []
-        with self._lock:
-            for cid, key in keys.items():
-                if key in self._cache:
-                    self._cache.move_to_end(key)
-                    out.extend(self._cache[key])
-                else:
-                    missing.append(cid)
+        cached = self._cache.pick(keys.values())
+        out = [sv for key in keys.values() if key in cached for sv in cached[key]]
+        missing = [cid for cid, key in keys.items() if key not in cached]
         if missing:
             fetched = self._fetch(missing, live)
-            with self._lock:
-                for cid in missing:
-                    out.extend(fetched.get(cid, []))
-                    # Nothing found, or rows without their contextual vectors, may be a version being
-                    # repaired (``planbot ingest``): asked again next time.
-                    if cid in fetched and self._complete(fetched[cid]):
-                        self._cache[keys[cid]] = fetched[cid]
-                while len(self._cache) > _CACHE:
-                    self._cache.popitem(last=False)
+            out += [sv for cid in missing for sv in fetched.get(cid, [])]
+            # Nothing found, or rows without their contextual vectors, may be a version being repaired
+            # (``planbot ingest``): asked again next time.
+            self._cache.put({keys[cid]: rows for cid, rows in fetched.items() if self._complete(rows)})
         return out
 
     def _complete(self, rows: list[SentenceVector]) -> bool:
