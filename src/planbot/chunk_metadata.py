@@ -1,10 +1,10 @@
-"""Chunk records as Chroma metadata and back: the chunk collection's row format (Chroma adapter)."""
+"""Chunks and documents as Chroma metadata and back: the chunk and manifest rows' format (Chroma adapter)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from planbot.records import Chunk, Document
+from planbot.records import Chunk, Document, IndexedDocument
 
 
 def chunk_metadata(chunk: Chunk, doc: Document) -> dict[str, Any]:
@@ -64,4 +64,36 @@ def chunk_from_metadata(text: str, meta: dict[str, Any], chunk_id: str) -> Chunk
         end=int(meta.get("end", 0)),
         page_label=str(label) if (label := meta.get("page_label")) is not None else None,
         ocr=bool(meta.get("ocr", False)),
+    )
+
+
+def manifest_metadata(doc: Document, chunks: int, *, provisional: bool = False) -> dict[str, Any]:
+    """A document version's manifest entry: what the index lists it with (``meta_`` fields: its metadata)."""
+    manifest: dict[str, Any] = {
+        "title": doc.title,
+        "doc_type": doc.doc_type,
+        "path": doc.path,
+        "content_hash": doc.content_hash,
+        "chunks": chunks,
+    }
+    if provisional:
+        manifest["sentences"] = "pooled"
+    if doc.source_url:
+        manifest["source_url"] = doc.source_url
+    manifest.update({f"meta_{k}": str(v) for k, v in doc.metadata.items() if v is not None})
+    return manifest
+
+
+def document_from_manifest(doc_id: str, meta: dict[str, Any]) -> IndexedDocument:
+    """The published document a manifest entry describes."""
+    return IndexedDocument(
+        id=doc_id,
+        title=str(meta.get("title", doc_id)),
+        doc_type=str(meta.get("doc_type", "dokument")),
+        source_url=meta.get("source_url"),
+        path=str(meta.get("path", "")),
+        content_hash=str(meta["content_hash"]),
+        chunks=int(meta.get("chunks", 0)),
+        metadata={k[5:]: str(v) for k, v in meta.items() if k.startswith("meta_")},
+        provisional=meta.get("sentences") == "pooled",
     )

@@ -16,7 +16,12 @@ import numpy as np
 
 from planbot.chroma import LockedWrites, forget_clients, held, open_client, write_lock
 from planbot.chroma import chroma as _chroma
-from planbot.chunk_metadata import chunk_from_metadata, chunk_metadata
+from planbot.chunk_metadata import (
+    chunk_from_metadata,
+    chunk_metadata,
+    document_from_manifest,
+    manifest_metadata,
+)
 from planbot.errors import IndexMismatch, IndexUnavailable
 from planbot.lru import Recent
 from planbot.records import Chunk, Document, IndexedDocument, SentenceVector, Vectors
@@ -147,21 +152,10 @@ class ChromaIndex:
     @_chroma
     def documents(self) -> dict[str, IndexedDocument]:
         """Every visible document, by id."""
-        out: dict[str, IndexedDocument] = {}
-        for doc_id, meta, _ in self._get_all(self._manifest, include=["metadatas"]):
-            extra = {k[5:]: str(v) for k, v in meta.items() if k.startswith("meta_")}
-            out[doc_id] = IndexedDocument(
-                id=doc_id,
-                title=str(meta.get("title", doc_id)),
-                doc_type=str(meta.get("doc_type", "dokument")),
-                source_url=meta.get("source_url"),
-                path=str(meta.get("path", "")),
-                content_hash=str(meta["content_hash"]),
-                chunks=int(meta.get("chunks", 0)),
-                metadata=extra,
-                provisional=meta.get("sentences") == "pooled",
-            )
-        return out
+        return {
+            doc_id: document_from_manifest(doc_id, meta)
+            for doc_id, meta, _ in self._get_all(self._manifest, include=["metadatas"])
+        }
 
     @_chroma
     def stamp(self, documents: dict[str, IndexedDocument] | None = None) -> str:
@@ -216,18 +210,7 @@ class ChromaIndex:
     @_chroma
     def publish(self, doc: Document, chunks: int, *, provisional: bool = False) -> None:
         """Make a stored document version visible in the manifest, then sweep its old version."""
-        manifest: dict[str, Any] = {
-            "title": doc.title,
-            "doc_type": doc.doc_type,
-            "path": doc.path,
-            "content_hash": doc.content_hash,
-            "chunks": chunks,
-        }
-        if provisional:
-            manifest["sentences"] = "pooled"
-        if doc.source_url:
-            manifest["source_url"] = doc.source_url
-        manifest.update({f"meta_{k}": str(v) for k, v in doc.metadata.items() if v is not None})
+        manifest = manifest_metadata(doc, chunks, provisional=provisional)
         self._manifest.upsert(ids=[doc.id], embeddings=[[0.0]], metadatas=[manifest])
         self._sweep(doc.id, keep_hash=doc.content_hash)
 
