@@ -37,6 +37,10 @@ from planbot.statutes import default_statutes_file, load_statutes
 log = logging.getLogger(__name__)
 
 
+# Metadata fields that date a document: a question about a year is answered from documents of that year.
+_DATED_BY = ("published", "issued", "in_force", "adopted", "valid_from", "valid_to", "period")
+
+
 class Pipeline:
     """Question in, cited answer out; also ingest and document lookup."""
 
@@ -84,6 +88,7 @@ class Pipeline:
             refusal_coverage=lambda q, texts: self.retriever.lexical.coverage(q, texts, parts_count=True),
             continues=self._continues_section,
             local_name=self._local_name,
+            years_of=self._years_of,
         )
         self.statutes = load_statutes(settings.statutes_file or default_statutes_file())
         self.reader = QuestionReader(
@@ -208,6 +213,14 @@ class Pipeline:
             return True
         lexical = self.retriever.lexical
         return bool(re.search(r"[åäöÅÄÖ]", name)) and len(lexical) > 0 and lexical.uses(name)
+
+    def _years_of(self, doc_id: str) -> set[str]:
+        """The years a document is dated by in its metadata (published, issued, in force, its period)."""
+        doc = self.documents().get(doc_id)
+        if doc is None:
+            return set()
+        dates = " ".join(doc.metadata.get(k, "") for k in _DATED_BY)
+        return set(re.findall(r"\b(?:19|20)\d\d\b", dates))
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""

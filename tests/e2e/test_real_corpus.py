@@ -231,3 +231,18 @@ def test_a_count_question_lists_the_passage_stating_the_count_first(client: Test
     assert not body["refused"]
     assert first["document_id"] == "forordning-1962-652-sveriges-forfattarfond"
     assert "2 000 lån" in first["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        # The minister the 2024 pages name was not minister in 2013; the page of March 2023 names hers.
+        ("Vem var kulturminister när bibliotekslagen antogs 2013?", True),
+        ("Vem var kulturminister när regeringen samlade aktörer kring läsfrämjande i mars 2023?", False),
+    ],
+)
+def test_a_person_asked_for_in_a_year_is_named_only_from_a_document_of_that_year(
+    client: TestClient, question: str, refused: bool
+) -> None:
+    body = _ask(client, question)
+    assert body["refused"] is refused, body["answer"]

@@ -298,6 +298,10 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("What is the minimum sale price in kronor?", "amount"),
         ("Grundbeloppet i svenska kronor, hur stort är det?", "amount"),
         ("Finns det en kontaktperson för regionens biblioteksutveckling?", "person"),
+        ("Who was culture minister when the act was put forward?", "person"),
+        ("Is there a deadline by which a municipality has to apply?", "date"),
+        ("Finns det någon ansökningsfrist för kommuner?", "date"),
+        ("What was the vote count when the Riksdag passed the bill?", "count"),
         ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
@@ -399,6 +403,12 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
             "person",
             "Mötet gästades av stiftelsegrundaren Pascal Engman och rådgivaren Simon Strand.",
             "Vem fick Pascal Engmans stipendium senast?",
+            False,
+        ),
+        (
+            "person",
+            "Mötet gästades av stiftelsegrundaren Pascal Engman och rådgivaren Simon Strand.",
+            "Vem fick Pascal Engmans stiftelses läsfrämjande stipendium senast?",
             False,
         ),
         (
@@ -615,6 +625,12 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
             True,
         ),
         ("amount", ARTS_COUNCIL, "Hur mycket fick Kulturrådet 2013?", False),
+        (
+            "amount",
+            ARTS_COUNCIL,
+            "In the 2013 reading bill, how much was the council to get each year?",
+            True,
+        ),
     ],
 )
 def test_a_sentence_answers_only_when_it_states_a_new_fact_of_that_kind(
@@ -987,3 +1003,24 @@ def test_passages_stating_the_fact_move_up_by_the_bonus_within_the_depth(
     ordered = facts_first("count", "Hur många lån krävs?", passages, bonus, depth)
     assert ordered[0].chunk.document_id == first
     assert sorted(p.chunk.id for p in ordered) == ["allman", "grans"]
+
+
+MINISTER = "I mars bjöd kulturminister Parisa Liljestrand in till samtal."
+
+
+@pytest.mark.parametrize(
+    ("question", "dated", "refused"),
+    [
+        # A minister named on a 2024 page does not answer who held the post in 2013.
+        ("Vem var kulturminister när lagen antogs 2013?", {"2024"}, True),
+        ("Vem var kulturminister vid samtalet i mars 2024?", {"2024"}, False),
+        ("Vem var kulturminister vid samtalet?", {"2024"}, False),
+    ],
+)
+def test_a_person_asked_for_in_a_year_is_answered_only_from_a_passage_of_that_year(
+    question: str, dated: set[str], refused: bool
+) -> None:
+    chunk = _chunk("c1", MINISTER, doc="samtal")
+    answerer = _answerer({("c1", 0, len(MINISTER)): 0.93})
+    answerer._years_of = lambda _doc_id: dated
+    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused

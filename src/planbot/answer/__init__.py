@@ -15,7 +15,7 @@ from planbot.answer.citations import (
     verify_citations,
 )
 from planbot.answer.cues import AnswerKind, answer_kind, topic
-from planbot.answer.kinds import announces_only, counts_a_noun, holds
+from planbot.answer.kinds import announces_only, asked_years, counts_a_noun, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import owns_something, proper_names, unknown_names
@@ -68,6 +68,7 @@ class ExtractiveAnswerer:
         continues: Callable[[Chunk], bool] | None = None,
         local_name: Callable[[str], bool] | None = None,
         refusal_coverage: Coverage | None = None,
+        years_of: Callable[[str], set[str]] | None = None,
     ) -> None:
         self._sentences = sentences
         # The refusal rule's word coverage (the same as ``coverage`` unless it counts compounds' parts).
@@ -81,6 +82,8 @@ class ExtractiveAnswerer:
         self._wording = wording
         # Whether the documents use a name (answer/names.py); None: every name counts as known.
         self._knows = knows
+        # The years a document is dated by (published, issued, in force, its period); None: none known.
+        self._years_of = years_of or (lambda _doc_id: set())
         self.rule = rule or RefusalRule()
         self.passage_margin = passage_margin
         self.max_sentences = max_sentences
@@ -117,6 +120,8 @@ class ExtractiveAnswerer:
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
             if factual is None or not self._about_what_is_asked(question, language, passages, factual):
                 return refusal
+            if kind == "person" and not self._of_the_year(asked, [passages[p.rank] for p in factual]):
+                return refusal  # "Who was culture minister in 2013?": not the minister a 2024 page names
             picks = factual
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(asked))
@@ -298,6 +303,15 @@ class ExtractiveAnswerer:
             if not (own and self._coverage(" ".join(own), texts) > 0):
                 return False
         return True
+
+    def _of_the_year(self, question: str, passages: Sequence[ScoredChunk]) -> bool:
+        """Whether the passages, their neighbours or their documents' dates are of a year asked about."""
+        years = asked_years(question)
+        texts = " ".join(
+            " ".join([p.chunk.title, *p.chunk.heading_path, p.context or p.chunk.text]) for p in passages
+        )
+        dated = set().union(*(self._years_of(p.chunk.document_id) for p in passages))
+        return not years or bool(years & dated) or any(year in texts for year in years)
 
     def _whole_lists(
         self, passages: Sequence[ScoredChunk], picks: list[Pick], scored: list[Pick], asks_list: bool

@@ -43,7 +43,10 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         # How many of something: a sum of money is not a count ("hur många lån" is not "216 miljoner kronor").
         "count",
         # "hur många procent" asks for a share (below).
-        re.compile(r"\b(?:hur många(?! procent)|hur stort antal|antalet|how many(?! percent))\b"),
+        re.compile(
+            r"\b(?:hur många(?! procent)|hur stort antal|antalet|how many(?! percent)"
+            r"|(?:what (?:was|is) the )?vote count|röstsiffr\w*)\b"
+        ),
     ),
     (
         "number",
@@ -62,7 +65,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|när (?:kan|får|ska) (?:vi|man|jag|de) (?:börja|starta|komma igång)"
             r"|sedan när|(?:(?:vilken|vilket|när) (?:är|var) )?sista (?:dag|dagen|datum)"
             r"|what year|which year|what (?:exact )?date|by when|since when"
-            r"|what (?:is|was) the (?:\w+ )?deadline)\b"
+            r"|what (?:is|was) the (?:\w+ )?deadline|is there (?:a|any) deadline"
+            r"|finns det (?:en |någon )?(?:sista dag|deadline|tidsfrist|ansökningsfrist))\b"
             # "när"/"when" opening the question (not "nu när ..."); "när måste ..." asks for conditions.
             r"|(?:^|[,:;–-]\s*|\b(?:och|men|and|but)\s+)(?:när|when)\s"
             r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
@@ -85,6 +89,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
             r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
+            r"|who (?:is|was) (?:the )?(?:culture |education )?minister"
             r"|who (?:won|received|got|leads|heads|chairs)|what is the name"
             r"|which (?:of (?:the|its) )?members? .{0,60}(?:chair|chairman|chairperson|head|director))"
         ),

@@ -149,8 +149,8 @@ _ASKS_DONE = re.compile(
 # A year that dates a document the question names ("the 2013 bill", "propositionen från 2013", "2013 års
 # proposition"), not the year a figure is asked for.
 _DOCUMENT_YEAR = re.compile(
-    r"\b(?:1[89]|20)\d\d(?: års)? (?:bill|act|law|report|strategy|inquiry|proposition\w*|lag\w*|rapport\w*"
-    r"|strategi\w*|utredning\w*|betänkande\w*)\b"
+    r"\b(?:1[89]|20)\d\d(?: års)? (?:\w+ ){0,2}(?:bill|act|law|report|strategy|inquiry|proposition\w*|lag\w*"
+    r"|rapport\w*|strategi\w*|utredning\w*|betänkande\w*)\b"
     r"|\b(?:bill|act|law|report|strategy|inquiry|propositionen|\w*lagen|rapporten|\w*strategin|utredningen"
     r"|betänkandet) (?:från|of|from) (?:år )?(?:1[89]|20)\d\d\b",
     re.IGNORECASE,
@@ -229,6 +229,11 @@ def _another_edition(sentence: str, question: str) -> bool:
     return bool(old) and any(m.group(1).lower()[:6] in old for m in _NEW.finditer(sentence))
 
 
+def asked_years(question: str) -> set[str]:
+    """The years a question asks about ("2023"), not those dating a document it names ("the 2013 bill")."""
+    return set(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", question)))
+
+
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
@@ -247,8 +252,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     if kind == "person":
         return any(_is_person(m.group(), question) for m in _NAME.finditer(sentence))
     text = _facts(sentence)
-    asked_years = set(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", question)))
-    if kind != "date" and asked_years and not asked_years & set(_YEAR.findall(text)):
+    years = asked_years(question)
+    if kind != "date" and years and not years & set(_YEAR.findall(text)):
         return False  # a sum for 2023 does not answer "how much in 2024?"
     if kind != "date":
         text = _DAY.sub(" ", text)  # "1 juli" is a date, not a quantity

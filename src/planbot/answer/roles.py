@@ -33,7 +33,7 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         ("landshövding\\w*|county governor", ("landshövding",)),
         # Who got a prize or a grant: the sentence must name someone receiving it, not anyone near it.
         (
-            "(?:fick|får|tilldelades|vann|mottog)\\s+(?:\\w+\\s+){0,3}(?:stipendi|pris|utmärkelse)\\w*"
+            "(?:fick|får|tilldelades|vann|mottog)\\s+(?:\\w+\\s+){0,5}(?:stipendi|pris|utmärkelse)\\w*"
             "|(?:got|gets|received|won|was awarded)\\s+(?:\\w+\\s+){0,3}(?:scholarship|prize|award|grant)s?",
             tuple(
                 "fick får tilldela vann mottog mottagare pristagare stipendiat vinnare "
