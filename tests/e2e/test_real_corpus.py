@@ -143,9 +143,15 @@ def test_an_english_figure_question_about_a_place_is_answered_only_from_a_passag
         "Hur stor procent av kultursamverkansbidraget ska gå till biblioteksverksamhet?",  # only a sum
         # "andra stycket 2" and a verb after "exemplar", not a count of copies
         "Hur många exemplar får ett bibliotek framställa av en skadad bok för att ersätta den?",
+        # The titles on reading lists the government only proposes to draw up.
+        "Vilka titlar finns med på regeringens läslistor med klassiker för skolan?",
+        # When a report was due is not when it was handed in.
+        "Vilket datum lämnade KB faktiskt in sin slutredovisning om samverkan inom biblioteksväsendet?",
+        # By how much it was raised: the documents give other sums, not the raise.
+        "By how much did the September 2025 agreement raise the library compensation for authors?",
     ],
 )
-def test_a_figure_question_is_refused_when_the_passages_only_hold_a_figure_of_another_kind(
+def test_a_question_is_refused_when_the_passages_hold_only_something_near_its_answer(
     client: TestClient, question: str
 ) -> None:
     body = _ask(client, question)
@@ -205,24 +211,6 @@ def test_a_figure_asked_for_after_the_askers_situation_is_refused_when_no_docume
     # The situation mentions "vad det kostar"; the question asks how high a fee: no document says.
     message = "Låntagare har frågat vad det kostar. Hur hög avgift får biblioteket ta för en försenad bok?"
     assert _ask(client, message)["refused"]
-
-
-@pytest.mark.parametrize(
-    "question",
-    [
-        # The titles on reading lists the government only proposes to draw up.
-        "Vilka titlar finns med på regeringens läslistor med klassiker för skolan?",
-        # When a report was due is not when it was handed in.
-        "Vilket datum lämnade KB faktiskt in sin slutredovisning om samverkan inom biblioteksväsendet?",
-        # By how much it was raised: the documents give other sums, not the raise.
-        "By how much did the September 2025 agreement raise the library compensation for authors?",
-    ],
-)
-def test_a_question_is_refused_when_the_documents_only_announce_or_date_what_it_asks(
-    client: TestClient, question: str
-) -> None:
-    body = _ask(client, question)
-    assert body["refused"], body["answer"]
 
 
 def test_a_count_question_lists_the_passage_stating_the_count_first(client: TestClient) -> None:
