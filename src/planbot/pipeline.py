@@ -220,7 +220,9 @@ class Pipeline:
         if doc is None:
             return set()
         dates = " ".join(doc.metadata.get(k, "") for k in _DATED_BY)
-        return set(re.findall(r"\b(?:19|20)\d\d\b", dates))
+        years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", dates)]
+        # A period ("2022-2025", valid_from to valid_to) covers the years between too.
+        return {str(y) for y in range(min(years), max(years) + 1)} if years else set()
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""
@@ -325,14 +327,15 @@ class Pipeline:
         scope = self.scope(question, filters)
         vector, ranked = self._search_as_read(question, top_k, filters, scope)
         t0 = time.perf_counter()
-        answer = self.answerer.answer(question, vector, [self._with_context(p) for p in ranked])
+        placed = [self._with_context(p) for p in ranked]
+        answer = self.answerer.answer(question, vector, placed)
         kind = answer_kind(asked_part(question))
         if not answer.refused and kind not in (None, "outcome") and self.settings.fact_bonus:
             # Passages stating the fact asked for come first. Refusal was decided on the plain ranking:
             # moving figures up would also answer questions whose figure the documents do not hold.
-            facts = facts_first(kind, question, ranked, self.settings.fact_bonus, self.settings.fact_depth)
-            if [p.chunk.id for p in facts] != [p.chunk.id for p in ranked]:
-                again = self.answerer.answer(question, vector, [self._with_context(p) for p in facts])
+            facts = facts_first(kind, question, placed, self.settings.fact_bonus, self.settings.fact_depth)
+            if [p.chunk.id for p in facts] != [p.chunk.id for p in placed]:
+                again = self.answerer.answer(question, vector, facts)
                 answer = answer if again.refused else again
         answer = place_in_time(answer, scope, self.documents(), dt.date.today())
         return answer, 1e3 * (time.perf_counter() - t0)

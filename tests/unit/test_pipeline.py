@@ -194,3 +194,23 @@ def test_passages_stating_the_fact_asked_for_come_first_but_do_not_decide_refusa
     assert answerer.orders == asked
     assert [p.chunk.document_id for p in answer.passages] == shown
     assert answer.refused is (shown[0] in refused_when_first)
+
+
+@pytest.mark.parametrize(
+    ("front", "years"),
+    [
+        ('published: "2023-04-04"', {"2023"}),
+        # A plan's period covers the years between its ends.
+        ('valid_from: "2022-01-01"\nvalid_to: "2025-12-31"', {"2022", "2023", "2024", "2025"}),
+        ('publisher: "Regeringskansliet"', set()),
+    ],
+)
+def test_a_document_is_dated_by_the_years_its_metadata_gives(
+    settings: Settings, front: str, years: set[str]
+) -> None:
+    corpus = settings.corpus_dir.parent / "dated"
+    corpus.mkdir()
+    (corpus / "sida.md").write_text(f"---\ntitle: Sida\n{front}\n---\n\n# Sida\n\nText.\n", encoding="utf-8")
+    pipe = Pipeline(settings.model_copy(update={"corpus_dir": corpus}), embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    assert pipe._years_of("sida") == years
