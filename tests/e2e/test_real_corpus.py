@@ -149,6 +149,8 @@ def test_an_english_figure_question_about_a_place_is_answered_only_from_a_passag
         "Vilket datum lämnade KB faktiskt in sin slutredovisning om samverkan inom biblioteksväsendet?",
         # By how much it was raised: the documents give other sums, not the raise.
         "By how much did the September 2025 agreement raise the library compensation for authors?",
+        # A sum another document gives for something else (folkbildningen's 30 million), not KB's.
+        "How much funding did the government give the National Library (KB) to work on e-book lending?",
     ],
 )
 def test_a_question_is_refused_when_the_passages_hold_only_something_near_its_answer(

@@ -250,12 +250,16 @@ class ExtractiveAnswerer:
         # regional culture plans) is near the question behind its title and heading, if not alone.
         top = max(p.score for p in in_place)
         near |= {(p.rank, p.start) for p in in_place if p.score >= top - self.fact_margin_placed}
+        first_documents = {passages[p.rank].chunk.document_id for p in picks}
         stating = [
             p
             for p in wider
             if (p.rank, p.start) in near
             and holds(kind, text(p), question)
             and self._on_topic(question, language, passages[p.rank], text(p))
+            # English shares no words with the text to check a topic by: a fact further down must come
+            # from the document the best sentences come from ("30 miljoner" for folkbildningen is not KB's).
+            and (language != "en" or passages[p.rank].chunk.document_id in first_documents)
         ]
         return [max(stating, key=lambda p: p.score)] if stating else None
 
