@@ -24,7 +24,7 @@ from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
-from planbot.planmeta import organisation_key
+from planbot.planmeta import organisation_key, validity
 from planbot.questions import asked_part, split_questions
 from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
 from planbot.records import Answer, Chunk, Document, IndexedDocument, ScoredChunk, Vectors
@@ -37,8 +37,9 @@ from planbot.statutes import default_statutes_file, load_statutes
 log = logging.getLogger(__name__)
 
 
-# Metadata fields that date a document: a question about a year is answered from documents of that year.
-_DATED_BY = ("published", "issued", "in_force", "adopted", "valid_from", "valid_to", "period")
+# Metadata fields that date a document (its period too, from `planmeta.validity`): a question about a
+# year is answered from documents of that year.
+_DATED_BY = ("published", "issued", "in_force", "adopted")
 
 
 class Pipeline:
@@ -219,10 +220,12 @@ class Pipeline:
         doc = self.documents().get(doc_id)
         if doc is None:
             return set()
-        dates = " ".join(doc.metadata.get(k, "") for k in _DATED_BY)
-        years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", dates)]
-        # A period ("2022-2025", valid_from to valid_to) covers the years between too.
-        return {str(y) for y in range(min(years), max(years) + 1)} if years else set()
+        years = set(re.findall(r"\b(?:19|20)\d\d\b", " ".join(doc.metadata.get(k, "") for k in _DATED_BY)))
+        # A period ("2022-2025", valid_from to valid_to) covers the years between too; an open end adds none.
+        if (span := validity(doc.metadata)) is not None:
+            known = [d.year for d in span if d not in (dt.date.min, dt.date.max)]
+            years |= {str(y) for y in range(min(known), max(known) + 1)} if known else set()
+        return years
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""

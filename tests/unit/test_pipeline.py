@@ -200,6 +200,11 @@ def test_passages_stating_the_fact_asked_for_come_first_but_do_not_decide_refusa
     ("front", "years"),
     [
         ('published: "2023-04-04"', {"2023"}),
+        ('period: "2021-2024"\nissued: "2020-12-01"', {"2020", "2021", "2022", "2023", "2024"}),
+        # Dates of a law are points, not a period: issued in 1962 and in force from 2014 is not 1963-2013.
+        ('issued: "1962-06-01"\nin_force: "2014-01-01"', {"1962", "2014"}),
+        # An open end adds no years but the known one.
+        ('valid_from: "2022-01-01"', {"2022"}),
         # A plan's period covers the years between its ends.
         ('valid_from: "2022-01-01"\nvalid_to: "2025-12-31"', {"2022", "2023", "2024", "2025"}),
         ('publisher: "Regeringskansliet"', set()),

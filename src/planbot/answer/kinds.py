@@ -327,7 +327,7 @@ _ANNOUNCES = re.compile(
     re.IGNORECASE,
 )
 # "Vilka titlar ...", "Vilka e-boksleverantörer ...": the things asked for.
-_WHICH_THING = re.compile(r"^\s*(?:vilka|vilken|vilket)\s+(?:\w+-)*([^\W\d_]{4,})")
+_WHICH_THING = re.compile(r"^\s*(?:vilka|vilken|vilket)\s+(?:\w+-)*[^\W\d_]{4,}")
 
 
 def announces_only(question: str, sentences: Sequence[str]) -> bool:
