@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,8 +38,8 @@ def migrate(path: Path, component: str, migrations: Sequence[str]) -> int:
     Each migration is an SQL script; its position in the list is its identity, so append, never edit or
     reorder (as simonw/llm keeps its migrations).
     """
+    _use_wal(path)
     with connect(path) as db:
-        db.execute("PRAGMA journal_mode=WAL")
         db.execute(
             "CREATE TABLE IF NOT EXISTS _migrations (component TEXT NOT NULL, seq INTEGER NOT NULL, "
             "applied TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, PRIMARY KEY (component, seq))"
@@ -57,6 +58,22 @@ def migrate(path: Path, component: str, migrations: Sequence[str]) -> int:
             db.execute("INSERT INTO _migrations (component, seq) VALUES (?, ?)", (component, seq))
             ran += 1
     return ran
+
+
+def _use_wal(path: Path) -> None:
+    """Switch the file to write-ahead logging, waiting while another process switches or writes it."""
+    # The switch needs the file to itself, and SQLite does not wait on the busy timeout for it: a second
+    # process starting at the same moment (the server and a command, two workers) is told "locked" at once.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            with connect(path) as db:
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _statements(script: str) -> list[str]:

@@ -16,6 +16,8 @@ from planbot.config import Settings
 from planbot.errors import InvalidInput, PlanbotError
 from planbot.filters import Filters
 
+log = logging.getLogger(__name__)
+
 # Seconds between the interpreter lock's hand-overs in `planbot serve` (Python's default is 0.005).
 SWITCH_INTERVAL_S = 0.001
 
@@ -47,6 +49,12 @@ class PlanbotGroup(click.Group):
             return super().invoke(ctx)
         except PlanbotError as exc:
             report_error(exc)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own: usage errors, --help, Ctrl-C
+        except Exception as exc:
+            # The catch-all: anything unforeseen is still one line and exit code 1; -v shows where it was.
+            log.info("unexpected error", exc_info=True)
+            report_error(PlanbotError(f"{type(exc).__name__}: {exc} (run with -v to see where)"))
 
 
 def parse_filters(
