@@ -88,6 +88,48 @@ FILLER = frozenset(
 )
 
 
+# A short question of its own: one asking what a term means ("Vad är upphovsrätt?", "What is Legimus?";
+# not "What is the fee?", which means the fee asked about before),
+# or one with its verb straight after the question word and a name ("Vem leder Läsrådet?"). An ellipsis
+# has no verb there ("vem för skolbiblioteken?"); "Vem är ordförande?" or "Vilka kommuner ingår?" name
+# no one in particular and mean the body or the matter asked about before.
+_DEFINING = re.compile(
+    r"^\s*(?:vad (?:är|betyder|innebär|menas med|avses med)|what (?:is|are|does)|what's)\s+(?!the\b)\S",
+    re.IGNORECASE,
+)
+_ASKS_WITH_VERB = re.compile(
+    r"^\s*(?:vad|vem|vems|var|när|varför|what|who|whose|where|when|why)\s+(?P<verb>[^\W\d_]+)\s+\S",
+    re.IGNORECASE,
+)
+# Words after the question word that end like a verb but are not one ("vem för ...").
+_NOT_VERBS = frozenset("för efter under över mellan utanför inför bakom".split())
+_EN_VERBS = frozenset("is are was were does do did can must should may has have will".split())
+# Words that say the question goes on from the one before ("också", "samma", "as well").
+_ALSO = frozenset("också även heller samma too also either same instead".split())
+# A name: a capital not opening the question ("Läsrådet"), or an acronym ("KB").
+_NAME = re.compile(r"(?<=\s)[A-ZÅÄÖ][\w-]+|\b[A-ZÅÄÖ]{2,}\b")
+
+
+def stands_alone(question: str) -> bool:
+    """Whether a short question asks about a thing of its own, needing nothing from the one before.
+
+    "Vad är Legimus?" after a question about fees asks about Legimus alone; carrying the fee question's
+    words into it ("Vad är Legimus? (avgifter)") pulls the search back to fees.
+    """
+    toks = words(question)
+    if any(t in ANAPHORA or t in _ALSO for t in toks) or any(p in " ".join(toks) for p in LEANING_PHRASES):
+        return False
+    if _DEFINING.match(question):
+        return True
+    m = _ASKS_WITH_VERB.match(question)
+    if m is None or not _NAME.search(question[m.end("verb") :]):
+        return False
+    verb = m["verb"].lower()
+    if verb in _EN_VERBS or verb in _FINITE:
+        return True
+    return verb not in _NOT_VERBS and verb.endswith(("r", "s", "de", "te"))
+
+
 def _same_ending(a: str, b: str, size: int = SHARED_ENDING) -> bool:
     """Whether two different words end alike (författare/översättare, folk-/skolbiblioteken)."""
     return a != b and min(len(a), len(b)) > size and a[-size:] == b[-size:]
@@ -194,7 +236,7 @@ def split_questions(message: str) -> list[Asked]:
         query = part
         lowered = " ".join(words(part))
         leans = (
-            len(content_stems(part)) <= SHORT_PART
+            (len(content_stems(part)) <= SHORT_PART and not stands_alone(part))
             or any(w in ANAPHORA for w in words(part))
             or any(phrase in lowered for phrase in LEANING_PHRASES)
         )

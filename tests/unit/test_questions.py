@@ -79,6 +79,19 @@ def test_a_question_leaning_on_the_one_before_is_searched_with_its_key_words() -
     assert "tidskriftsartikel" in if_so.query
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Vad säger bibliotekslagen om avgifter? Vad är upphovsrätt?",
+        "Måste kommunen ha folkbibliotek? Vad är meänkieli?",
+        "Can libraries charge late fees? What is meänkieli?",
+    ],
+)
+def test_a_short_second_question_of_its_own_is_searched_without_the_first_ones_words(message: str) -> None:
+    _, second = split_questions(message)
+    assert second.query == second.question
+
+
 def test_each_question_keeps_the_situation_the_message_describes() -> None:
     asked = split_questions(
         "Vi har en elev med dyslexi. Får vi läsa in en lärobok åt henne? Och får vi låna ut inspelningen?"

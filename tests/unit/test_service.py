@@ -46,6 +46,36 @@ def test_a_topic_shift_without_an_opening_clause_is_searched_as_asked() -> None:
 
 
 @pytest.mark.parametrize(
+    ("earlier", "message"),
+    [
+        ("Får folkbiblioteket ta ut förseningsavgifter?", "Vad är ett herrelöst verk?"),
+        ("Måste kommunen ha en biblioteksplan?", "Vad är biblioteksersättning?"),
+        ("Can the public library charge late fees?", "What is meänkieli?"),
+        ("Vem ansvarar för skolbiblioteken?", "Vem leder Kulturrådet?"),
+    ],
+)
+def test_a_short_question_of_its_own_is_searched_as_asked(earlier: str, message: str) -> None:
+    # Brevity alone made these follow-ups: "Vad är ett herrelöst verk? (folkbiblioteket förseningsavgifter)".
+    assert Rewriter().rewrite(message, [earlier]) is None
+
+
+@pytest.mark.parametrize(
+    ("earlier", "message", "carried"),
+    [
+        ("Vilka sitter i Samverkansrådet?", "Vem är ordförande?", "Samverkansrådet"),
+        ("Får folkbiblioteket ta ut avgifter för förseningar?", "What is the fee?", "förseningar"),
+        ("Vem ansvarar för folkbiblioteken?", "Vem bestämmer?", "folkbiblioteken"),
+        ("Vad är en kulturplan?", "Vad är det också?", "kulturplan"),
+    ],
+)
+def test_a_short_question_naming_nothing_of_its_own_still_leans_on_the_one_before(
+    earlier: str, message: str, carried: str
+) -> None:
+    query = Rewriter().rewrite(message, [earlier])
+    assert query is not None and carried.lower() in query.removeprefix(message).lower()
+
+
+@pytest.mark.parametrize(
     ("earlier", "message", "carried", "dropped"),
     [
         # The ellipsis names the new thing; the earlier thing it replaces is not carried.

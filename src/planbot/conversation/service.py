@@ -14,7 +14,7 @@ from planbot.errors import PlanbotError
 from planbot.filters import Filters
 from planbot.lexical import content_stems, words
 from planbot.pipeline import Pipeline
-from planbot.questions import ANAPHORA, SHORT_QUESTION, key_terms
+from planbot.questions import ANAPHORA, SHORT_QUESTION, key_terms, stands_alone
 from planbot.records import Answer, Language
 from planbot.scope import plan_named_in
 
@@ -74,7 +74,9 @@ def is_follow_up(message: str) -> bool:
     lowered = " ".join(toks)
     if any(t in ANAPHORA for t in toks) or any(p in lowered for p in ANAPHORIC_PHRASES):
         return True
-    return (bool(toks) and toks[0] in CONTINUATIONS) or len(content_stems(message)) <= SHORT_QUESTION
+    if bool(toks) and toks[0] in CONTINUATIONS:
+        return True
+    return len(content_stems(message)) <= SHORT_QUESTION and not stands_alone(message)
 
 
 def shifts_topic(message: str) -> bool:
