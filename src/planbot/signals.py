@@ -143,6 +143,25 @@ def _overlap(sa: frozenset[int], sb: frozenset[int]) -> float:
     return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
 
 
+# A figure a passage states: a sum, a share or a count of money ("433 miljoner kronor", "60 procent"), or a
+# day ("1 juli 2025"). Section and statute numbers are left out: a page retelling a § does not repeat them.
+_FIGURE = re.compile(
+    r"\b\d+(?:[ ,.]\d+)*\s*(?:miljon\w*|miljard\w*|kronor|kr\b|procent|%|euro"
+    r"|(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december)\s+\d{4})",
+    re.IGNORECASE,
+)
+
+
+def _figures(text: str) -> set[str]:
+    return {" ".join(m.group().lower().split()) for m in _FIGURE.finditer(text)}
+
+
+def _same_figures(a: str, b: str) -> bool:
+    """Whether the shorter passage's figures are all in the longer: otherwise they tell different things."""
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    return _figures(shorter) <= _figures(longer)
+
+
 def _similar(sa: frozenset[int], sb: frozenset[int]) -> float:
     return len(sa & sb) / max(len(sa), len(sb)) if sa and sb else 0.0
 
@@ -153,6 +172,8 @@ def collapse_duplicates(
     """Fold near-identical passages of other documents into the best one, naming them in ``also_in``.
 
     A statute always stands for its group, so the source is cited rather than a page retelling it.
+    Pages that tell the same story with another figure ("432 miljoner kronor" on one, "433" on the other)
+    do not fold: "the same is also in ..." would hide that they disagree, and the figure asked for.
     Passages of one document fold only when each repeats the other almost word for word (``same_document``):
     a plan that repeats its introduction in every chapter fills one place in the results, not five,
     while a passage that holds another and says more stays.
@@ -169,7 +190,7 @@ def collapse_duplicates(
                 i
                 for i, k in enumerate(kept)
                 if (
-                    _overlap(matched[i], own) >= threshold
+                    _overlap(matched[i], own) >= threshold and _same_figures(k.chunk.text, cand.chunk.text)
                     if k.chunk.document_id != cand.chunk.document_id
                     # Within a document only a repeat folds, not a passage that holds another and more.
                     else _similar(matched[i], own) >= same_document

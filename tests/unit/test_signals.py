@@ -56,6 +56,26 @@ def test_a_statute_stands_for_its_retellings_which_it_names() -> None:
     assert out[1].also_in == ()
 
 
+COST = (
+    "Förslaget innebär att elever ska ha tillgång till skolbibliotek på den egna skolenheten. "
+    "Skolbiblioteken ska vara bemannade. Kostnaden för förslagen beräknas till 216 miljoner kronor under 2025 och {} "
+    "miljoner kronor från 2026 och framåt."
+)
+
+
+@pytest.mark.parametrize(("figure", "folded"), [("433", True), ("432", False)])
+def test_pages_telling_the_same_story_with_another_figure_are_not_folded(
+    figure: str, folded: bool
+) -> None:
+    # Two government pages on the school-library reform: one says 433 million a year, the other 432.
+    first = _scored("regeringen--nu-ska", "Tillgången ser i dag olika ut. " + COST.format(figure), "sida", 0.9)
+    second = _scored("regeringen--alla-elever", COST.format("433"), "pressmeddelande", 0.8)
+    out = collapse_duplicates([first, second])
+    shown = ["regeringen--nu-ska"] + ([] if folded else ["regeringen--alla-elever"])
+    assert [p.chunk.document_id for p in out] == shown
+    assert out[0].also_in == (("regeringen--alla-elever",) if folded else ())
+
+
 @pytest.mark.parametrize(
     ("a", "b", "same"),
     [
