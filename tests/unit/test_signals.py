@@ -58,8 +58,8 @@ def test_a_statute_stands_for_its_retellings_which_it_names() -> None:
 
 COST = (
     "Förslaget innebär att elever ska ha tillgång till skolbibliotek på den egna skolenheten. "
-    "Skolbiblioteken ska vara bemannade. Kostnaden för förslagen beräknas till 216 miljoner kronor under 2025 och {} "
-    "miljoner kronor från 2026 och framåt."
+    "Skolbiblioteken ska vara bemannade. Kostnaden för förslagen beräknas till 216 miljoner kronor "
+    "under 2025 och {} miljoner kronor från 2026 och framåt."
 )
 
 
@@ -68,7 +68,8 @@ def test_pages_telling_the_same_story_with_another_figure_are_not_folded(
     figure: str, folded: bool
 ) -> None:
     # Two government pages on the school-library reform: one says 433 million a year, the other 432.
-    first = _scored("regeringen--nu-ska", "Tillgången ser i dag olika ut. " + COST.format(figure), "sida", 0.9)
+    story = "Tillgången ser i dag olika ut. " + COST.format(figure)
+    first = _scored("regeringen--nu-ska", story, "sida", 0.9)
     second = _scored("regeringen--alla-elever", COST.format("433"), "pressmeddelande", 0.8)
     out = collapse_duplicates([first, second])
     shown = ["regeringen--nu-ska"] + ([] if folded else ["regeringen--alla-elever"])
