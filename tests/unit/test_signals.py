@@ -64,9 +64,7 @@ COST = (
 
 
 @pytest.mark.parametrize(("figure", "folded"), [("433", True), ("432", False)])
-def test_pages_telling_the_same_story_with_another_figure_are_not_folded(
-    figure: str, folded: bool
-) -> None:
+def test_pages_telling_the_same_story_with_another_figure_are_not_folded(figure: str, folded: bool) -> None:
     # Two government pages on the school-library reform: one says 433 million a year, the other 432.
     story = "Tillgången ser i dag olika ut. " + COST.format(figure)
     first = _scored("regeringen--nu-ska", story, "sida", 0.9)
