@@ -898,6 +898,22 @@ def test_content_only_announced_is_not_an_answer_to_what_it_holds(
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
 
 
+ATTENDED = "På mötet deltog företrädare för Kulturrådet, Läsrådet och Svensk biblioteksförening."
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("Vad tyckte Läsrådet på rundabordssamtalet?", True),  # it came; what it thought is not there
+        ("Vilka deltog i rundabordssamtalet?", False),
+    ],
+)
+def test_what_a_party_said_is_not_answered_by_its_being_there(question: str, refused: bool) -> None:
+    chunk = _chunk("c1", ATTENDED, doc="rundabord")
+    answerer = _answerer({("c1", 0, len(ATTENDED)): 0.93})
+    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "answers"),
     [
