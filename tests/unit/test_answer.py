@@ -303,6 +303,10 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Finns det någon ansökningsfrist för kommuner?", "date"),
         ("What was the vote count when the Riksdag passed the bill?", "count"),
         ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
+        ("How big is the annual scholarship the foundation awards?", "amount"),
+        ("Hur stort är stipendiet som stiftelsen delar ut?", "amount"),
+        ("Vilken statssekreterare ledde mötet?", "person"),
+        ("Which state secretary led the meeting?", "person"),
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
@@ -628,6 +632,20 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
         (
             "amount",
             ARTS_COUNCIL,
+            "I litteraturpropositionen 2013, hur mycket pengar per år följde med?",
+            True,
+        ),
+        # Who wrote a report is said by a sentence about its writing, not by a name quoted near it.
+        (
+            "person",
+            "– Det är angeläget, säger kulturminister Parisa Liljestrand.",
+            "Who wrote the report?",
+            False,
+        ),
+        ("person", "Rapporten har skrivits av Anna Svensson på Kulturrådet.", "Who wrote the report?", True),
+        (
+            "amount",
+            ARTS_COUNCIL,
             "In the 2013 reading bill, how much was the council to get each year?",
             True,
         ),
@@ -911,6 +929,22 @@ ATTENDED = "På mötet deltog företrädare för Kulturrådet, Läsrådet och Sv
 def test_what_a_party_said_is_not_answered_by_its_being_there(question: str, refused: bool) -> None:
     chunk = _chunk("c1", ATTENDED, doc="rundabord")
     answerer = _answerer({("c1", 0, len(ATTENDED)): 0.93})
+    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
+
+
+STAFFED = "Från och med 1 juli 2025 ska elever ha tillgång till bemannade skolbibliotek."
+
+
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("Kan skolan få vite om skolbiblioteket inte är bemannat från 1 juli 2025?", True),
+        ("Måste skolbiblioteket vara bemannat från 1 juli 2025?", False),
+    ],
+)
+def test_a_penalty_asked_for_is_not_answered_by_the_requirement(question: str, refused: bool) -> None:
+    chunk = _chunk("c1", STAFFED, doc="skolbibliotek")
+    answerer = _answerer({("c1", 0, len(STAFFED)): 0.93})
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
 
 

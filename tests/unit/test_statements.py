@@ -28,6 +28,8 @@ DIALOGUE = (
         ("Vad sa Kristdemokraternas talesperson om läsning?", "Kristdemokraternas talesperson"),
         # Not a party's words: a document says what it says, and the asker is no party.
         ("Vad sa propositionen om e-böcker?", None),
+        ("Vad föreslog kultursamverkansutredningen om regionerna?", None),  # a document's compound
+        ("Vad föreslog Svensk biblioteksförening på mötet?", "Svensk biblioteksförening"),
         ("Vad säger lagen om avgifter?", None),
         ("Vad tycker du om det?", None),
         ("What did the culture minister say about reading?", None),
@@ -46,6 +48,7 @@ def test_the_party_whose_words_a_question_asks_for(question: str, party: str | N
         ("Vad sa kulturministern om läsning på rundabordssamtalet?", ROUND_TABLE, True),
         ("Vad tyckte regionerna om fritidskortet på mötet?", DIALOGUE, True),
         ("Vad säger lagen om rundabordssamtal?", ROUND_TABLE, True),
+        ("Vad föreslog Svensk biblioteksförening på rundabordssamtalet?", ROUND_TABLE, False),
         # Every word of the party: another party's spokesperson is not this one's.
         (
             "Vad sa Kristdemokraternas talesperson om läsning?",

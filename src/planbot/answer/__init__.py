@@ -22,6 +22,7 @@ from planbot.answer.names import owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.answer.roles import names_a_role_or_event
+from planbot.answer.sanctions import asks_sanction, states_sanction
 from planbot.answer.statements import quotes
 from planbot.chunking import split_sentences
 from planbot.lexical import ASKS_CONTENT, content_stems
@@ -139,6 +140,8 @@ class ExtractiveAnswerer:
             said = [passages[r].chunk.text for r in dict.fromkeys(p.rank for p in picks)]
             if language == "sv" and picks and not quotes(asked, said):
                 return refusal  # a page listing Läsrådet among those who came does not say what it said
+        if asks_sanction(asked) and not states_sanction([passages[p.rank].chunk.text for p in picks]):
+            return refusal  # the school-library requirements name no fine for a school that breaks them
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
             return refusal

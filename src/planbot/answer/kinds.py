@@ -152,7 +152,9 @@ _DOCUMENT_YEAR = re.compile(
     r"\b(?:1[89]|20)\d\d(?: års)? (?:\w+ ){0,2}(?:bill|act|law|report|strategy|inquiry|proposition\w*|lag\w*"
     r"|rapport\w*|strategi\w*|utredning\w*|betänkande\w*)\b"
     r"|\b(?:bill|act|law|report|strategy|inquiry|propositionen|\w*lagen|rapporten|\w*strategin|utredningen"
-    r"|betänkandet) (?:från|of|from) (?:år )?(?:1[89]|20)\d\d\b",
+    r"|betänkandet) (?:från|of|from) (?:år )?(?:1[89]|20)\d\d\b"
+    # "litteraturpropositionen 2013": the year right after the document's name
+    r"|\b\w*(?:propositionen|rapporten|strategin|utredningen|betänkandet) (?:1[89]|20)\d\d\b",
     re.IGNORECASE,
 )
 # A deadline: when something is due, which says nothing of when it was done.

@@ -30,6 +30,9 @@ _NAMED_IN: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         # "Vem är chef för KB?": someone named as its head, not the minister quoted beside it.
         ("chef|chefen|head of", ("chef", "generaldirektör", "riksbibliotekarie", "direktör", "head")),
         ("rektor\\w*", ("rektor",)),
+        ("statssekreterare\\w*|state secretary", ("statssekreterare",)),
+        # Who wrote something: a sentence saying who wrote it, not a name quoted beside it.
+        ("vem skrev|vem har skrivit|who wrote|who has written", ("skrev", "skrivit", "skriven", "författa")),
         ("landshövding\\w*|county governor", ("landshövding",)),
         # Who got a prize or a grant: the sentence must name someone receiving it, not anyone near it.
         (
