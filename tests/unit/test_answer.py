@@ -917,34 +917,25 @@ def test_content_only_announced_is_not_an_answer_to_what_it_holds(
 
 
 ATTENDED = "På mötet deltog företrädare för Kulturrådet, Läsrådet och Svensk biblioteksförening."
-
-
-@pytest.mark.parametrize(
-    ("question", "refused"),
-    [
-        ("Vad tyckte Läsrådet på rundabordssamtalet?", True),  # it came; what it thought is not there
-        ("Vilka deltog i rundabordssamtalet?", False),
-    ],
-)
-def test_what_a_party_said_is_not_answered_by_its_being_there(question: str, refused: bool) -> None:
-    chunk = _chunk("c1", ATTENDED, doc="rundabord")
-    answerer = _answerer({("c1", 0, len(ATTENDED)): 0.93})
-    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
-
-
 STAFFED = "Från och med 1 juli 2025 ska elever ha tillgång till bemannade skolbibliotek."
 
 
 @pytest.mark.parametrize(
-    ("question", "refused"),
+    ("question", "text", "refused"),
     [
-        ("Kan skolan få vite om skolbiblioteket inte är bemannat från 1 juli 2025?", True),
-        ("Måste skolbiblioteket vara bemannat från 1 juli 2025?", False),
+        # Läsrådet came; what it thought is not there.
+        ("Vad tyckte Läsrådet på rundabordssamtalet?", ATTENDED, True),
+        ("Vilka deltog i rundabordssamtalet?", ATTENDED, False),
+        # The requirement names no penalty for breaking it.
+        ("Kan skolan få vite om skolbiblioteket inte är bemannat från 1 juli 2025?", STAFFED, True),
+        ("Måste skolbiblioteket vara bemannat från 1 juli 2025?", STAFFED, False),
     ],
 )
-def test_a_penalty_asked_for_is_not_answered_by_the_requirement(question: str, refused: bool) -> None:
-    chunk = _chunk("c1", STAFFED, doc="skolbibliotek")
-    answerer = _answerer({("c1", 0, len(STAFFED)): 0.93})
+def test_what_a_party_said_or_a_penalty_is_not_answered_by_a_passage_that_only_comes_close(
+    question: str, text: str, refused: bool
+) -> None:
+    chunk = _chunk("c1", text, doc="sida")
+    answerer = _answerer({("c1", 0, len(text)): 0.93})
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
 
 
