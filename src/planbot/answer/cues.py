@@ -30,7 +30,7 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|what (?:\w+ )?(?:salary|salaries|wage|wages)\b"
             r"|how much (?:money|does|do|did|will|is|was)|what does .{1,60} cost"
             r"|how large is the .{0,40}amount"
-            # what a scholarship, a grant or a fee is worth ("How big is the annual scholarship ...?")
+            # what a scholarship, a grant or a prize is worth ("How big is the annual scholarship ...?")
             r"|how (?:big|large|high|much) (?:is|was|are|were) (?:the|a|an|its|their) (?:\w+ ){0,4}"
             r"(?:scholarships?|grants?|awards?|prizes?|stipends?)\b"
             r"|(?:vad|hur stor) (?:är|var|blir|blev) (?:\w+ )?budget\w*|what (?:is|was) the (?:\w+ )?budget"
