@@ -51,6 +51,11 @@ _FINITE = frozenset(
 )
 
 
+def _finite(word: str) -> bool:
+    """Whether a lower-cased Swedish word reads as a finite verb: -r, -s, -de, -te, or one of ``_FINITE``."""
+    return word in _FINITE or word.endswith(("r", "s", "de", "te"))
+
+
 def _subordinate(piece: str) -> bool:
     """Whether a piece after "och" is a clause of the question before it, not a question of its own."""
     if _INDIRECT.match(piece) or _HAVE_BE.match(piece):
@@ -60,7 +65,7 @@ def _subordinate(piece: str) -> bool:
         return False
     after = m["next"].lower()
     # "hur används planerna", "när började lagen gälla": a verb next (-r, -s, -de, -te, or one above).
-    return not (after in _DEGREE or after in _FINITE or after.endswith(("r", "s", "de", "te")))
+    return not (after in _DEGREE or _finite(after))
 
 
 # Words that point back at the part before ("den rätten", "dem", "it").
@@ -125,9 +130,7 @@ def stands_alone(question: str) -> bool:
     if m is None or not _NAME.search(question[m.end("verb") :]):
         return False
     verb = m["verb"].lower()
-    if verb in _EN_VERBS or verb in _FINITE:
-        return True
-    return verb not in _NOT_VERBS and verb.endswith(("r", "s", "de", "te"))
+    return verb in _EN_VERBS or (verb not in _NOT_VERBS and _finite(verb))
 
 
 def _same_ending(a: str, b: str, size: int = SHARED_ENDING) -> bool:

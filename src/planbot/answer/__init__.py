@@ -137,10 +137,11 @@ class ExtractiveAnswerer:
                 asked, [passages[p.rank].chunk.text[p.start : p.end] for p in picks]
             ):
                 return refusal  # "det ska tas fram läslistor" does not say which titles are on them
-            said = [passages[r].chunk.text for r in dict.fromkeys(p.rank for p in picks)]
-            if language == "sv" and picks and not quotes(asked, said):
-                return refusal  # a page listing Läsrådet among those who came does not say what it said
-        if asks_sanction(asked) and not states_sanction([passages[p.rank].chunk.text for p in picks]):
+        # The passages the answer would quote from, each once.
+        picked = [passages[rank].chunk.text for rank in dict.fromkeys(p.rank for p in picks)]
+        if kind is None and language == "sv" and picked and not quotes(asked, picked):
+            return refusal  # a page listing Läsrådet among those who came does not say what it said
+        if asks_sanction(asked) and not states_sanction(picked):
             return refusal  # the school-library requirements name no fine for a school that breaks them
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))
         if not citations:
