@@ -7,11 +7,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from planbot.chunking import split_sentences
 from planbot.filters import Filters
 from planbot.lexical import ASKS_CONTENT
 from planbot.planmeta import PLAN_KINDS, kind_of, organisation_key, period_label, validity
 from planbot.questions import asked_part
-from planbot.records import Answer, IndexedDocument, Language, ScoredChunk, embedding_text
+from planbot.records import Answer, Citation, IndexedDocument, Language, ScoredChunk, embedding_text
 from planbot.statutes import Statute, find_statutes, holds
 
 # Inflected plan words, most specific first, with the kind each names (None: any plan).
@@ -27,12 +28,17 @@ _YEAR = r"(?:19|20)\d{2}"
 _SPAN = rf"(?<![\d:/])({_YEAR})(?:\s*[-–—]\s*({_YEAR}))?(?![\d:/])"
 _NAME = r"[A-ZÅÄÖ][\wåäöé-]+"
 _ORG = rf"(?:(?:Region|Regionen)\s+)?{_NAME}(?:\s+(?:kommun|stad|Region))?"
+# The plan after the one in force: "Karlstads nästa biblioteksplan", "Region Värmland's next library plan".
+_NEXT = r"nästa|kommande|next|upcoming|coming|following"
 # "Karlstads biblioteksplan", "Region Värmlands kulturplan", "Karlstad's library plan"
 _GENITIVE = re.compile(
-    rf"\b(?P<org>{_ORG})(?:s|'s|’s)\s+(?:(?:nya|gamla|förra|tidigare)\s+)?(?P<kind>{_KIND})\b"
+    rf"\b(?P<org>{_ORG})(?:s|'s|’s)\s+(?:(?:nya|gamla|förra|tidigare|(?P<next>{_NEXT}))\s+)?(?P<kind>{_KIND})\b"
 )
-# "biblioteksplanen i Karlstad", "kulturplanen för Region Värmland"
-_KIND_OF = re.compile(rf"\b(?P<kind>{_KIND})\s+(?:i|för|in|for|of)\s+(?P<org>{_ORG})")
+# "biblioteksplanen i Karlstad", "kulturplanen för Region Värmland", "nästa biblioteksplan för Karlstad"
+_KIND_OF = re.compile(
+    rf"(?:\b(?P<next>{_NEXT})\s+(?:(?:regional|regionala)\s+)?(?=\w))?"
+    rf"\b(?P<kind>{_KIND})\s+(?:i|för|in|for|of)\s+(?P<org>{_ORG})"
+)
 # "biblioteksplanen 2021–2024", "kulturplan för 2022-2025"
 _KIND_YEAR = re.compile(rf"\b(?P<kind>{_KIND})\s+(?:för\s+|for\s+)?{_SPAN}", re.IGNORECASE)
 # "i biblioteksplanen", "enligt den förra kulturplanen", "kulturplanen säger"
@@ -86,6 +92,8 @@ class Target:
     kind: str | None = None
     organisation: str | None = None
     years: tuple[int, int] | None = None
+    # The plan after the one in force ("nästa", "next"): only a plan starting later is it.
+    after: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ class Scope:
     mentions: tuple[str, ...] = ()
     # When a named statute is missing, only passages mentioning one of these (casefolded) may answer.
     mentions_any: tuple[str, ...] = ()
+    # When the plan after the current one is missing, only passages naming a year after this one may answer.
+    mentions_after: int | None = None
 
     def missing_text(self, language: Language, answered: bool) -> str:
         """What to tell a person about the missing document."""
@@ -143,7 +153,8 @@ def find_target(question: str, organisations: Mapping[str, str]) -> Target | Non
                 continue
             if pattern is _SOURCE and not _definite(m.group(0), word):
                 continue  # "i en biblioteksplan" speaks of plans in general
-            years = _years(m.group(0)) or _years_after(question, m.end())
+            after = bool(groups.get("next"))
+            years = None if after else _years(m.group(0)) or _years_after(question, m.end())
             key = core if org else _known_organisation(question, organisations)
             kind = _kind(word)
             if kind is None and not (org or years):
@@ -152,7 +163,7 @@ def find_target(question: str, organisations: Mapping[str, str]) -> Target | Non
             text = (m.group(0) if pattern is not _SOURCE else word).strip()
             if years and not _years(text):
                 text += f" {years[0]}–{years[1]}" if years[1] != years[0] else f" {years[0]}"
-            return Target(text, kind, key or None, years)
+            return Target(text, kind, key or None, years, after)
     return None
 
 
@@ -268,7 +279,10 @@ def _named(
 ) -> Scope:
     """Only the plans the target fits: in force unless it names a period or earlier plans."""
     plans = [d for d in documents.values() if is_plan(d) and _fits(d, target)]
-    if target.years is None and plans:
+    if target.after:
+        # "nästa" is read against today: the plan in force now is not the next one.
+        plans = [d for d in plans if (span := validity(d.metadata)) is not None and span[0] > today]
+    elif target.years is None and plans:
         if earlier:
             ended = [d for d in plans if (span := validity(d.metadata)) is not None and span[1] < today]
             if ended and latest_only:
@@ -286,7 +300,19 @@ def _named(
         mentions.append(target.organisation.split()[0])
     if target.years:
         mentions.append(str(target.years[0]))
-    return Scope(others, "missing", missing=target.text, mentions=tuple(mentions))
+    after = _latest_end(target, documents, today) if target.after else None
+    return Scope(others, "missing", missing=target.text, mentions=tuple(mentions), mentions_after=after)
+
+
+def _latest_end(target: Target, documents: Mapping[str, IndexedDocument], today: dt.date) -> int:
+    """The last year of the owner's plan in force (else this year): the next plan starts after it."""
+    ends = [
+        span[1].year
+        for d in documents.values()
+        if is_plan(d) and _fits(d, replace(target, after=False)) and (span := validity(d.metadata))
+        if span[0] <= today
+    ]
+    return max(ends, default=today.year)
 
 
 def _fits(doc: IndexedDocument, target: Target) -> bool:
@@ -332,17 +358,23 @@ def effective_filters(
 
 def mentioning(candidates: list[ScoredChunk], scope: Scope) -> list[ScoredChunk]:
     """The candidates whose text (with title and headings) mentions what the scope's missing document is."""
-    if not (scope.mentions or scope.mentions_any):
+    if not (scope.mentions or scope.mentions_any or scope.mentions_after):
         return candidates
     wanted = [w.casefold() for w in scope.mentions]
     out = []
     for c in candidates:
         text = embedding_text(c.chunk).casefold()
-        if all(w in text for w in wanted) and (
-            not scope.mentions_any or any(w in text for w in scope.mentions_any)
+        if (
+            all(w in text for w in wanted)
+            and (not scope.mentions_any or any(w in text for w in scope.mentions_any))
+            and (scope.mentions_after is None or _names_year_after(text, scope.mentions_after))
         ):
             out.append(c)
     return out
+
+
+def _names_year_after(text: str, year: int) -> bool:
+    return any(int(y) > year for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", text))
 
 
 def place_in_time(
@@ -363,16 +395,56 @@ def place_in_time(
     answer = replace(answer, citations=tuple(citations))
     if scope.missing is None:
         return answer
+    asked = asked_part(answer.question)
+    if scope.mentions and (stated := period_stated(answer.passages, asked, scope.mentions[0])):
+        passage, sentence = stated
+        return replace(
+            answer,
+            text=f"{sentence} [1]",
+            refused=False,
+            citations=(Citation(1, passage.chunk, sentence, passage.score),),
+            note=scope.missing_text(answer.language, answered=True),
+        )
     if answer.refused:
         return replace(answer, text=scope.missing_text(answer.language, answered=False))
     words = scope.mentions[:1] or scope.mentions_any or ("plan",)
-    if ASKS_CONTENT.match(asked_part(answer.question)) and not states_its_content(answer, *words):
+    if ASKS_CONTENT.match(asked) and not states_its_content(answer, *words):
         # The passages only say that the plan holds what was asked, or what another plan says.
         titles = list(dict.fromkeys(c.chunk.title for c in answer.citations))
         where = _MENTIONED_IN[answer.language].format(titles=", ".join(titles))
         text = f"{scope.missing_text(answer.language, answered=False)} {where}"
         return replace(answer, text=text, refused=True, citations=())
     return replace(answer, note=scope.missing_text(answer.language, answered=True))
+
+
+# "Vilka år gäller ...", "vilken period omfattar ...", "what years does ... cover"
+_ASKS_PERIOD = re.compile(
+    r"\b(?:vilka\s+år|vilket\s+år|vilken\s+(?:tids)?period|(?:what|which)\s+(?:years?|period))\b", re.I
+)
+_PLAN_SPAN = re.compile(rf"\b(?:{_KIND})\s+(?:för\s+|for\s+)?{_SPAN}", re.IGNORECASE)
+
+
+def period_stated(
+    passages: Sequence[ScoredChunk], question: str, word: str, depth: int = 3
+) -> tuple[ScoredChunk, str] | None:
+    """For a question asking a missing plan's years: a passage's sentence naming that plan with other years.
+
+    "prioriteringar är identifierade i den regionala biblioteksplanen 2021-2024" only points to the plan,
+    and still answers "Vilka år gäller Värmlands regionala biblioteksplan?".
+    """
+    if not _ASKS_PERIOD.search(question):
+        return None
+    asked = set(re.findall(rf"(?<!\d){_YEAR}(?!\d)", question))
+    for passage in passages[:depth]:
+        text = passage.chunk.text
+        for start, end in split_sentences(text):
+            sentence = text[start:end].strip()
+            if any(
+                word.casefold() in m[0].casefold() and {m[1], m[2] or m[1]} - asked
+                for m in _PLAN_SPAN.finditer(sentence)
+            ):
+                return passage, sentence
+    return None
 
 
 def states_its_content(answer: Answer, *words: str) -> bool:

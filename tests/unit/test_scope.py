@@ -182,6 +182,64 @@ def test_a_missing_plans_content_is_answered_only_by_a_sentence_that_states_it(
         assert answer.note is not None and answer.citations
 
 
+PERIOD_POINTER = "Viktiga prioriteringar är identifierade i den regionala biblioteksplanen 2021- 2024."
+OTHER_PERIOD = "Enligt kulturplanen 2022-2025 ska regionen stödja läsfrämjande."
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "answered"),
+    [
+        # The years of a missing plan, asked for, are answered by a sentence that only points to it.
+        ("Vilka år gäller Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, True),
+        ("What years does Region Värmland's regional library plan cover?", PERIOD_POINTER, True),
+        ("Vilken period gäller Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, True),
+        # Its content is still not.
+        ("Vilka prioriteringar står i Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, False),
+        # Nor are its years by another plan's years, or by the years the question already gave.
+        ("Vilka år gäller Region Värmlands regionala biblioteksplan?", OTHER_PERIOD, False),
+        (
+            "Vilken period gäller regionala biblioteksplanen 2021–2024 i Region Värmland?",
+            PERIOD_POINTER,
+            False,
+        ),
+    ],
+)
+def test_a_missing_plans_years_are_answered_by_a_sentence_naming_it_with_them(
+    question: str, sentence: str, answered: bool
+) -> None:
+    scope = decide(question, DOCS, TODAY)
+    assert scope.missing is not None
+    answer = place_in_time(_quoting(question, sentence), scope, DOCS, TODAY)
+    assert answer.refused is not answered
+    if answered:
+        assert answer.text == f"{PERIOD_POINTER} [1]" and answer.citations[0].quote == PERIOD_POINTER
+        assert answer.note is not None
+
+
+@pytest.mark.parametrize(
+    ("question", "allowed"),
+    [
+        # The plan after the one in force (2025–2028) is the one starting in 2029.
+        ("Vad ska stå i Exempelkommuns nästa biblioteksplan?", {"bp-2029"}),
+        ("What will Exempelkommun's next library plan say about children?", {"bp-2029"}),
+        ("Vad säger nästa biblioteksplan för Exempelkommun om barn?", {"bp-2029"}),
+        # Without "nästa", the plan in force.
+        ("Vad ska stå i Exempelkommuns biblioteksplan?", {"bp-2025"}),
+    ],
+)
+def test_the_next_plan_is_the_one_starting_after_today(question: str, allowed: set[str]) -> None:
+    assert _allowed(question) == allowed
+
+
+def test_a_missing_next_plan_is_answered_only_where_a_later_year_is_named() -> None:
+    question = "What period will Region Värmland's next regional library plan cover?"
+    scope = decide(question, DOCS, TODAY)
+    assert scope.missing == "Region Värmland's next regional library plan"
+    current = _scored("webb", "Region Värmlands regionala biblioteksplan 2021-2024 pekar ut läsfrämjande.")
+    later = _scored("webb", "Region Värmlands nya regionala biblioteksplan ska gälla 2027-2030.")
+    assert mentioning([current, later], scope) == [later]
+
+
 STATUTES = load_statutes(default_statutes_file())
 OSL_QUESTION = "Vad säger offentlighets- och sekretesslagen om sekretess för lånehistorik?"
 
