@@ -254,3 +254,13 @@ def test_what_a_party_said_or_the_penalty_is_answered_where_the_documents_state_
 ) -> None:
     body = _ask(client, question)
     assert not body["refused"] and quoted in body["answer"], body["answer"]
+
+
+def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_plan_is_refused(
+    client: TestClient,
+) -> None:
+    years = _ask(client, "Vilka år gäller Värmlands regionala biblioteksplan?")
+    assert not years["refused"] and "2021- 2024" in years["answer"], years["answer"]
+    assert years["note"] and "finns inte bland dokumenten" in years["note"]
+    following = _ask(client, "What period will Region Värmland's next regional library plan cover?")
+    assert following["refused"] and "next regional library plan is not among" in following["answer"]
