@@ -890,6 +890,11 @@ LISTS_TO_COME = "Regeringen föreslår att det ska tas fram läslistor med klass
 ASSIGNED = "Regeringen ger KB i uppdrag att ta fram en tjänst."
 ATTENDED = "På mötet deltog företrädare för Kulturrådet, Läsrådet och Svensk biblioteksförening."
 STAFFED = "Från och med 1 juli 2025 ska elever ha tillgång till bemannade skolbibliotek."
+DONE = "Många insatser för biblioteken har redan genomförts, som ett läsfrämjandelyft."
+REPORT_DUE = "KB ska lämna en delredovisning av strategin senast den 1 september 2023."
+REPORT_FOUND = (
+    "I delredovisningen av strategin konstaterar KB att samverkan mellan biblioteken behöver stärkas."
+)
 
 
 @pytest.mark.parametrize(
@@ -914,10 +919,16 @@ STAFFED = "Från och med 1 juli 2025 ska elever ha tillgång till bemannade skol
         # The requirement names no penalty for breaking it.
         ("Kan skolan få vite om skolbiblioteket inte är bemannat från 1 juli 2025?", STAFFED, True),
         ("Måste skolbiblioteket vara bemannat från 1 juli 2025?", STAFFED, False),
+        # What was done, or when the report is due, is not what the report concluded.
+        ("What did KB conclude in its interim report on the strategy?", DONE, True),
+        ("What were the findings of KB's interim report on the strategy?", DONE, True),
+        ("What did KB conclude in its interim report on the strategy?", REPORT_FOUND, False),
+        ("When is KB's interim report on the strategy due?", REPORT_DUE, False),
     ],
 )
 def test_a_passage_that_only_comes_close_does_not_answer(question: str, text: str, refused: bool) -> None:
-    # Content only announced, a party present but not quoted, a requirement without its penalty.
+    # Content only announced, a party present but not quoted, a requirement without its penalty, a report
+    # without its findings.
     chunk = _chunk("c1", text, doc="sida")
     answerer = _answerer({("c1", 0, len(text)): 0.93})
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused

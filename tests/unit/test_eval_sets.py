@@ -61,7 +61,9 @@ def test_gold_of_the_blind_sets_lies_in_one_passage_of_its_document(name: str) -
     assert holders and misplaced == []
 
 
-@pytest.mark.parametrize("name", [QUESTIONS, CONVERSATIONS, SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5])
+@pytest.mark.parametrize(
+    "name", [QUESTIONS, CONVERSATIONS, SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5]
+)
 def test_everyday_test_split_matches_frozen_hash(name: str) -> None:
     recorded = everyday.frozen_hashes(EVAL / FROZEN)
     assert everyday.test_hash(_rows(EVAL / name)) == recorded[name]

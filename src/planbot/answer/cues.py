@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from planbot.answer.findings import asks_finding
 from planbot.lexical import stems
 
 AnswerKind = Literal["amount", "count", "number", "date", "person", "outcome"]
@@ -130,7 +131,7 @@ _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact ``question`` asks for, or None when it asks for no particular kind."""
     lowered = " ".join(question.lower().split())
-    if _OUTCOME.search(lowered):
+    if _OUTCOME.search(lowered) or asks_finding(lowered):
         return "outcome"
     found = [(m.start(), kind) for kind, cue in _CUES if (m := cue.search(lowered))]
     if not found:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from planbot.answer.cues import MONEY, AnswerKind
+from planbot.answer.findings import asks_finding, states_finding
 from planbot.answer.roles import names_what_is_asked
 from planbot.chunking import split_sentences
 from planbot.records import ScoredChunk
@@ -239,7 +240,8 @@ def asked_years(question: str) -> set[str]:
 def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
     """Whether ``sentence`` holds a fact of ``kind`` that ``question`` does not already state."""
     if kind == "outcome":
-        return not _ASSIGNMENT.search(sentence)
+        # What a report concluded is a sentence stating a finding, not its deadline or publication date.
+        return not _ASSIGNMENT.search(sentence) and (not asks_finding(question) or states_finding(sentence))
     if _another_edition(sentence, question):
         return False  # "den nya bibliotekslagen" says nothing of the old one asked about
     if kind == "date" and _PAGE_STAMP.search(sentence) and _AHEAD.search(question.lower()):

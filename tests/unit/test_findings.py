@@ -1,0 +1,38 @@
+"""Findings: a question asking what was concluded, found or recommended needs a sentence stating one."""
+
+from __future__ import annotations
+
+import pytest
+
+from planbot.answer.findings import asks_finding, states_finding
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("What did the National Library conclude in its 2023 interim report?", True),
+        ("What did the report on music venues recommend?", True),
+        ("What were the inquiry's main findings?", True),
+        ("Vad kom KB fram till i delredovisningen?", True),
+        ("Vilka slutsatser drog utredningen?", True),
+        ("Vad rekommenderar rapporten om spelplatser?", True),
+        ("Where can I find the library plan?", False),  # "find" as in "look up"
+        ("What can we find in the regional library plan about reading?", False),
+        ("Vad ska biblioteksplanen innehålla?", False),
+    ],
+)
+def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:
+    assert asks_finding(question) is asks
+
+
+@pytest.mark.parametrize(
+    ("sentence", "states"),
+    [
+        ("KB ska lämna en delredovisning senast den 1 september 2023.", False),
+        ("Rapporten konstaterar att tillgången till spelplatser är ojämn.", True),
+        ("Utredningen föreslår att kulturplanerna ska gälla i fyra år.", True),
+        ("KB kom fram till att samverkan behöver stärkas.", True),
+    ],
+)
+def test_a_deadline_is_not_a_finding(sentence: str, states: bool) -> None:
+    assert states_finding(sentence) is states
