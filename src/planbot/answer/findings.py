@@ -1,4 +1,4 @@
-"""Findings: a question asking what a report or body concluded, found or recommended needs a passage stating one.
+"""Findings: what a report or body concluded, found or recommended is answered by a sentence stating one.
 
 "What did the National Library conclude in its 2023 interim report?" is not answered by a page giving the
 report's deadline: a passage must say what was concluded ("konstaterar", "slutsatsen", "visar",
