@@ -360,6 +360,16 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
         # How long something lasted: its length, or the day it lasted until; a deadline is neither.
         ("number", "Förslaget är ute på remiss till den 27 mars 2024.", "Hur länge kunde man svara?", True),
         ("number", "KB ska redovisa senast den 1 december 2025.", "Hur länge gäller förbudet?", False),
+        # How often: a frequency, not any figure.
+        (
+            "number",
+            "Regionen ska årligen redovisa till Kulturrådet.",
+            "How often must a region report?",
+            True,
+        ),
+        ("number", "Rådet avser att samlas två till tre gånger per år.", "Hur ofta träffas rådet?", True),
+        ("number", "Förhandlingarna avser två år i taget.", "Hur ofta förhandlar man?", True),
+        ("number", "Rådet har tio ledamöter och 5 miljoner kronor.", "Hur ofta träffas rådet?", False),
         ("count", "Därefter beräknas 1 miljon kronor årligen.", "How many books did each school get?", False),
         ("count", "Avgift får tas ut enligt 9 § och 2 kap. lagen (2013:801).", "Hur många lån?", False),
         ("date", "En slutredovisning ska lämnas senast den 1 mars 2019.", "När ska KB redovisa?", True),

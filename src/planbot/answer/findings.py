@@ -1,7 +1,7 @@
 """Findings: what a report or body concluded, found or recommended is answered by a sentence stating one.
 
 "What did the National Library conclude in its 2023 interim report?" is not answered by a page giving the
-report's deadline: a passage must say what was concluded ("konstaterar", "slutsatsen", "visar",
+report's deadline: a sentence must say what was concluded ("konstaterar", "slutsatsen", "visar",
 "rekommenderar", "kom fram till"). The word lists are the place to extend (both languages).
 """
 

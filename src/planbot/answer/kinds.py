@@ -77,6 +77,15 @@ _ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|hur lån
 _UNTIL = re.compile(
     rf"\b(?:till och med|till|until|through)\s+(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE
 )
+# "Hur ofta ...?" is answered by how often: "årligen", "två till tre gånger per år", "två år i taget".
+_ASKS_FREQUENCY = re.compile(r"\b(?:hur ofta|how often)\b")
+_FREQUENCY = re.compile(
+    r"\b(?:årligen|årlig\w*|varje\s+(?:år|månad|vecka|kvartal|termin)|(?:per|om|i)\s+(?:året|år|månaden|månad"
+    r"|veckan|vecka|kvartal)|\w+\s+år\s+i\s+taget|varannan|vartannat|var\w*\s+\w+(?:e|de)\s+(?:år|månad|vecka)"
+    r"|månadsvis|kvartalsvis|veckovis|gånger?\s+(?:per|om|i|varje)\b"
+    r"|annually|yearly|every\s+(?:\w+\s+)?(?:years?|months?|weeks?)|(?:a|per)\s+(?:year|month|week))",
+    re.IGNORECASE,
+)
 _TIME_UNIT = re.compile(
     r"\b(?:år|året|åren|månad\w*|dag|dagar|dagarna|vecka|veckor|timm\w*|minut\w*"
     r"|years?|months?|weeks?|days?|hours?|minutes?)\b",
@@ -296,6 +305,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
             if any(w[:4] in nouns or any(len(w) > 2 and a.endswith(w) for a in asked) for w in following):
                 return True
         return False
+    if kind == "number" and _ASKS_FREQUENCY.search(question.lower()):
+        return bool(_FREQUENCY.search(sentence))  # a sum or a count says nothing of how often
     if kind == "number" and _ASKS_LENGTH.search(question.lower()):
         # "tre år", not "40 miljoner årligen"; or the day it lasts until ("på remiss till den 27 mars 2024").
         return (bool(new_numbers) and bool(_TIME_UNIT.search(text))) or bool(_UNTIL.search(sentence))
