@@ -887,6 +887,31 @@ def test_a_role_asked_for_is_found_a_little_further_from_the_question_than_other
     assert not answer.refused and "Mats Svegfors" in answer.text and "Liljestrand" not in answer.text
 
 
+ASSIGNMENT = "Kulturrådet ska genomföra uppdraget i dialog med regionerna."
+APPOINTED = "Regeringen beslutade den 7 juli 2022 att tillkalla en särskild utredare för översynen."
+SUM_ELSEWHERE = "Folkbildningen får 30 miljoner kronor för läsfrämjande i år."
+
+
+@pytest.mark.parametrize(
+    ("question", "elsewhere", "answered"),
+    [
+        # A role or an event the question names, stated further down in another document, answers.
+        ("When did the government decide to appoint an investigator for the review?", APPOINTED, True),
+        # Otherwise an English fact further down must come from the best sentences' own document.
+        ("How much money is the Arts Council assignment worth?", SUM_ELSEWHERE, False),
+    ],
+)
+def test_an_english_fact_further_down_in_another_document_answers_when_it_names_the_event_asked(
+    question: str, elsewhere: str, answered: bool
+) -> None:
+    first, other = _chunk("c1", ASSIGNMENT, doc="uppdrag"), _chunk("c2", elsewhere, doc="annan")
+    answerer = _answerer({("c1", 0, len(ASSIGNMENT)): 0.93, ("c2", 0, len(elsewhere)): 0.90})
+    answer = answerer.answer(question, QUERY, [_passage(first), _passage(other)])
+    assert answer.refused is not answered
+    if answered:
+        assert "7 juli 2022" in answer.text
+
+
 def test_a_question_about_what_a_report_says_is_refused_when_the_passage_only_says_where_to_read_it() -> None:
     text = "Här kan du ta del av remissvaren på rapporten. Rapporten lämnades 2019."
     chunk = _chunk("c1", text, doc="remiss")

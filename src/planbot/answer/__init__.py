@@ -252,7 +252,8 @@ class ExtractiveAnswerer:
         if not wider:
             return None
         ceiling = max(p.score for p in [*wider, *scored])
-        margin = self.fact_margin_named if names_a_role_or_event(asked_part(question)) else self.fact_margin
+        named = names_a_role_or_event(asked_part(question))
+        margin = self.fact_margin_named if named else self.fact_margin
         near = {(p.rank, p.start) for p in wider if p.score >= ceiling - margin}
         # A sentence that names its subject only by its place ("Planen ska avse tre år" in the ordinance on
         # regional culture plans) is near the question behind its title and heading, if not alone.
@@ -266,8 +267,9 @@ class ExtractiveAnswerer:
             and holds(kind, text(p), question)
             and self._on_topic(question, language, passages[p.rank], text(p))
             # English shares no words with the text to check a topic by: a fact further down must come
-            # from the document the best sentences come from ("30 miljoner" for folkbildningen is not KB's).
-            and (language != "en" or passages[p.rank].chunk.document_id in first_documents)
+            # from the document the best sentences come from ("30 miljoner" for folkbildningen is not KB's),
+            # unless it names the role or event asked about ("tillkalla en särskild utredare", holds()).
+            and (language != "en" or passages[p.rank].chunk.document_id in first_documents or named)
         ]
         return [max(stating, key=lambda p: p.score)] if stating else None
 
