@@ -925,6 +925,8 @@ LISTS_TO_COME = "Regeringen föreslår att det ska tas fram läslistor med klass
 ASSIGNED = "Regeringen ger KB i uppdrag att ta fram en tjänst."
 ATTENDED = "På mötet deltog företrädare för Kulturrådet, Läsrådet och Svensk biblioteksförening."
 STAFFED = "Från och med 1 juli 2025 ska elever ha tillgång till bemannade skolbibliotek."
+MAY_APPLY = "Andra kommuner än de som anges i 6 § kan efter ansökan få ingå i förvaltningsområdet."
+MEANKIELI = "Med förvaltningsområdet för meänkieli avses kommunerna Gällivare, Haparanda och Kiruna."
 DONE = "Många insatser för biblioteken har redan genomförts, som ett läsfrämjandelyft."
 REPORT_DUE = "KB ska lämna en delredovisning av strategin senast den 1 september 2023."
 REPORT_FOUND = (
@@ -954,6 +956,9 @@ REPORT_FOUND = (
         # The requirement names no penalty for breaking it.
         ("Kan skolan få vite om skolbiblioteket inte är bemannat från 1 juli 2025?", STAFFED, True),
         ("Måste skolbiblioteket vara bemannat från 1 juli 2025?", STAFFED, False),
+        # A rule that municipalities may apply does not say which have.
+        ("Vilka kommuner har ansökt om att få gå med i förvaltningsområdet?", MAY_APPLY, True),
+        ("Vilka kommuner ingår i förvaltningsområdet för meänkieli?", MEANKIELI, False),
         # What was done, or when the report is due, is not what the report concluded.
         ("What did KB conclude in its interim report on the strategy?", DONE, True),
         ("What were the findings of KB's interim report on the strategy?", DONE, True),

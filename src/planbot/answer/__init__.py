@@ -18,7 +18,7 @@ from planbot.answer.cues import AnswerKind, answer_kind, topic
 from planbot.answer.kinds import announces_only, asked_years, counts_a_noun, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
-from planbot.answer.names import owns_something, proper_names, unknown_names
+from planbot.answer.names import asks_for_names, names_some, owns_something, proper_names, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.answer.roles import names_a_role_or_event
@@ -141,6 +141,9 @@ class ExtractiveAnswerer:
         picked = [passages[rank].chunk.text for rank in dict.fromkeys(p.rank for p in picks)]
         if kind is None and language == "sv" and picked and not quotes(asked, picked):
             return refusal  # a page listing Läsrådet among those who came does not say what it said
+        sentences = [passages[p.rank].chunk.text[p.start : p.end] for p in picks]
+        if language == "sv" and asks_for_names(asked) and not names_some(sentences, asked):
+            return refusal  # "Andra kommuner ... kan efter ansökan få ingå" names none that applied
         if asks_sanction(asked) and not states_sanction(picked):
             return refusal  # the school-library requirements name no fine for a school that breaks them
         citations, parts = build_citations(passages, self._with_antecedents(passages, picks))

@@ -11,7 +11,7 @@ fact (how many, when, who; ``kinds.py``), which a document that never names it c
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 # A word with its hyphenated parts ("SM-guld", "IT-kunskap"), letters of Swedish and its loanwords.
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
@@ -45,3 +45,27 @@ def owns_something(question: str, name: str) -> bool:
         return False
     following = match.group(1) or ""
     return any(len(word) > 3 and word.endswith("s") for word in (name, following))
+
+
+# "Vilka kommuner ...?", "Vilka organisationer ...?": the answer is a list of names. (Not "vilken myndighet":
+# "den myndighet som regeringen bestämmer" is the law's own answer to which body.)
+_ASKS_NAMES = re.compile(
+    r"^\s*vilka\s+(?:kommuner|organisationer|bibliotek|myndigheter|regioner|förlag|företag|aktörer|länder"
+    r"|städer|skolor)(?:na|en)?\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_names(question: str) -> bool:
+    """Whether a Swedish question asks which municipalities, organisations, libraries ... (by name)."""
+    return _ASKS_NAMES.search(question) is not None
+
+
+def names_some(sentences: Sequence[str], question: str) -> bool:
+    """Whether the sentences name something the question does not ("Gällivare", "Läsrådet").
+
+    "Andra kommuner än de som anges i 6 § kan efter ansökan få ingå ..." names no municipality, and
+    "Region Värmland" does not answer "Vilka kommuner i Värmland ...?".
+    """
+    asked = {w.casefold()[:5] for w in _WORD.findall(question)}
+    return any(name.casefold()[:5] not in asked for sentence in sentences for name in proper_names(sentence))
