@@ -5,7 +5,9 @@ biblioteksbudget?") cannot be answered from them, however close a passage about 
 Such a question is refused, and the refusal says which name the documents do not mention. A name that is
 only context ("Vi i Arvika undrar om vi måste ha en biblioteksplan") does not make a question about it:
 the name must own what is asked (a genitive: "Arvikas", "Arvika kommuns") or the question must ask for a
-fact (how many, when, who; ``kinds.py``), which a document that never names it cannot hold.
+fact (how many, when, who; ``kinds.py``), which a document that never names it cannot hold. And a question
+asking which municipalities or organisations ("Vilka kommuner har ansökt ...?") is answered only by a
+sentence naming some that the question does not.
 """
 
 from __future__ import annotations
