@@ -418,8 +418,9 @@ def place_in_time(
 
 
 # "Vilka år gäller ...", "vilken period omfattar ...", "what years does ... cover"
+# Not "vilket år", "what year": "Vilket år antogs planen?" asks when it was adopted, not the years it covers.
 _ASKS_PERIOD = re.compile(
-    r"\b(?:vilka\s+år|vilket\s+år|vilken\s+(?:tids)?period|(?:what|which)\s+(?:years?|period))\b", re.I
+    r"\b(?:vilka\s+år|vilken\s+(?:tids)?period|(?:what|which)\s+(?:years|period))\b", re.IGNORECASE
 )
 _PLAN_SPAN = re.compile(rf"\b(?:{_KIND})\s+(?:för\s+|for\s+)?{_SPAN}", re.IGNORECASE)
 

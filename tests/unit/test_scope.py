@@ -193,6 +193,8 @@ OTHER_PERIOD = "Enligt kulturplanen 2022-2025 ska regionen stödja läsfrämjand
         ("Vilka år gäller Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, True),
         ("What years does Region Värmland's regional library plan cover?", PERIOD_POINTER, True),
         ("Vilken period gäller Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, True),
+        # Nor when it was adopted.
+        ("Vilket år antogs Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, False),
         # Its content is still not.
         ("Vilka prioriteringar står i Region Värmlands regionala biblioteksplan?", PERIOD_POINTER, False),
         # Nor are its years by another plan's years, or by the years the question already gave.
