@@ -127,21 +127,16 @@ class ExtractiveAnswerer:
             picks = factual
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(asked))
-            if (
-                ASKS_CONTENT.match(asked)
-                and picks
-                and all(_READ_HERE.search(passages[p.rank].chunk.text[p.start : p.end]) for p in picks)
-            ):
-                return refusal  # "Här kan du ta del av remissvaren ..." says where to read, not what it says
-            if language == "sv" and announces_only(
-                asked, [passages[p.rank].chunk.text[p.start : p.end] for p in picks]
-            ):
-                return refusal  # "det ska tas fram läslistor" does not say which titles are on them
-        # The passages the answer would quote from, each once.
-        picked = [passages[rank].chunk.text for rank in dict.fromkeys(p.rank for p in picks)]
-        if kind is None and language == "sv" and picked and not quotes(asked, picked):
-            return refusal  # a page listing Läsrådet among those who came does not say what it said
+        # The sentences the answer would quote, and the passages they come from, each once.
         sentences = [passages[p.rank].chunk.text[p.start : p.end] for p in picks]
+        picked = [passages[rank].chunk.text for rank in dict.fromkeys(p.rank for p in picks)]
+        if kind is None:
+            if ASKS_CONTENT.match(asked) and sentences and all(_READ_HERE.search(s) for s in sentences):
+                return refusal  # "Här kan du ta del av remissvaren ..." says where to read, not what it says
+            if language == "sv" and announces_only(asked, sentences):
+                return refusal  # "det ska tas fram läslistor" does not say which titles are on them
+            if language == "sv" and picked and not quotes(asked, picked):
+                return refusal  # a page listing Läsrådet among those who came does not say what it said
         if language == "sv" and asks_for_names(asked) and not names_some(sentences, asked):
             return refusal  # "Andra kommuner ... kan efter ansökan få ingå" names none that applied
         if asks_sanction(asked) and not states_sanction(picked):
