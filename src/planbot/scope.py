@@ -25,6 +25,7 @@ _KIND_WORDS: tuple[tuple[str, str | None], ...] = (
 )
 _KIND = "|".join(f"(?:{pattern})" for pattern, _ in _KIND_WORDS)
 _YEAR = r"(?:19|20)\d{2}"
+_A_YEAR = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _SPAN = rf"(?<![\d:/])({_YEAR})(?:\s*[-–—]\s*({_YEAR}))?(?![\d:/])"
 _NAME = r"[A-ZÅÄÖ][\wåäöé-]+"
 _ORG = rf"(?:(?:Region|Regionen)\s+)?{_NAME}(?:\s+(?:kommun|stad|Region))?"
@@ -278,7 +279,8 @@ def _named(
     latest_only: bool,
 ) -> Scope:
     """Only the plans the target fits: in force unless it names a period or earlier plans."""
-    plans = [d for d in documents.values() if is_plan(d) and _fits(d, target)]
+    fitting = [d for d in documents.values() if is_plan(d) and _fits(d, target)]
+    plans = fitting
     if target.after:
         # "nästa" is read against today: the plan in force now is not the next one.
         plans = [d for d in plans if (span := validity(d.metadata)) is not None and span[0] > today]
@@ -300,19 +302,16 @@ def _named(
         mentions.append(target.organisation.split()[0])
     if target.years:
         mentions.append(str(target.years[0]))
-    after = _latest_end(target, documents, today) if target.after else None
+    # The next plan starts after the last year of the owner's plan in force (else after this year).
+    after = (
+        max(
+            (span[1].year for d in fitting if (span := validity(d.metadata)) and span[0] <= today),
+            default=today.year,
+        )
+        if target.after
+        else None
+    )
     return Scope(others, "missing", missing=target.text, mentions=tuple(mentions), mentions_after=after)
-
-
-def _latest_end(target: Target, documents: Mapping[str, IndexedDocument], today: dt.date) -> int:
-    """The last year of the owner's plan in force (else this year): the next plan starts after it."""
-    ends = [
-        span[1].year
-        for d in documents.values()
-        if is_plan(d) and _fits(d, replace(target, after=False)) and (span := validity(d.metadata))
-        if span[0] <= today
-    ]
-    return max(ends, default=today.year)
 
 
 def _fits(doc: IndexedDocument, target: Target) -> bool:
@@ -374,7 +373,7 @@ def mentioning(candidates: list[ScoredChunk], scope: Scope) -> list[ScoredChunk]
 
 
 def _names_year_after(text: str, year: int) -> bool:
-    return any(int(y) > year for y in re.findall(rf"(?<!\d){_YEAR}(?!\d)", text))
+    return any(int(y) > year for y in _A_YEAR.findall(text))
 
 
 def place_in_time(
@@ -435,7 +434,7 @@ def period_stated(
     """
     if not _ASKS_PERIOD.search(question):
         return None
-    asked = set(re.findall(rf"(?<!\d){_YEAR}(?!\d)", question))
+    asked = set(_A_YEAR.findall(question))
     for passage in passages[:depth]:
         text = passage.chunk.text
         for start, end in split_sentences(text):

@@ -233,6 +233,13 @@ def test_the_next_plan_is_the_one_starting_after_today(question: str, allowed: s
     assert _allowed(question) == allowed
 
 
+def test_the_next_plan_missing_starts_after_the_plan_in_force() -> None:
+    # Exempelkommun's plan in force runs to 2028: only a passage naming a later year may speak of the next.
+    without_2029 = {k: d for k, d in DOCS.items() if k != "bp-2029"}
+    scope = decide("Vad ska stå i Exempelkommuns nästa biblioteksplan?", without_2029, TODAY)
+    assert scope.missing is not None and scope.mentions_after == 2028
+
+
 def test_a_missing_next_plan_is_answered_only_where_a_later_year_is_named() -> None:
     question = "What period will Region Värmland's next regional library plan cover?"
     scope = decide(question, DOCS, TODAY)
