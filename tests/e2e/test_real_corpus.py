@@ -264,3 +264,36 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
     assert years["note"] and "finns inte bland dokumenten" in years["note"]
     following = _ask(client, "What period will Region Värmland's next regional library plan cover?")
     assert following["refused"] and "next regional library plan is not among" in following["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "refused", "quoted"),
+    [
+        # A rule that municipalities may apply names none that did; the list of members names them.
+        (
+            "Vilka kommuner har de senaste åren ansökt om att få gå med i förvaltningsområdet för samiska?",
+            True,
+            "",
+        ),
+        ("Vilka kommuner ingår i förvaltningsområdet för meänkieli?", False, "Gällivare"),
+        # How often is answered by a frequency.
+        (
+            "How often does a region have to report to the Arts Council on how the state grants were used?",
+            False,
+            "årligen",
+        ),
+        # A page giving a report's dates does not say what the report concluded.
+        (
+            "What did the National Library conclude in its September 2023 interim report on stronger "
+            "cooperation in the public library system?",
+            True,
+            "",
+        ),
+    ],
+)
+def test_names_frequencies_and_findings_are_answered_only_where_the_documents_state_them(
+    client: TestClient, question: str, refused: bool, quoted: str
+) -> None:
+    body = _ask(client, question)
+    assert body["refused"] is refused, body["answer"]
+    assert quoted in body["answer"]
