@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -301,6 +302,9 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Who was culture minister when the act was put forward?", "person"),
         ("Is there a deadline by which a municipality has to apply?", "date"),
         ("Finns det någon ansökningsfrist för kommuner?", "date"),
+        # A contraction asks as its full form does.
+        ("What's the yearly deadline for a region to send in its plan?", "date"),
+        ("What’s the deadline for applying?", "date"),
         ("What was the vote count when the Riksdag passed the bill?", "count"),
         ("Vad föreslog utredningen i sitt betänkande?", None),  # a betänkande states its proposals
         ("How big is the annual scholarship the foundation awards?", "amount"),
@@ -700,6 +704,9 @@ def _shared_words(question: str, texts: list[str]) -> float:
         ("Hur mycket får vi ta i förseningsavgift per bok?", "får vi ta i förseningsavgift per bok"),
         ("När skulle KB lämna slutrapporten?", "skulle kb lämna slutrapporten"),
         ("Hur många?", "hur många?"),  # nothing but the cue: the whole question
+        # A bound asked for ("som längst", "högst") is part of the cue, not of what it is about.
+        ("Hur länge får ett förbud gälla som längst?", "får ett förbud gälla som"),
+        ("Hur mycket får avgiften vara som högst?", "får avgiften vara som"),
     ],
 )
 def test_the_topic_of_a_fact_question_leaves_out_what_asks_for_the_fact(question: str, subject: str) -> None:
@@ -714,6 +721,13 @@ FEE_QUESTION = "Hur mycket får vi ta i förseningsavgift per bok?"
     [
         (FEE_QUESTION, "Ersättning enligt första stycket får tas ut med högst 12 500 euro.", "annan", False),
         (FEE_QUESTION, "Förseningsavgiften får vara högst 10 kronor per bok och dag.", "annan", True),
+        # Sharing only the bound asked for ("högst") is not sharing the topic.
+        (
+            "Hur mycket får vi ta i avgift som högst?",
+            "Ersättning enligt första stycket får tas ut med högst 12 500 euro.",
+            "annan",
+            False,
+        ),
         # Sharing only the words that ask for the fact ("kronor") is not sharing the topic.
         (
             "Med hur många kronor höjdes ersättningen?",
@@ -1098,6 +1112,27 @@ def test_passages_stating_the_fact_move_up_by_the_bonus_within_the_depth(
     assert sorted(p.chunk.id for p in ordered) == ["allman", "grans"]
 
 
+LOANS = "Under året gjordes 52 000 lån på folkbiblioteken."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "refused"),
+    [
+        ("Under 2025 gjordes 52 000 lån på folkbiblioteken.", False),
+        ("Under 2024 gjordes 52 000 lån på folkbiblioteken.", True),
+        (LOANS, True),  # a figure of no stated year says nothing of last year's
+    ],
+)
+def test_a_figure_asked_for_last_year_is_answered_only_by_a_figure_of_that_year(
+    sentence: str, refused: bool
+) -> None:
+    chunk = _chunk("c1", sentence, doc="statistik")
+    answerer = _answerer({("c1", 0, len(sentence)): 0.93})
+    answerer._today = lambda: dt.date(2026, 11, 28)
+    question = "Hur många lån gjordes på folkbiblioteken förra året?"
+    assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
+
+
 MINISTER = "I mars bjöd kulturminister Parisa Liljestrand in till samtal."
 
 
@@ -1108,6 +1143,9 @@ MINISTER = "I mars bjöd kulturminister Parisa Liljestrand in till samtal."
         ("Vem var kulturminister när lagen antogs 2013?", {"2024"}, True),
         ("Vem var kulturminister vid samtalet i mars 2024?", {"2024"}, False),
         ("Vem var kulturminister vid samtalet?", {"2024"}, False),
+        # "förra året" is the year before this one (2025 on 2026-11-28).
+        ("Vem var kulturminister förra året?", {"2024"}, True),
+        ("Vem var kulturminister förra året?", {"2025"}, False),
     ],
 )
 def test_a_person_asked_for_in_a_year_is_answered_only_from_a_passage_of_that_year(
@@ -1116,4 +1154,5 @@ def test_a_person_asked_for_in_a_year_is_answered_only_from_a_passage_of_that_ye
     chunk = _chunk("c1", MINISTER, doc="samtal")
     answerer = _answerer({("c1", 0, len(MINISTER)): 0.93})
     answerer._years_of = lambda _doc_id: dated
+    answerer._today = lambda: dt.date(2026, 11, 28)
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -15,7 +16,7 @@ from planbot.answer.citations import (
     verify_citations,
 )
 from planbot.answer.cues import AnswerKind, answer_kind, topic
-from planbot.answer.kinds import announces_only, asked_years, counts_a_noun, holds
+from planbot.answer.kinds import announces_only, asked_years, counts_a_noun, dated, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import asks_for_names, names_some, owns_something, proper_names, unknown_names
@@ -71,6 +72,7 @@ class ExtractiveAnswerer:
         local_name: Callable[[str], bool] | None = None,
         refusal_coverage: Coverage | None = None,
         years_of: Callable[[str], set[str]] | None = None,
+        today: Callable[[], dt.date] = dt.date.today,
     ) -> None:
         self._sentences = sentences
         # The refusal rule's word coverage (the same as ``coverage`` unless it counts compounds' parts).
@@ -86,6 +88,8 @@ class ExtractiveAnswerer:
         self._knows = knows
         # The years a document is dated by (published, issued, in force, its period); None: none known.
         self._years_of = years_of or (lambda _doc_id: set())
+        # "förra året", "last year": read as the year before this one when a fact must be of a year.
+        self._today = today
         self.rule = rule or RefusalRule()
         self.passage_margin = passage_margin
         self.max_sentences = max_sentences
@@ -122,7 +126,8 @@ class ExtractiveAnswerer:
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
             if factual is None or not self._about_what_is_asked(question, language, passages, factual):
                 return refusal
-            if kind == "person" and not self._of_the_year(asked, [passages[p.rank] for p in factual]):
+            of_year = dated(asked, self._today().year)
+            if kind == "person" and not self._of_the_year(of_year, [passages[p.rank] for p in factual]):
                 return refusal  # "Who was culture minister in 2013?": not the minister a 2024 page names
             picks = factual
         else:
@@ -238,8 +243,10 @@ class ExtractiveAnswerer:
         def text(p: Pick) -> str:
             return passages[p.rank].chunk.text[p.start : p.end]
 
-        if any(holds(kind, text(p), question) for p in picks):
-            return [p for p in picks if holds(kind, text(p), question)]
+        # "Hur många lån gjordes förra året?" asks for 2025's figure, as "... 2025?" would.
+        of_year = dated(question, self._today().year)
+        if any(holds(kind, text(p), of_year) for p in picks):
+            return [p for p in picks if holds(kind, text(p), of_year)]
         if kind == "outcome":
             return None  # the best sentences only describe the assignment: what came of it is not there
         # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such a
@@ -262,7 +269,7 @@ class ExtractiveAnswerer:
             p
             for p in wider
             if (p.rank, p.start) in near
-            and holds(kind, text(p), question)
+            and holds(kind, text(p), of_year)
             and self._on_topic(question, language, passages[p.rank], text(p))
             # English shares no words with the text to check a topic by: a fact further down must come
             # from the document the best sentences come from ("30 miljoner" for folkbildningen is not KB's),

@@ -126,11 +126,13 @@ _SAYS_ABOUT = re.compile(
 # An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
 # ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
 _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
+# "What's the deadline?" asks as "what is the deadline?" does: the cues are written in full.
+_CONTRACTION = re.compile(r"\b(what|who|when|where|how|which)['’]s\b")
 
 
 def answer_kind(question: str) -> AnswerKind | None:
     """The kind of fact ``question`` asks for, or None when it asks for no particular kind."""
-    lowered = " ".join(question.lower().split())
+    lowered = _CONTRACTION.sub(r"\1 is", " ".join(question.lower().split()))
     if _OUTCOME.search(lowered) or asks_finding(lowered):
         return "outcome"
     found = [(m.start(), kind) for kind, cue in _CUES if (m := cue.search(lowered))]
@@ -149,6 +151,7 @@ _CUE_WORDS = frozenset(
     hur mycket många kronor kr pengar summa belopp antal antalet stor stort stora del andel länge lång tid
     ofta gammal när vilket vilken vilka år datum månad vem heter
     how much many money cost costs when who which what year date long often
+    längst längsta högst högsta minst minsta lägsta max maximalt mest longest maximum minimum most least
     """.split()
 )
 

@@ -241,6 +241,21 @@ def _another_edition(sentence: str, question: str) -> bool:
     return bool(old) and any(m.group(1).lower()[:6] in old for m in _NEW.finditer(sentence))
 
 
+# A year named relative to the one the question is asked in, and how far from it.
+_RELATIVE_YEARS = (
+    (re.compile(r"\b(?:förra året|förra årets|i fjol|fjolårets|last year|the previous year)\b", re.I), -1),
+    (re.compile(r"\b(?:i år|innevarande år|this year)\b", re.I), 0),
+    (re.compile(r"\b(?:nästa år|nästa års|next year)\b", re.I), 1),
+)
+
+
+def dated(question: str, this_year: int) -> str:
+    """``question`` with the year each relative year means after it: "förra året" -> "förra året (2025)"."""
+    for pattern, offset in _RELATIVE_YEARS:
+        question = pattern.sub(rf"\g<0> ({this_year + offset})", question)
+    return question
+
+
 def asked_years(question: str) -> set[str]:
     """The years a question asks about ("2023"), not those dating a document it names ("the 2013 bill")."""
     return set(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", question)))
