@@ -188,6 +188,11 @@ class Expander:
                 thesaurus += self._synonyms(word)[: self.synonyms_per_word]
         return Expansion(_unique(glossary), _unique(thesaurus), _unique(dictionary))
 
+    def bridges(self, question: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+        """The glossary entries ``question`` matches: the stems of its words they match, and their wording."""
+        asked = set(stems(question, keep_stopwords=True))
+        return [(key, e.means) for key, e in self.glossary if key <= asked]
+
     def text(self, question: str) -> str:
         """All expansion terms of ``question`` as one BM25 query text (the Retriever's ``expand`` hook)."""
         return self.expand(question).text()

@@ -7,7 +7,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -196,11 +196,19 @@ class LexicalIndex:
         parts = split_compound(token, self.vocabulary)
         return bool(parts) and all(p in self._df for p in parts)
 
-    def coverage(self, question: str, passages: Iterable[str], *, parts_count: bool = False) -> float:
+    def coverage(
+        self,
+        question: str,
+        passages: Iterable[str],
+        *,
+        parts_count: bool = False,
+        bridged: Callable[[set[str]], set[str]] | None = None,
+    ) -> float:
         """IDF-weighted share of the question's stems that occur in the passages (compounds split).
 
         With ``parts_count`` a compound of the question that the passages do not use whole counts for the
-        share of its parts they do use ("textanalys" half, where they say "analysera text").
+        share of its parts they do use ("textanalys" half, where they say "analysera text"). ``bridged``
+        gives, from the passages' stems, more that count as found (desk words whose wording they use).
         """
         asked = [t for t in set(stems(question)) if len(t) > 1]
         if not asked:
@@ -208,6 +216,8 @@ class LexicalIndex:
         found: set[str] = set()
         for text in passages:
             found.update(self._expand(stems(text)))
+        if bridged is not None:
+            found |= bridged(found)
         total = sum(self.idf(t) for t in asked)
         hit = 0.0
         for tok in asked:

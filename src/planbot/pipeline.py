@@ -24,6 +24,7 @@ from planbot.errors import InvalidInput, NotFound
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
+from planbot.lexical import content_stems
 from planbot.planmeta import organisation_key, validity
 from planbot.questions import asked_part, split_questions
 from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
@@ -86,7 +87,7 @@ class Pipeline:
             knows=self._knows,
             wording=self._wording,
             # A desk compound ("textanalys") counts for the parts of it the passages use ("analysera text").
-            refusal_coverage=lambda q, texts: self.retriever.lexical.coverage(q, texts, parts_count=True),
+            refusal_coverage=self._refusal_coverage,
             continues=self._continues_section,
             local_name=self._local_name,
             years_of=self._years_of,
@@ -226,6 +227,19 @@ class Pipeline:
             known = [d.year for d in span if d not in (dt.date.min, dt.date.max)]
             years |= {str(y) for y in range(min(known), max(known) + 1)} if known else set()
         return years
+
+    def _refusal_coverage(self, question: str, texts: list[str]) -> float:
+        """The refusal rule's word coverage: a desk word counts where the passages use its wording."""
+        backend = self.retriever.lexical_backend
+        bridges = backend.expander.bridges(question) if isinstance(backend, ExpandedLexical) else []
+
+        def bridged(found: set[str]) -> set[str]:
+            used = [key for key, means in bridges if any(_all_in(m, found) for m in means)]
+            return set().union(*used) if used else set()
+
+        return self.retriever.lexical.coverage(
+            question, texts, parts_count=True, bridged=bridged if bridges else None
+        )
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""
@@ -375,3 +389,9 @@ class Pipeline:
     def chunk_count(self) -> int:
         """Visible chunks."""
         return len(self.retriever.chunks)
+
+
+def _all_in(phrase: str, found: set[str]) -> bool:
+    """Whether every content word of ``phrase`` is among the ``found`` stems."""
+    wanted = content_stems(phrase)
+    return bool(wanted) and wanted <= found

@@ -297,3 +297,24 @@ def test_names_frequencies_and_findings_are_answered_only_where_the_documents_st
     body = _ask(client, question)
     assert body["refused"] is refused, body["answer"]
     assert quoted in body["answer"]
+
+
+@pytest.mark.parametrize(
+    ("question", "refused", "quoted"),
+    [
+        # A desk word ("dött") counts for the word coverage where the law uses its wording ("avled").
+        ("Hur länge är en roman skyddad efter att författaren har dött?", False, "sjuttionde året"),
+        # Last year's total is not a rate that names no year.
+        ("Hur mycket betalade Sveriges författarfond ut i individuell ersättning förra året?", True, ""),
+        # The longest a ban may last is not a date in another law's transitional provisions ("längst till").
+        ("Hur lång tid kan ett tillträdesförbud vara som längst?", True, ""),
+        # What KB chose is not why a shared standard is wanted.
+        ("Vilken standard för digitala boklån har Kungliga biblioteket valt?", True, ""),
+    ],
+)
+def test_desk_words_relative_years_bounds_and_choices_are_read_as_asked(
+    client: TestClient, question: str, refused: bool, quoted: str
+) -> None:
+    body = _ask(client, question)
+    assert body["refused"] is refused, body["answer"]
+    assert quoted in body["answer"]

@@ -48,3 +48,14 @@ def test_for_the_refusal_rule_a_compound_counts_for_the_parts_the_passages_use()
     assert INDEX.coverage("barnplan", passage) == 0.0
     assert INDEX.coverage("barnplan", passage, parts_count=True) == pytest.approx(0.5)
     assert INDEX.coverage("barnplan", ["Biblioteket har öppet på lördagar."], parts_count=True) == 0.0
+
+
+def test_words_a_bridge_gives_for_the_passages_words_count_as_found() -> None:
+    # A desk word ("sagostund") counts where the passages use what the glossary says it means ("lördag").
+    def bridged(found: set[str]) -> set[str]:
+        return {"sagostund"} if "lördag" in found else set()
+
+    question, passage = "sagostund", ["Biblioteket har öppet på lördagar."]
+    assert INDEX.coverage(question, passage) == 0.0
+    assert INDEX.coverage(question, passage, bridged=bridged) == pytest.approx(1.0)
+    assert INDEX.coverage(question, ["Kommunen ska ha en plan."], bridged=bridged) == 0.0

@@ -1,4 +1,4 @@
-"""Findings: a question asking what was concluded, found or recommended needs a sentence stating one."""
+"""Findings: a question asking what was concluded, found, recommended or chosen needs a sentence saying so."""
 
 from __future__ import annotations
 
@@ -19,6 +19,12 @@ from planbot.answer.findings import asks_finding, states_finding
         ("Where can I find the library plan?", False),  # "find" as in "look up"
         ("What can we find in the regional library plan about reading?", False),
         ("Vad ska biblioteksplanen innehålla?", False),
+        # What was decided or chosen.
+        ("Vilken standard för e-boklån har KB bestämt sig för?", True),
+        ("Which e-book platform did it end up choosing?", True),
+        ("Vilken plattform valde regionen?", True),
+        ("Vilken standard har Kungliga biblioteket valt?", True),
+        ("Får vi välja vilka böcker vi köper in?", False),
     ],
 )
 def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:
@@ -32,7 +38,11 @@ def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:
         ("Rapporten konstaterar att tillgången till spelplatser är ojämn.", True),
         ("Utredningen föreslår att kulturplanerna ska gälla i fyra år.", True),
         ("KB kom fram till att samverkan behöver stärkas.", True),
+        # Why a standard is wanted is not which one was chosen.
+        ("Många tar i dag del av böcker digitalt, men möjligheten skiljer sig åt.", False),
+        ("Biblioteken har enats om en gemensam standard för e-boklån.", True),
+        ("KB decided to use a shared licence model.", True),
     ],
 )
-def test_a_deadline_is_not_a_finding(sentence: str, states: bool) -> None:
+def test_a_deadline_or_a_reason_is_not_a_finding(sentence: str, states: bool) -> None:
     assert states_finding(sentence) is states

@@ -72,6 +72,29 @@ def test_a_question_owned_by_a_name_no_document_uses_is_refused_naming_it(
         assert "nämner inte" not in answer.text
 
 
+DIED = "Vad gäller när upphovsmannen har dött?"
+SECTION = "Upphovsrätten gäller till utgången av sjuttionde året efter det år då upphovsmannen avled."
+
+
+@pytest.mark.parametrize(
+    ("entry", "covered"),
+    [
+        ('asked = ["dött"]\nmeans = ["avled"]', True),
+        ('asked = ["dött"]\nmeans = ["dödsår"]', False),  # wording the passage does not use
+        ('asked = ["barn"]\nmeans = ["avled"]', False),  # an entry the question does not match
+    ],
+)
+def test_the_refusal_rule_counts_a_desk_word_where_the_passages_use_the_glossarys_wording(
+    settings: Settings, tmp_path: Any, entry: str, covered: bool
+) -> None:
+    glossary = tmp_path / "glossary.toml"
+    glossary.write_text(f"[[term]]\n{entry}\n", encoding="utf-8")
+    pipe = Pipeline(settings.model_copy(update={"glossary_file": glossary}), embedder=FakeEmbedder())
+    pipe.ingest(progress=False)
+    coverage = pipe.answerer._refusal_coverage(DIED, [SECTION])
+    assert (coverage == pytest.approx(1.0)) is covered
+
+
 @pytest.mark.parametrize(
     ("setting", "field"),
     [

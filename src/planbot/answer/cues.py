@@ -108,7 +108,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
 # What a report, an assignment or a decision came to. The documents often hold only the assignment
 # ("Regeringen ger KB i uppdrag att ..."), which does not say what came of it.
 _OUTCOME = re.compile(
-    r"\b(?:kom\w* .{0,30}fram till|bestämt sig|beslutat sig|bestämde sig|valde|har valt|vad blev"
+    r"\b(?:kom\w* .{0,30}fram till|bestämt sig|beslutat sig|bestämde sig|valde|vad blev"
+    r"|har (?:[\w.-]+ ){0,4}?valt"
     r"|blev resultatet"
     # What a report proposed, when the documents may hold only the assignment to write it.
     r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"

@@ -1,8 +1,10 @@
-"""Findings: what a report or body concluded, found or recommended is answered by a sentence stating one.
+"""Findings: what a report or body concluded, found, recommended or chose, answered by a sentence saying so.
 
 "What did the National Library conclude in its 2023 interim report?" is not answered by a page giving the
 report's deadline: a sentence must say what was concluded ("konstaterar", "slutsatsen", "visar",
-"rekommenderar", "kom fram till"). The word lists are the place to extend (both languages).
+"rekommenderar", "kom fram till"). Likewise "Vilken standard har KB bestämt sig för?" is not answered by why
+a standard is wanted: a sentence must state a decision or a choice ("beslutade", "har valt", "enades").
+The word lists are the place to extend (both languages).
 """
 
 from __future__ import annotations
@@ -15,23 +17,28 @@ _ASKS = re.compile(
     r"\bwhat\s+(?:did|does|do|has|have|had)\b.{0,80}?\b(?:conclude|find|recommend)\b"
     r"|\bwhat\s+(?:were|are|was|is)\s+(?:[\w'’-]+\s+){0,5}?(?:conclusions?|findings?|recommendations?)\b"
     r"|\b(?:vad|vilka|vilken|vilket)\b.{0,80}?"
-    r"(?:\bkom\w*\s+(?:[\w-]+\s+){0,5}?fram\s+till\b|\bslutsats\w*|\brekommend\w*)",
+    r"(?:\bkom\w*\s+(?:[\w-]+\s+){0,5}?fram\s+till\b|\bslutsats\w*|\brekommend\w*)"
+    # What was decided or chosen: "har KB bestämt sig för", "which platform did it end up choosing".
+    r"|\b(?:bestämt sig|bestämde sig|beslutat sig|beslutade sig|valde)\b|\bhar\s+(?:[\w.-]+\s+){0,4}?valt\b"
+    r"|\b(?:decided on|end(?:ed)? up|did .{0,40}\bchoose)\b",
     re.IGNORECASE,
 )
 _STATES = re.compile(
     r"\b(?:konstater\w*|slutsats\w*|visar|visade|bedöm\w*|rekommend\w*|kom\w*\s+fram\s+till|fann|finner"
-    r"|framgår|pekar\s+på|pekade\s+på|föreslår|föreslog|förslag\w*|anser|ansåg)\b",
+    r"|framgår|pekar\s+på|pekade\s+på|föreslår|föreslog|förslag\w*|anser|ansåg"
+    r"|beslut\w*|beslöt|bestämt|bestämde|bestäms|valt|valde|valts|enats|enades|(?:kommit|kom) överens"
+    r"|decided|decision|chose|chosen|selected|agreed)\b",
     re.IGNORECASE,
 )
 
 
 def asks_finding(question: str) -> bool:
-    """Whether ``question`` asks what was concluded, found or recommended."""
+    """Whether ``question`` asks what was concluded, found, recommended, decided or chosen."""
     return _ASKS.search(question) is not None
 
 
 def states_finding(sentence: str) -> bool:
-    """Whether a sentence states a conclusion, finding, assessment or recommendation.
+    """Whether a sentence states a conclusion, finding, assessment, recommendation, decision or choice.
 
     A sentence, not its whole passage: a strategy page says somewhere that something "visar", which is not
     what the report concluded.
