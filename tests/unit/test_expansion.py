@@ -56,6 +56,17 @@ def test_the_shipped_glossary_loads_and_bridges_desk_words_and_english() -> None
 
 
 @pytest.mark.parametrize(
+    ("question", "wording"),
+    [
+        ("Hur länge är boken skyddad efter att författaren dött?", "avled"),  # the copyright act's word
+        ("När röstade riksdagen igenom reformen?", "sa ja till"),  # how the press releases put it
+    ],
+)
+def test_the_shipped_glossary_gives_the_documents_wording_of_a_desk_word(question: str, wording: str) -> None:
+    assert wording in Expander(load_glossary(default_glossary_file())).expand(question).glossary
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("[[term]]\nasked = []\nmeans = ['x']\n", "number 1"),
