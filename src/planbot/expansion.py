@@ -175,8 +175,7 @@ class Expander:
 
     def expand(self, question: str) -> Expansion:
         """The terms to search beside ``question`` (empty when nothing applies)."""
-        asked = set(stems(question, keep_stopwords=True))
-        glossary = [m for key, e in self.glossary if key <= asked for m in e.means]
+        glossary = [m for _key, means in self.bridges(question) for m in means]
         content = [w for w in words(question) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
         english = looks_english(question)
         thesaurus: list[str] = []
