@@ -421,7 +421,6 @@ def place_in_time(
 _ASKS_PERIOD = re.compile(
     r"\b(?:vilka\s+år|vilken\s+(?:tids)?period|(?:what|which)\s+(?:years|period))\b", re.IGNORECASE
 )
-_PLAN_SPAN = re.compile(rf"\b(?:{_KIND})\s+(?:för\s+|for\s+)?{_SPAN}", re.IGNORECASE)
 
 
 def period_stated(
@@ -440,8 +439,8 @@ def period_stated(
         for start, end in split_sentences(text):
             sentence = text[start:end].strip()
             if any(
-                word.casefold() in m[0].casefold() and {m[1], m[2] or m[1]} - asked
-                for m in _PLAN_SPAN.finditer(sentence)
+                word.casefold() in m[0].casefold() and {m[2], m[3] or m[2]} - asked
+                for m in _KIND_YEAR.finditer(sentence)
             ):
                 return passage, sentence
     return None
