@@ -19,7 +19,7 @@ from pathlib import Path
 
 from planbot.datafiles import read_tables, strings
 from planbot.errors import InvalidInput
-from planbot.lexical import STOPWORDS, stems, words
+from planbot.lexical import STOPWORDS, content_stems, stems, words
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +175,6 @@ class Expander:
 
     def expand(self, question: str) -> Expansion:
         """The terms to search beside ``question`` (empty when nothing applies)."""
-        glossary = [m for _key, means in self.bridges(question) for m in means]
         content = [w for w in words(question) if w not in STOPWORDS and len(w) > 2 and not w.isdigit()]
         english = looks_english(question)
         thesaurus: list[str] = []
@@ -185,9 +184,25 @@ class Expander:
                 dictionary += self._translate(word)[: self.translations_per_word]
             else:
                 thesaurus += self._synonyms(word)[: self.synonyms_per_word]
-        return Expansion(_unique(glossary), _unique(thesaurus), _unique(dictionary))
+        return Expansion(self.wording(question), _unique(thesaurus), _unique(dictionary))
 
-    def bridges(self, question: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
+    def wording(self, question: str) -> tuple[str, ...]:
+        """The glossary's wording of ``question``'s words (what the documents call them), each once."""
+        return _unique([m for _key, means in self._matches(question) for m in means])
+
+    def bridged(self, question: str, found: set[str]) -> set[str]:
+        """The stems of ``question``'s words whose glossary wording is all among the ``found`` stems.
+
+        The refusal rule's word coverage counts them as found: "dött" where a passage says "avled".
+        """
+        return {
+            stem
+            for key, means in self._matches(question)
+            if any((wanted := content_stems(m)) and wanted <= found for m in means)
+            for stem in key
+        }
+
+    def _matches(self, question: str) -> list[tuple[frozenset[str], tuple[str, ...]]]:
         """The glossary entries ``question`` matches: the stems of its words they match, and their wording."""
         asked = set(stems(question, keep_stopwords=True))
         return [(key, e.means) for key, e in self.glossary if key <= asked]

@@ -21,10 +21,10 @@ from planbot.answer.refusal import RefusalRule
 from planbot.config import Settings
 from planbot.embedding import Embedder, PoolingEmbedder, create_embedder
 from planbot.errors import InvalidInput, NotFound
+from planbot.expansion import Expander
 from planbot.filters import Filters
 from planbot.index import ChromaIndex
 from planbot.ingest import Ingestor, IngestReport, Progress
-from planbot.lexical import content_stems
 from planbot.planmeta import organisation_key, validity
 from planbot.questions import asked_part, split_questions
 from planbot.reading import Pleasantries, QuestionReader, default_pleasantries_file
@@ -228,23 +228,21 @@ class Pipeline:
             years |= {str(y) for y in range(min(known), max(known) + 1)} if known else set()
         return years
 
+    def _expander(self) -> Expander | None:
+        """The query expansion behind the lexical search (its glossary: what the documents call things)."""
+        backend = self.retriever.lexical_backend
+        return backend.expander if isinstance(backend, ExpandedLexical) else None
+
     def _refusal_coverage(self, question: str, texts: list[str]) -> float:
         """The refusal rule's word coverage: a desk word counts where the passages use its wording."""
-        backend = self.retriever.lexical_backend
-        bridges = backend.expander.bridges(question) if isinstance(backend, ExpandedLexical) else []
-
-        def bridged(found: set[str]) -> set[str]:
-            used = [key for key, means in bridges if any(_all_in(m, found) for m in means)]
-            return set().union(*used) if used else set()
-
-        return self.retriever.lexical.coverage(
-            question, texts, parts_count=True, bridged=bridged if bridges else None
-        )
+        expander = self._expander()
+        bridged = (lambda found: expander.bridged(question, found)) if expander else None
+        return self.retriever.lexical.coverage(question, texts, parts_count=True, bridged=bridged)
 
     def _wording(self, question: str) -> tuple[str, ...]:
         """The glossary's wording of the question's words (what the documents call them)."""
-        backend = self.retriever.lexical_backend
-        return backend.expander.expand(question).glossary if isinstance(backend, ExpandedLexical) else ()
+        expander = self._expander()
+        return expander.wording(question) if expander else ()
 
     def _continues_section(self, chunk: Chunk) -> bool:
         """Whether ``chunk`` is a later part of a section split over several chunks (a long §)."""
@@ -389,9 +387,3 @@ class Pipeline:
     def chunk_count(self) -> int:
         """Visible chunks."""
         return len(self.retriever.chunks)
-
-
-def _all_in(phrase: str, found: set[str]) -> bool:
-    """Whether every content word of ``phrase`` is among the ``found`` stems."""
-    wanted = content_stems(phrase)
-    return bool(wanted) and wanted <= found

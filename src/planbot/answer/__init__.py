@@ -126,8 +126,8 @@ class ExtractiveAnswerer:
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
             if factual is None or not self._about_what_is_asked(question, language, passages, factual):
                 return refusal
-            of_year = dated(asked, self._today().year)
-            if kind == "person" and not self._of_the_year(of_year, [passages[p.rank] for p in factual]):
+            stating = [passages[p.rank] for p in factual]
+            if kind == "person" and not self._of_the_year(dated(asked, self._today().year), stating):
                 return refusal  # "Who was culture minister in 2013?": not the minister a 2024 page names
             picks = factual
         else:
