@@ -297,6 +297,34 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
         ("Hur lång tid kan ett tillträdesförbud vara som längst?", True, ""),
         # What KB chose is not why a shared standard is wanted.
         ("Vilken standard för digitala boklån har Kungliga biblioteket valt?", True, ""),
+        # A person in a role placed by other words ("the current national librarian"): no document names one.
+        ("Vem är den nuvarande riksbibliotekarien på Kungliga biblioteket?", True, ""),
+        ("Who is the current national librarian at the Royal Library?", True, ""),
+        # The model's sum in all does not say how much of it went to the regional libraries.
+        ("Hur mycket av pengarna i kultursamverkansmodellen gick till regionbiblioteken 2023?", True, ""),
+        # The investigator named in a passage further down, when the nearer ones name only the minister.
+        ("Who was the special investigator reviewing the culture cooperation model?", False, "Mats Svegfors"),
+        # "..., and in what year?" asks for a year that the list of municipalities does not give.
+        (
+            "Which municipality most recently joined the administrative area for meänkieli,"
+            " and in what year?",
+            True,
+            "",
+        ),
+        # "när allt annat ska vara gratis" is no question of when: the Library Act's fee rule answers.
+        (
+            "Vi funderar på att ta bort förseningsavgifterna. Får vi ta ut sådana enligt lagen, när allt"
+            " annat ska vara gratis?",
+            False,
+            "avgift för de fall låntagare inte inom avtalad tid lämnar tillbaka",
+        ),
+        # What a report presented at a dialogue proposed: the pages only say it was presented.
+        (
+            "What did the report on access to music venues, presented at the cultural cooperation dialogue"
+            " in January 2025, propose?",
+            True,
+            "",
+        ),
     ],
 )
 def test_a_question_is_answered_only_where_a_document_states_what_it_asks(

@@ -311,12 +311,26 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ("Hur stort är stipendiet som stiftelsen delar ut?", "amount"),
         ("Vilken statssekreterare ledde mötet?", "person"),
         ("Which state secretary led the meeting?", "person"),
+        # A role after words placing it; a total grant; what came out of talks; a second question joined on.
+        ("Who is the current national librarian heading the National Library?", "person"),
+        ("Vem är den nuvarande riksbibliotekarien?", "person"),
+        ("What is the institute's total annual government grant after the increase?", "amount"),
+        ("What came out of the round-table talks on e-book lending?", "outcome"),
+        (
+            "What did the report on access to music venues, presented at the January 2025 cultural"
+            " cooperation dialogue, propose?",
+            "outcome",
+        ),
+        ("Which municipality joined the area most recently, and in what year did it join?", "date"),
+        ("Vilken kommun gick med sist, och vilket år?", "date"),
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
         ("När måste regionen betala tillbaka bidraget?", None),
         ("När kan vi neka en låntagare att låna?", None),
         ("Enligt förordningen, vem beslutar hur mycket statsbidrag en region får?", None),
+        # "när allt annat ska vara gratis" is a clause of time, not a question of when.
+        ("Får vi ta ut förseningsavgifter, när allt annat ska vara gratis?", None),
     ],
 )
 def test_recognises_what_kind_of_fact_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -901,6 +915,47 @@ def test_a_role_asked_for_is_found_a_little_further_from_the_question_than_other
     assert not answer.refused and "Mats Svegfors" in answer.text and "Liljestrand" not in answer.text
 
 
+def test_a_person_named_in_the_role_asked_is_looked_for_further_down_when_no_nearer_passage_names_one() -> (
+    None
+):
+    near = "Kulturminister Parisa Liljestrand bjöd in regionerna till dialog om modellen."
+    further = "Särskilde utredaren Mats Svegfors berättade om översynen av modellen."
+    chunks = [_chunk(f"c{i}", near, doc=f"d{i}") for i in range(3)] + [_chunk("c3", further, doc="d3")]
+    vectors = {(f"c{i}", 0, len(near)): 0.93 for i in range(3)} | {("c3", 0, len(further)): 0.90}
+    answer = _answerer(vectors).answer(
+        "Vem var utredare för översynen?", QUERY, [_passage(c) for c in chunks]
+    )
+    assert not answer.refused and "Mats Svegfors" in answer.text
+
+
+def _share_of_words(question: str, texts: list[str]) -> float:
+    """A word coverage: the share of the question's words the texts contain."""
+    words = question.lower().split()
+    return sum(w in " ".join(texts).lower() for w in words) / len(words)
+
+
+WHOLE_SUM = "Kultursamverkansmodellen uppgår 2023 till ca 1,6 miljarder kronor."
+PART_SUM = "Av modellens medel gick 90 miljoner kronor till regionbiblioteken 2023."
+PURPOSE_SUM = "Av stödet till folkbildningen bör 30 miljoner kronor gå till läsfrämjande verksamhet."
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "refused"),
+    [
+        # A part of a sum asked for by where it went: the whole sum does not say, a sentence naming it does.
+        ("Hur mycket av kultursamverkansmodellens pengar gick till regionbiblioteken 2023?", WHOLE_SUM, True),
+        ("Hur mycket av kultursamverkansmodellens pengar gick till regionbiblioteken 2023?", PART_SUM, False),
+        # "gå till att ..." names a purpose, not a recipient: the sum stated answers.
+        ("Hur mycket av stödet ska gå till att få vuxna att läsa mer?", PURPOSE_SUM, False),
+    ],
+)
+def test_a_part_of_a_sum_is_answered_only_by_a_sentence_naming_where_it_went(
+    question: str, text: str, refused: bool
+) -> None:
+    answerer = _answerer({("c1", 0, len(text)): 0.93}, coverage=_share_of_words)
+    assert answerer.answer(question, QUERY, [_passage(_chunk("c1", text, doc="d"))]).refused is refused
+
+
 ASSIGNMENT = "Kulturrådet ska genomföra uppdraget i dialog med regionerna."
 APPOINTED = "Regeringen beslutade den 7 juli 2022 att tillkalla en särskild utredare för översynen."
 SUM_ELSEWHERE = "Folkbildningen får 30 miljoner kronor för läsfrämjande i år."
@@ -1153,6 +1208,6 @@ def test_a_person_asked_for_in_a_year_is_answered_only_from_a_passage_of_that_ye
 ) -> None:
     chunk = _chunk("c1", MINISTER, doc="samtal")
     answerer = _answerer({("c1", 0, len(MINISTER)): 0.93})
-    answerer._years_of = lambda _doc_id: dated
+    answerer._about.years_of = lambda _doc_id: dated
     answerer._today = lambda: dt.date(2026, 11, 28)
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused

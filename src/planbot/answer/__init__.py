@@ -15,16 +15,17 @@ from planbot.answer.citations import (
     prefer_lead_ins,
     verify_citations,
 )
-from planbot.answer.cues import AnswerKind, answer_kind, topic
-from planbot.answer.kinds import announces_only, asked_years, counts_a_noun, dated, holds
+from planbot.answer.cues import AnswerKind, answer_kind
+from planbot.answer.kinds import announces_only, counts_a_noun, dated, holds, recipient
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
-from planbot.answer.names import asks_for_names, names_some, owns_something, proper_names, unknown_names
+from planbot.answer.names import asks_for_names, names_some, owns_something, unknown_names
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.answer.roles import names_a_role_or_event
 from planbot.answer.sanctions import asks_sanction, states_sanction
 from planbot.answer.statements import quotes
+from planbot.answer.topics import Aboutness
 from planbot.chunking import split_sentences
 from planbot.lexical import ASKS_CONTENT, content_stems
 from planbot.questions import asked_part
@@ -77,17 +78,15 @@ class ExtractiveAnswerer:
         self._sentences = sentences
         # The refusal rule's word coverage (the same as ``coverage`` unless it counts compounds' parts).
         self._refusal_coverage = refusal_coverage or coverage
-        # Whether a name in an English question is written so in the documents too ("Värmland"); None: none.
-        self._local_name = local_name
+        # Whether a fact found is of what was asked: its topic, names, recipient and year.
+        self._about = Aboutness(
+            coverage, wording or (lambda _q: ()), local_name, years_of or (lambda _d: set())
+        )
         # Whether a chunk continues a section begun in the chunk before it; None: every chunk starts one.
         self._continues = continues or (lambda _chunk: False)
         self._coverage = coverage
-        # The documents' wording of a question's words (the glossary's `means`); None: no glossary.
-        self._wording = wording
         # Whether the documents use a name (answer/names.py); None: every name counts as known.
         self._knows = knows
-        # The years a document is dated by (published, issued, in force, its period); None: none known.
-        self._years_of = years_of or (lambda _doc_id: set())
         # "förra året", "last year": read as the year before this one when a fact must be of a year.
         self._today = today
         self.rule = rule or RefusalRule()
@@ -124,10 +123,15 @@ class ExtractiveAnswerer:
         if kind is not None:
             # A how-many/when/who question is answered only by a sentence stating such a fact.
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
-            if factual is None or not self._about_what_is_asked(question, language, passages, factual):
+            stating = [passages[rank] for rank in dict.fromkeys(p.rank for p in factual or [])]
+            if factual is None or not self._about.names_what_is_asked(
+                question, language, [p.chunk for p in stating]
+            ):
                 return refusal
-            stating = [passages[p.rank] for p in factual]
-            if kind == "person" and not self._of_the_year(dated(asked, self._today().year), stating):
+            stated = [(passages[p.rank].chunk, passages[p.rank].chunk.text[p.start : p.end]) for p in factual]
+            if not self._about.names_recipient(recipient(asked), language, stated):
+                return refusal  # the model's 1,6 miljarder in all: not how much went to regionbiblioteken
+            if kind == "person" and not self._about.of_the_year(dated(asked, self._today().year), stating):
                 return refusal  # "Who was culture minister in 2013?": not the minister a 2024 page names
             picks = factual
         else:
@@ -252,6 +256,30 @@ class ExtractiveAnswerer:
         # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such a
         # question, so it may be looked for further down than other facts.
         depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
+        found = self._stating(kind, question, language, qv, passages, picks, scored, depth)
+        if found is None and kind == "person" and names_a_role_or_event(asked_part(question)):
+            # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats Svegfors"):
+            # looked for further down too, when no nearer passage names one.
+            found = self._stating(kind, question, language, qv, passages, picks, scored, self.count_passages)
+        return found
+
+    def _stating(
+        self,
+        kind: AnswerKind,
+        question: str,
+        language: Language,
+        qv: Vectors,
+        passages: Sequence[ScoredChunk],
+        picks: list[Pick],
+        scored: list[Pick],
+        depth: int,
+    ) -> list[Pick] | None:
+        """The best sentence near the question in the first ``depth`` passages stating a fact of ``kind``."""
+
+        def text(p: Pick) -> str:
+            return passages[p.rank].chunk.text[p.start : p.end]
+
+        of_year = dated(question, self._today().year)
         ranks = list(range(min(depth, len(passages))))
         wider, in_place = self._scores(question, qv, passages, ranks, (False, True))
         if not wider:
@@ -270,67 +298,13 @@ class ExtractiveAnswerer:
             for p in wider
             if (p.rank, p.start) in near
             and holds(kind, text(p), of_year)
-            and self._on_topic(question, language, passages[p.rank], text(p))
+            and self._about.on_topic(question, language, passages[p.rank].chunk, text(p))
             # English shares no words with the text to check a topic by: a fact further down must come
             # from the document the best sentences come from ("30 miljoner" for folkbildningen is not KB's),
             # unless it names the role or event asked about ("tillkalla en särskild utredare", holds()).
             and (language != "en" or passages[p.rank].chunk.document_id in first_documents or named)
         ]
         return [max(stating, key=lambda p: p.score)] if stating else None
-
-    def _on_topic(self, question: str, language: Language, passage: ScoredChunk, sentence: str) -> bool:
-        """Whether a fact found further down shares a word with the question, in it or its headings.
-
-        A figure from a passage on another matter ("högst 12 500 euro" for a question on overdue fees)
-        is near in meaning only as a figure; it does not answer.
-        """
-        if language == "en":
-            return True  # English questions share no words with Swedish text (as in the refusal rule)
-        chunk = passage.chunk
-        # "hur många kronor" is shared by any sum in kronor: only the question's topic counts.
-        return self._coverage(topic(question), [" ".join([chunk.title, *chunk.heading_path, sentence])]) > 0
-
-    def _about_what_is_asked(
-        self, question: str, language: Language, passages: Sequence[ScoredChunk], picks: Sequence[Pick]
-    ) -> bool:
-        """Whether the passages stating the fact are about what the question names.
-
-        A figure answers "how much does Bibliotek Värmland get?" only from a passage naming Värmland,
-        however close a sum for school libraries comes. Swedish questions: each proper name must occur
-        in the passage (its title, headings or text), itself or in the glossary's wording of it ("KB":
-        "Kungl. biblioteket"). English questions share no words with Swedish text, so the glossary's
-        Swedish wording of the question stands in: when it has any, the passage must use some of it; and
-        a name the documents use as written ("Värmland", "Karlstad") must be in the passage too.
-        """
-        chunks = [passages[rank].chunk for rank in dict.fromkeys(p.rank for p in picks)]
-        texts = [" ".join([c.title, *c.heading_path, c.text]) for c in chunks]
-        wording = self._wording or (lambda _q: ())
-        if language == "en":
-            swedish = " ".join(wording(question))
-            if swedish and self._coverage(swedish, texts) == 0:
-                return False
-            # Place names read the same in both languages: "in Värmland" needs a passage naming Värmland.
-            local = self._local_name or (lambda _name: False)
-            same = [n for n in proper_names(question) if content_stems(n) and local(n)]
-            return all(self._coverage(name, texts) > 0 for name in same)
-        asked = set(wording(question))
-        for name in proper_names(question):
-            if not content_stems(name) or self._coverage(name, texts) > 0:
-                continue  # "Ett" in "Ett läsande land" is a stopword: nothing to look for
-            # What the glossary says the name means: the wording that goes when the name goes.
-            own = asked - set(wording(question.replace(name, " ")))
-            if not (own and self._coverage(" ".join(own), texts) > 0):
-                return False
-        return True
-
-    def _of_the_year(self, question: str, passages: Sequence[ScoredChunk]) -> bool:
-        """Whether the passages, their neighbours or their documents' dates are of a year asked about."""
-        years = asked_years(question)
-        texts = " ".join(
-            " ".join([p.chunk.title, *p.chunk.heading_path, p.context or p.chunk.text]) for p in passages
-        )
-        dated = set().union(*(self._years_of(p.chunk.document_id) for p in passages))
-        return not years or bool(years & dated) or any(year in texts for year in years)
 
     def _whole_lists(
         self, passages: Sequence[ScoredChunk], picks: list[Pick], scored: list[Pick], asks_list: bool

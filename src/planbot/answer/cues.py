@@ -43,6 +43,11 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|how much (?:per|is the (?:\w+ )?(?:rate|amount|fee|sum))\b"
             r"|\b(?:i|in) (?:svenska )?(?:kronor|sek)\b"
             r"|what (?:is|was) the (?:\w+ ){0,2}(?:price|fee|sum)\b"
+            # the size of a grant as a whole: "what is the institute's total annual grant"
+            r"|what (?:is|was|will be) .{0,60}\btotal (?:\w+ ){0,3}"
+            r"(?:grant|funding|budget|appropriation|amount)s?\b"
+            r"|(?:vad|hur stort) (?:är|var|blir|blev) .{0,60}\b(?:totala|sammanlagda) (?:\w+ ){0,2}"
+            r"(?:bidrag|anslag|belopp|budget|stöd)\w*"
             r"|(?:vilket|vilken|under vilket|över vilket) (?:pris|belopp|summa)\b)",
         ),
     ),
@@ -79,13 +84,15 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"(?!(?:måste|får|behöver|kan|bör|ska man|ska vi|räknas|anses"
             r"|can|must|may|should|do we|does a)\b)"
             # "När en bilderbok lånas ut, hur ...": a subject next opens a clause of time, not a question.
-            r"(?!(?:en|ett|man|jag|vi|de|dom|den|det|han|hon|ni|du|någon|a|an|the|we|you|they|i|someone)\b)"
+            r"(?!(?:en|ett|man|jag|vi|de|dom|den|det|han|hon|ni|du|någon|a|an|the|we|you|they|i|someone"
+            r"|allt|alla|allting|inget|ingen|ingenting|något|all|everything|everyone|nothing|it)\b)"
         ),
     ),
     (
         "person",
         re.compile(
-            r"\b(?:vem (?:är|var|blir|blev) (?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
+            r"\b(?:vem (?:är|var|blir|blev) (?:(?:den )?(?:nuvarande|nya|förra|dåvarande) )?"
+            r"(?:chef|direktör|generaldirektör|riksbibliotekarie|ordförande"
             r"|minister|kulturminister|utredare|rektor|bibliotekschef|landshövding|ansvarig tjänsteman)"
             r"|vem (?:fick|vann|leder|heter|var utredare|skrev|har skrivit)|vad heter"
             # whom to turn to: a named person, not the body that has the task
@@ -97,7 +104,9 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
             r"|which (?:state secretary|minister|chair|director general)\b"
             r"|(?:vilken|vilka) (?:författare|översättare|illustratör\w*)\b"
             r"|which (?:authors?|writers?|translators?)\b"
-            r"|who (?:is|was) the (?:director|head|chair|chairman|minister|librarian|chief|investigator)"
+            # "who is the current national librarian": a role after a few words that place it
+            r"|who (?:is|was) the (?:\w+ ){0,3}(?:director|head|chair|chairman|minister|librarian|chief"
+            r"|investigator)"
             r"|who (?:is|was) (?:the )?(?:culture |education )?minister"
             r"|who (?:won|received|got|leads|heads|chairs)|what is the name"
             r"|which (?:of (?:the|its) )?members? .{0,60}(?:chair|chairman|chairperson|head|director))"
@@ -115,9 +124,10 @@ _OUTCOME = re.compile(
     r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"
     r"(?:i sin|i sitt|i sina) \w*(?:redovisning|rapport)\w*"
     r"|what did .{1,60} (?:propose|recommend|suggest) in (?:its|their|the) (?:\w+ )?report"
-    r"|what did the (?:\w+ )?report .{0,80}(?:propose|recommend|suggest|conclude)"
+    r"|what did the (?:\w+ )?report .{0,120}(?:propose|recommend|suggest|conclude)"
     r"|vad (?:föreslog|rekommenderade|kom) (?:rapporten|redovisningen|slutredovisningen|delredovisningen)"
-    r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came of|the outcome)\b"
+    r"|vad (?:kom|blev) det (?:ut )?av"
+    r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came (?:out )?of|the outcome)\b"
 )
 # "What does X say about" right before a cue: the cue is the question, not a subordinate clause.
 _SAYS_ABOUT = re.compile(
@@ -127,6 +137,8 @@ _SAYS_ABOUT = re.compile(
 # An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
 # ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
 _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
+# "..., and in what year did it join?": a second question joined to the first asks for its own fact.
+_JOINED = re.compile(r"(?:,\s*|\s)(?:and|och)\s+(?:in\s+|i\s+)?$")
 # "What's the deadline?" asks as "what is the deadline?" does: the cues are written in full.
 _CONTRACTION = re.compile(r"\b(what|who|when|where|how|which)['’]s\b")
 
@@ -143,7 +155,9 @@ def answer_kind(question: str) -> AnswerKind | None:
     if _SAYS_ABOUT.search(lowered[:start]):
         return kind  # "vad säger skollagen om hur många ...": the figure is what is asked
     other = _OTHER_QUESTION.search(lowered)
-    return None if other is not None and other.start() < start else kind
+    if other is not None and other.start() < start and not _JOINED.search(lowered[:start]):
+        return None
+    return kind
 
 
 # The words that ask for a kind of fact rather than say what about: left out of a question's topic.
