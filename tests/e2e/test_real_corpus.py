@@ -318,6 +318,27 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
             False,
             "avgift för de fall låntagare inte inom avtalad tid lämnar tillbaka",
         ),
+        # A date or a person asked for in a year: from a page of that year, or refused (a directive's
+        # number "dir.2022:103" dates no page to 2022).
+        (
+            "When did the culture minister hold the 2025 dialogue with the regions on the cultural"
+            " cooperation model?",
+            False,
+            "28 januari",
+        ),
+        (
+            "When is the 2026 dialogue between the culture minister and the regions on the cultural"
+            " cooperation model?",
+            True,
+            "",
+        ),
+        ("Vilken statssekreterare ledde dialogen om kultursamverkansmodellen 2022?", True, ""),
+        # A unit asks for a sum: the ordinance says how the base amount is set, not what it is.
+        (
+            "What is the base amount in kronor that the authors' library compensation is calculated from?",
+            True,
+            "",
+        ),
         # What a report presented at a dialogue proposed: the pages only say it was presented.
         (
             "What did the report on access to music venues, presented at the cultural cooperation dialogue"

@@ -323,6 +323,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ),
         ("Which municipality joined the area most recently, and in what year did it join?", "date"),
         ("Vilken kommun gick med sist, och vilket år?", "date"),
+        # A unit asks for a sum, whatever interrogative comes first.
+        ("What is the base amount in kronor that the compensation is calculated from?", "amount"),
         # Not asking for such a fact:
         ("Vem ansvarar för skolbiblioteken?", None),
         ("Vem har ansvaret nu när landstingen är borta?", None),
@@ -1211,3 +1213,33 @@ def test_a_person_asked_for_in_a_year_is_answered_only_from_a_passage_of_that_ye
     answerer._about.years_of = lambda _doc_id: dated
     answerer._today = lambda: dt.date(2026, 11, 28)
     assert answerer.answer(question, QUERY, [_passage(chunk)]).refused is refused
+
+
+DIALOG_2024 = "Kulturministern bjöd den 23 januari 2024 in regionerna till dialog om modellen."
+DIALOG_2025 = "Kulturministern bjöd den 28 januari in regionerna till dialog om modellen."
+DIALOG_NOTE = "Utredningen (dir. 2022:103) berättade om översynen av modellen vid dialogen den 8 juni."
+
+
+@pytest.mark.parametrize(
+    ("question", "answered_with"),
+    [
+        # The 2024 dialogue's date does not answer when the 2025 one was: the 2025 page's date does.
+        ("När hölls dialogen om modellen 2025?", "28 januari"),
+        # No passage is of 2026 (a directive's number 2022:103 dates no page to 2022 either): refused.
+        ("När hölls dialogen om modellen 2026?", None),
+        ("När hölls dialogen om modellen 2022?", None),
+    ],
+)
+def test_a_date_asked_for_in_a_year_is_taken_only_from_a_passage_of_that_year(
+    question: str, answered_with: str | None
+) -> None:
+    texts = {"c1": DIALOG_2024, "c2": DIALOG_2025, "c3": DIALOG_NOTE}
+    chunks = [_chunk(cid, text, doc=cid) for cid, text in texts.items()]
+    answerer = _answerer(
+        {(cid, 0, len(text)): 0.93 - 0.01 * i for i, (cid, text) in enumerate(texts.items())}
+    )
+    answerer._about.years_of = {"c1": {"2024"}, "c2": {"2025"}, "c3": {"2023"}}.__getitem__
+    answer = answerer.answer(question, QUERY, [_passage(c) for c in chunks])
+    assert answer.refused is (answered_with is None), answer.text
+    if answered_with:
+        assert answered_with in answer.text and "2024" not in answer.text

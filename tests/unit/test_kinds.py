@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from planbot.answer.kinds import asked_years, dated, recipient
+from planbot.answer.kinds import asked_years, dated, recipient, years_in
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,8 @@ def test_a_year_named_relative_to_today_is_read_as_that_year(
 )
 def test_a_part_of_a_sum_names_where_it_went(question: str, to: str) -> None:
     assert recipient(question) == to
+
+
+def test_the_years_a_text_names_leave_out_those_inside_references() -> None:
+    text = "Översynen (dir. 2022:103) och betänkandet SOU 2023:58 presenterades i juni 2024."
+    assert years_in(text) == {"2024"}

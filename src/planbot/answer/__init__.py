@@ -131,8 +131,17 @@ class ExtractiveAnswerer:
             stated = [(passages[p.rank].chunk, passages[p.rank].chunk.text[p.start : p.end]) for p in factual]
             if not self._about.names_recipient(recipient(asked), language, stated):
                 return refusal  # the model's 1,6 miljarder in all: not how much went to regionbiblioteken
-            if kind == "person" and not self._about.of_the_year(dated(asked, self._today().year), stating):
-                return refusal  # "Who was culture minister in 2013?": not the minister a 2024 page names
+            in_year = dated(asked, self._today().year)
+            if kind in ("person", "date") and not self._about.of_the_year(in_year, stating):
+                # "Who was culture minister in 2013?": not the minister a 2024 page names; "when was the 2025
+                # dialogue?": not the 2024 dialogue's date, but perhaps one from a passage of 2025.
+                of_year = [i for i in range(self.count_passages) if i < len(passages)]
+                of_year = [i for i in of_year if self._about.of_the_year(in_year, [passages[i]])]
+                factual = self._stating(
+                    kind, question, language, query_vector, passages, picks, scored, of_year
+                )
+                if factual is None:
+                    return refusal
             picks = factual
         else:
             picks = self._whole_lists(passages, picks, scored, is_list_question(asked))
@@ -256,11 +265,12 @@ class ExtractiveAnswerer:
         # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such a
         # question, so it may be looked for further down than other facts.
         depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
-        found = self._stating(kind, question, language, qv, passages, picks, scored, depth)
+        found = self._stating(kind, question, language, qv, passages, picks, scored, range(depth))
         if found is None and kind == "person" and names_a_role_or_event(asked_part(question)):
             # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats Svegfors"):
             # looked for further down too, when no nearer passage names one.
-            found = self._stating(kind, question, language, qv, passages, picks, scored, self.count_passages)
+            deeper = range(self.count_passages)
+            found = self._stating(kind, question, language, qv, passages, picks, scored, deeper)
         return found
 
     def _stating(
@@ -272,15 +282,15 @@ class ExtractiveAnswerer:
         passages: Sequence[ScoredChunk],
         picks: list[Pick],
         scored: list[Pick],
-        depth: int,
+        ranks: Sequence[int],
     ) -> list[Pick] | None:
-        """The best sentence near the question in the first ``depth`` passages stating a fact of ``kind``."""
+        """The best sentence near the question in the passages at ``ranks`` stating a fact of ``kind``."""
 
         def text(p: Pick) -> str:
             return passages[p.rank].chunk.text[p.start : p.end]
 
         of_year = dated(question, self._today().year)
-        ranks = list(range(min(depth, len(passages))))
+        ranks = [r for r in ranks if r < len(passages)]
         wider, in_place = self._scores(question, qv, passages, ranks, (False, True))
         if not wider:
             return None

@@ -137,6 +137,8 @@ _SAYS_ABOUT = re.compile(
 # An interrogative that is not a cue: when it comes first, a later cue is a subordinate clause
 # ("vem beslutar hur mycket statsbidrag en region får?" asks who, not how much).
 _OTHER_QUESTION = re.compile(r"\b(?:vem|vilka|vilken|vilket|vad|who|which|what)\b")
+# A sum asked for by its unit: "in kronor" is no subordinate clause, whatever interrogative comes first.
+_IN_KRONOR = re.compile(r"\b(?:i|in) (?:svenska )?(?:kronor|sek)\b")
 # "..., and in what year did it join?": a second question joined to the first asks for its own fact.
 _JOINED = re.compile(r"(?:,\s*|\s)(?:and|och)\s+(?:in\s+|i\s+)?$")
 # "What's the deadline?" asks as "what is the deadline?" does: the cues are written in full.
@@ -156,7 +158,8 @@ def answer_kind(question: str) -> AnswerKind | None:
         return kind  # "vad säger skollagen om hur många ...": the figure is what is asked
     other = _OTHER_QUESTION.search(lowered)
     if other is not None and other.start() < start and not _JOINED.search(lowered[:start]):
-        return None
+        # "What is the base amount in kronor ...?": a unit asks for a sum whatever comes first.
+        return "amount" if _IN_KRONOR.search(lowered) else None
     return kind
 
 

@@ -271,6 +271,11 @@ def dated(question: str, this_year: int) -> str:
     return question
 
 
+def years_in(text: str) -> set[str]:
+    """The years a text names, not those inside references ("dir. 2022:103", "SOU 2023:58")."""
+    return set(_YEAR.findall(_REFERENCE.sub(" ", text)))
+
+
 def asked_years(question: str) -> set[str]:
     """The years a question asks about ("2023"), not those dating a document it names ("the 2013 bill")."""
     return set(_YEAR.findall(_DOCUMENT_YEAR.sub(" ", question)))

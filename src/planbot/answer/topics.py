@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from planbot.answer.cues import topic
-from planbot.answer.kinds import asked_years
+from planbot.answer.kinds import asked_years, years_in
 from planbot.answer.names import proper_names
 from planbot.answer.refusal import Coverage
 from planbot.lexical import content_stems
@@ -92,4 +92,5 @@ class Aboutness:
             " ".join([p.chunk.title, *p.chunk.heading_path, p.context or p.chunk.text]) for p in passages
         )
         dated = set().union(*(self.years_of(p.chunk.document_id) for p in passages))
-        return not years or bool(years & dated) or any(year in texts for year in years)
+        # A directive's number ("dir. 2022:103") does not date a page of 2023 to 2022.
+        return not years or bool(years & dated) or bool(years & years_in(texts))
