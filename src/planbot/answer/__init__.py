@@ -137,7 +137,7 @@ class ExtractiveAnswerer:
                 # dialogue?": not the 2024 dialogue's date, but perhaps one from a passage of 2025.
                 of_year = [i for i in range(self.count_passages) if i < len(passages)]
                 of_year = [i for i in of_year if self._about.of_the_year(in_year, [passages[i]])]
-                factual = self._stating(
+                factual = self._with_fact(
                     kind, question, language, query_vector, passages, picks, scored, of_year
                 )
                 if factual is None:
@@ -250,46 +250,33 @@ class ExtractiveAnswerer:
         passages: Sequence[ScoredChunk],
         picks: list[Pick],
         scored: list[Pick],
+        ranks: Sequence[int] | None = None,
     ) -> list[Pick] | None:
-        """The picks if one states a fact of ``kind``; else the best nearby sentence that does; else None."""
+        """The picks if one states a fact of ``kind``; else the best nearby sentence that does; else None.
+
+        ``ranks``: the passages to look in for a nearby sentence (default: the picks, then the first few).
+        """
 
         def text(p: Pick) -> str:
             return passages[p.rank].chunk.text[p.start : p.end]
 
         # "Hur många lån gjordes förra året?" asks for 2025's figure, as "... 2025?" would.
         of_year = dated(question, self._today().year)
-        if any(holds(kind, text(p), of_year) for p in picks):
-            return [p for p in picks if holds(kind, text(p), of_year)]
-        if kind == "outcome":
-            return None  # the best sentences only describe the assignment: what came of it is not there
-        # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such a
-        # question, so it may be looked for further down than other facts.
-        depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
-        found = self._stating(kind, question, language, qv, passages, picks, scored, range(depth))
-        if found is None and kind == "person" and names_a_role_or_event(asked_part(question)):
-            # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats Svegfors"):
-            # looked for further down too, when no nearer passage names one.
-            deeper = range(self.count_passages)
-            found = self._stating(kind, question, language, qv, passages, picks, scored, deeper)
-        return found
-
-    def _stating(
-        self,
-        kind: AnswerKind,
-        question: str,
-        language: Language,
-        qv: Vectors,
-        passages: Sequence[ScoredChunk],
-        picks: list[Pick],
-        scored: list[Pick],
-        ranks: Sequence[int],
-    ) -> list[Pick] | None:
-        """The best sentence near the question in the passages at ``ranks`` stating a fact of ``kind``."""
-
-        def text(p: Pick) -> str:
-            return passages[p.rank].chunk.text[p.start : p.end]
-
-        of_year = dated(question, self._today().year)
+        if ranks is None:
+            if any(holds(kind, text(p), of_year) for p in picks):
+                return [p for p in picks if holds(kind, text(p), of_year)]
+            if kind == "outcome":
+                return None  # the best sentences only describe the assignment: what came of it is not there
+            asked = (kind, question, language, qv, passages, picks, scored)
+            # Only a sentence counting the very thing asked ("2 000 lån" for "hur många lån") answers such
+            # a question, so it may be looked for further down than other facts.
+            depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
+            found = self._with_fact(*asked, range(depth))
+            if found is None and kind == "person" and names_a_role_or_event(asked_part(question)):
+                # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats
+                # Svegfors"): looked for further down too, when no nearer passage names one.
+                found = self._with_fact(*asked, range(self.count_passages))
+            return found
         ranks = [r for r in ranks if r < len(passages)]
         wider, in_place = self._scores(question, qv, passages, ranks, (False, True))
         if not wider:
