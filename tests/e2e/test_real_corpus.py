@@ -339,6 +339,8 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
             True,
             "",
         ),
+        # What came out of talks: a result stated, not the day the strategy promising them was presented.
+        ("What came out of the round-table talks on e-book lending?", True, ""),
         # What a report presented at a dialogue proposed: the pages only say it was presented.
         (
             "What did the report on access to music venues, presented at the cultural cooperation dialogue"

@@ -25,6 +25,11 @@ from planbot.answer.findings import asks_finding, states_finding
         ("Vilken plattform valde regionen?", True),
         ("Vilken standard har Kungliga biblioteket valt?", True),
         ("Får vi välja vilka böcker vi köper in?", False),
+        # What came of something.
+        ("What came out of the round-table talks on e-book lending?", True),
+        ("Vad blev det av rundabordssamtalet?", True),
+        ("Vad kom det ut av samtalen?", True),
+        ("Where did the talks come from?", False),
     ],
 )
 def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:
@@ -42,6 +47,7 @@ def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:
         ("Många tar i dag del av böcker digitalt, men möjligheten skiljer sig åt.", False),
         ("Biblioteken har enats om en gemensam standard för e-boklån.", True),
         ("KB decided to use a shared licence model.", True),
+        ("Fredagen den 22 april 2022 presenterades strategin för ett starkt biblioteksväsende.", False),
     ],
 )
 def test_a_deadline_or_a_reason_is_not_a_finding(sentence: str, states: bool) -> None:

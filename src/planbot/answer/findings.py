@@ -3,7 +3,8 @@
 "What did the National Library conclude in its 2023 interim report?" is not answered by a page giving the
 report's deadline: a sentence must say what was concluded ("konstaterar", "slutsatsen", "visar",
 "rekommenderar", "kom fram till"). Likewise "Vilken standard har KB bestämt sig för?" is not answered by why
-a standard is wanted: a sentence must state a decision or a choice ("beslutade", "har valt", "enades").
+a standard is wanted: a sentence must state a decision or a choice ("beslutade", "har valt", "enades"); nor
+"what came out of the round-table talks?" by the day a strategy was presented.
 The word lists are the place to extend (both languages).
 """
 
@@ -20,7 +21,9 @@ _ASKS = re.compile(
     r"(?:\bkom\w*\s+(?:[\w-]+\s+){0,5}?fram\s+till\b|\bslutsats\w*|\brekommend\w*)"
     # What was decided or chosen: "har KB bestämt sig för", "which platform did it end up choosing".
     r"|\b(?:bestämt sig|bestämde sig|beslutat sig|beslutade sig|valde)\b|\bhar\s+(?:[\w.-]+\s+){0,4}?valt\b"
-    r"|\b(?:decided on|end(?:ed)? up|did .{0,40}\bchoose)\b",
+    r"|\b(?:decided on|end(?:ed)? up|did .{0,40}\bchoose)\b"
+    # What came of something: a result stated, not that the talks were held or a strategy presented.
+    r"|\bwhat came (?:out )?of\b|\bvad (?:kom|blev) det (?:ut )?av\b|\bvad blev resultatet\b",
     re.IGNORECASE,
 )
 _STATES = re.compile(
