@@ -1243,3 +1243,15 @@ def test_a_date_asked_for_in_a_year_is_taken_only_from_a_passage_of_that_year(
     assert answer.refused is (answered_with is None), answer.text
     if answered_with:
         assert answered_with in answer.text and "2024" not in answer.text
+
+
+def test_a_date_found_in_a_passage_of_the_year_asked_must_still_be_about_what_the_question_names() -> None:
+    in_varmland = "Region Värmland bjöd den 23 januari 2024 in kommunerna till dialog."
+    elsewhere = "Region Dalarna bjöd den 28 januari in kommunerna till dialog."
+    chunks = [_chunk("c1", in_varmland, doc="c1"), _chunk("c2", elsewhere, doc="c2")]
+    answerer = _answerer(
+        {("c1", 0, len(in_varmland)): 0.93, ("c2", 0, len(elsewhere)): 0.92}, coverage=_share_of_words
+    )
+    answerer._about.years_of = {"c1": {"2024"}, "c2": {"2025"}}.__getitem__
+    question = "När hölls dialogen i Värmland 2025?"
+    assert answerer.answer(question, QUERY, [_passage(c) for c in chunks]).refused

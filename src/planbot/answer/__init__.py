@@ -123,16 +123,12 @@ class ExtractiveAnswerer:
         if kind is not None:
             # A how-many/when/who question is answered only by a sentence stating such a fact.
             factual = self._with_fact(kind, question, language, query_vector, passages, picks, scored)
-            stating = [passages[rank] for rank in dict.fromkeys(p.rank for p in factual or [])]
-            if factual is None or not self._about.names_what_is_asked(
-                question, language, [p.chunk for p in stating]
-            ):
+            if factual is None or not self._of_what_is_asked(question, asked, language, passages, factual):
                 return refusal
-            stated = [(passages[p.rank].chunk, passages[p.rank].chunk.text[p.start : p.end]) for p in factual]
-            if not self._about.names_recipient(recipient(asked), language, stated):
-                return refusal  # the model's 1,6 miljarder in all: not how much went to regionbiblioteken
             in_year = dated(asked, self._today().year)
-            if kind in ("person", "date") and not self._about.of_the_year(in_year, stating):
+            if kind in ("person", "date") and not self._about.of_the_year(
+                in_year, [passages[p.rank] for p in factual]
+            ):
                 # "Who was culture minister in 2013?": not the minister a 2024 page names; "when was the 2025
                 # dialogue?": not the 2024 dialogue's date, but perhaps one from a passage of 2025.
                 of_year = [i for i in range(self.count_passages) if i < len(passages)]
@@ -140,7 +136,9 @@ class ExtractiveAnswerer:
                 factual = self._with_fact(
                     kind, question, language, query_vector, passages, picks, scored, of_year
                 )
-                if factual is None:
+                if factual is None or not self._of_what_is_asked(
+                    question, asked, language, passages, factual
+                ):
                     return refusal
             picks = factual
         else:
@@ -240,6 +238,22 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(pick)
         return sorted(chosen, key=lambda p: (p.rank, p.start))
+
+    def _of_what_is_asked(
+        self,
+        question: str,
+        asked: str,
+        language: Language,
+        passages: Sequence[ScoredChunk],
+        facts: list[Pick],
+    ) -> bool:
+        """Whether the sentences stating a fact and their passages name what and whom the question asks of."""
+        chunks = [passages[rank].chunk for rank in dict.fromkeys(p.rank for p in facts)]
+        stated = [(passages[p.rank].chunk, passages[p.rank].chunk.text[p.start : p.end]) for p in facts]
+        # A part of a sum: the model's 1,6 miljarder in all does not say how much went to regionbiblioteken.
+        return self._about.names_what_is_asked(question, language, chunks) and self._about.names_recipient(
+            recipient(asked), language, stated
+        )
 
     def _with_fact(
         self,
