@@ -26,6 +26,7 @@ BLIND4 = "blind4.jsonl"
 BLIND5 = "blind5.jsonl"
 BLIND6 = "blind6.jsonl"
 BLIND7 = "blind7.jsonl"
+BLIND8 = "blind8.jsonl"
 FROZEN = "FROZEN.md"
 
 Row = dict[str, Any]
@@ -53,7 +54,7 @@ def test_everyday_set_passes_its_validator() -> None:
     assert problems == []
 
 
-@pytest.mark.parametrize("name", [SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7])
+@pytest.mark.parametrize("name", [SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8])
 def test_gold_of_the_blind_sets_lies_in_one_passage_of_its_document(name: str) -> None:
     docs, _ = everyday.load(CORPUS)
     holders = [h for r in _rows(EVAL / name) for h in [r, *r.get("parts", [])] if h.get("gold")]
@@ -64,7 +65,8 @@ def test_gold_of_the_blind_sets_lies_in_one_passage_of_its_document(name: str) -
 
 
 @pytest.mark.parametrize(
-    "name", [QUESTIONS, CONVERSATIONS, SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7]
+    "name",
+    [QUESTIONS, CONVERSATIONS, SITUATIONAL, BLIND, BLIND2, BLIND3, BLIND4, BLIND5, BLIND6, BLIND7, BLIND8],
 )
 def test_everyday_test_split_matches_frozen_hash(name: str) -> None:
     recorded = everyday.frozen_hashes(EVAL / FROZEN)
