@@ -348,6 +348,39 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
             True,
             "",
         ),
+        # What was decided after a meeting: the page only says the ministers took the input with them;
+        # a decision the documents state is answered.
+        (
+            "Vilka åtgärder beslutade regeringen efter mötet om läsfrämjande med förlagen och biblioteken?",
+            True,
+            "",
+        ),
+        ("Vad beslutade regeringen i juni 2015 om Kungl. biblioteket?", False, "biblioteksstrategi"),
+        (
+            "What did the government decide in July 2022 about the cultural cooperation model?",
+            False,
+            "7 juli 2022",
+        ),
+        # Who gets a sum: the model's 1,6 miljarder in all is not what the municipalities would distribute.
+        (
+            "How much money would the municipalities themselves get to distribute under the new law the"
+            " cultural cooperation inquiry proposed?",
+            True,
+            "",
+        ),
+        # How others solved something: KB's assignment to find out how is no answer; nor, for what a report
+        # proposed, the assignment to write it.
+        (
+            "How have other countries solved e-book lending in libraries, according to KB's assignment?",
+            True,
+            "",
+        ),
+        (
+            "What kinds of closer cooperation did the National Library propose in its September 2023 interim"
+            " report?",
+            True,
+            "",
+        ),
     ],
 )
 def test_a_question_is_answered_only_where_a_document_states_what_it_asks(

@@ -323,6 +323,12 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         ),
         ("Which municipality joined the area most recently, and in what year did it join?", "date"),
         ("Vilken kommun gick med sist, och vilket år?", "date"),
+        # What a report proposed, the thing asked first; how others solved something (an outcome).
+        ("What forms of cooperation did the National Library propose in its interim report?", "outcome"),
+        ("What did KB propose in its September 2023 interim report?", "outcome"),
+        ("How have the other Nordic countries solved e-book lending?", "outcome"),
+        ("Hur har de andra nordiska länderna löst e-boklånen?", "outcome"),
+        ("What did the bill propose regarding e-books?", None),  # a bill's "bör" states its proposals
         # A unit asks for a sum, whatever interrogative comes first.
         ("What is the base amount in kronor that the compensation is calculated from?", "amount"),
         # Not asking for such a fact:

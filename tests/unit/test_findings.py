@@ -30,6 +30,12 @@ from planbot.answer.findings import asks_finding, states_finding
         ("Vad blev det av rundabordssamtalet?", True),
         ("Vad kom det ut av samtalen?", True),
         ("Where did the talks come from?", False),
+        # What was decided, the thing asked first.
+        ("Vilka åtgärder beslutade regeringen efter rundabordssamtalet?", True),
+        ("What measures did the government decide on after the meeting?", True),
+        ("What forms of cooperation did KB propose in its interim report?", True),
+        ("Vilken myndighet beslutar om bidragen?", False),  # who decides: a rule, not a decision made
+        ("What did the bill propose regarding e-books?", False),  # a bill states its proposals as "bör"
     ],
 )
 def test_a_question_asking_for_a_finding(question: str, asks: bool) -> None:

@@ -16,10 +16,11 @@ from planbot.answer.citations import (
     verify_citations,
 )
 from planbot.answer.cues import AnswerKind, answer_kind
-from planbot.answer.kinds import announces_only, counts_a_noun, dated, holds, recipient
+from planbot.answer.kinds import announces_only, counts_a_noun, dated, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import asks_for_names, names_some, owns_something, unknown_names
+from planbot.answer.recipients import recipient
 from planbot.answer.references import antecedents
 from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.answer.roles import names_a_role_or_event

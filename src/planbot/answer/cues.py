@@ -123,10 +123,14 @@ _OUTCOME = re.compile(
     # What a report proposed, when the documents may hold only the assignment to write it.
     r"|(?:vad|vilka förslag) (?:föreslog|föreslår|har) .{0,60}"
     r"(?:i sin|i sitt|i sina) \w*(?:redovisning|rapport)\w*"
-    r"|what did .{1,60} (?:propose|recommend|suggest) in (?:its|their|the) (?:\w+ )?report"
+    r"|what (?:[\w'’-]+ ){0,5}?did .{1,60} (?:propose|recommend|suggest)"
+    r" in (?:its|their|the) (?:[\w-]+ ){0,3}?report"
     r"|what did the (?:\w+ )?report .{0,120}(?:propose|recommend|suggest|conclude)"
     r"|vad (?:föreslog|rekommenderade|kom) (?:rapporten|redovisningen|slutredovisningen|delredovisningen)"
     r"|vad (?:kom|blev) det (?:ut )?av"
+    # How others solved something: an outcome, not an assignment to find out how ("ska undersöka hur ...").
+    r"|how (?:have|has|did) (?:[\w'’-]+ ){1,5}?(?:solved|handled|dealt with|tackled|gone about)"
+    r"|hur har (?:[\w.-]+ ){1,5}?(?:löst|hanterat|tacklat|lösts|hanterats)"
     r"|end(?:ed)? up|decided on|did .{0,40} (?:choose|find|conclude)|what came (?:out )?of|the outcome)\b"
 )
 # "What does X say about" right before a cue: the cue is the question, not a subordinate clause.

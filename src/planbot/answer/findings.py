@@ -15,12 +15,18 @@ import re
 # "What can I find in ...?" asks no finding: the English verbs count only after "did/does/has ..." and the
 # nouns only as what is asked for ("What were the report's conclusions?").
 _ASKS = re.compile(
-    r"\bwhat\s+(?:did|does|do|has|have|had)\b.{0,80}?\b(?:conclude|find|recommend)\b"
+    # "What measures did the government decide on?": the thing asked may stand before the verb.
+    r"\bwhat\s+(?:[\w'’-]+\s+){0,5}?(?:did|does|do|has|have|had)\b.{0,80}?"
+    r"\b(?:conclude|find|recommend|decide)\b"
+    # What a report proposed: a sentence stating the proposal, not the assignment to write the report.
+    r"|\bwhat\s+(?:[\w'’-]+\s+){0,5}?did\b.{1,60}\b(?:propose|suggest)\s+in\s+(?:its|their|the)\s+(?:[\w-]+\s+){0,3}?report"
     r"|\bwhat\s+(?:were|are|was|is)\s+(?:[\w'’-]+\s+){0,5}?(?:conclusions?|findings?|recommendations?)\b"
     r"|\b(?:vad|vilka|vilken|vilket)\b.{0,80}?"
     r"(?:\bkom\w*\s+(?:[\w-]+\s+){0,5}?fram\s+till\b|\bslutsats\w*|\brekommend\w*)"
     # What was decided or chosen: "har KB bestämt sig för", "which platform did it end up choosing".
     r"|\b(?:bestämt sig|bestämde sig|beslutat sig|beslutade sig|valde)\b|\bhar\s+(?:[\w.-]+\s+){0,4}?valt\b"
+    # "Vilka åtgärder beslutade regeringen efter mötet?": what was decided, not that a meeting was held.
+    r"|\b(?:vad|vilka|vilken|vilket)\b.{0,60}?\b(?:beslutade|beslutat|beslutades|beslöt)\b"
     r"|\b(?:decided on|end(?:ed)? up|did .{0,40}\bchoose)\b"
     # What came of something: a result stated, not that the talks were held or a strategy presented.
     r"|\bwhat came (?:out )?of\b|\bvad (?:kom|blev) det (?:ut )?av\b|\bvad blev resultatet\b",

@@ -218,21 +218,6 @@ _PER_ITEM = re.compile(
 _RATE = re.compile(r"\bper\b|\bför varje\b|\bvarje\b|\beach\b|\bapiece\b", re.IGNORECASE)
 
 
-# A part of a sum asked for by where it went: "hur mycket av de 40 miljonerna gick till Värmland?"
-# ("gå till att läsa mer" names a purpose, not a recipient).
-_SHARE_TO = re.compile(
-    r"\b(?:hur (?:mycket|stor (?:del|andel)|stora delar) av|how much of|what (?:share|part|proportion) of)\b"
-    r".{1,80}?\b(?:går|gick|gått|gå|tilldelas|tilldelades|goes|went|go|gone|going|allocated)"
-    r"\s+(?:till|to|towards?)\s+(?!att\b)(?P<to>[^?.!,;]+)"
-)
-
-
-def recipient(question: str) -> str:
-    """Who or what a part of a sum is asked to have gone to ("" when the question asks no such part)."""
-    match = _SHARE_TO.search(question.lower())
-    return " ".join(_WORD.findall(match.group("to"))) if match else ""
-
-
 def counts_a_noun(question: str) -> bool:
     """Whether a how-many question names what it counts ("hur många lån ..."), which a sentence must count."""
     return bool(_COUNTED.search(question.lower()))
