@@ -227,6 +227,13 @@ def test_a_count_question_lists_the_passage_stating_the_count_first(client: Test
     assert "2 000 lån" in first["text"]
 
 
+def test_a_how_soon_question_lists_the_passage_stating_the_time_limit_first(client: TestClient) -> None:
+    body = _ask(client, "How soon after a court's judgment must a Sami speaker ask to get it translated?")
+    first = body["passages"][0]
+    assert first["document_id"] == "lag-2009-724-nationella-minoriteter"
+    assert "inom en vecka" in first["text"]
+
+
 @pytest.mark.parametrize(
     ("question", "refused"),
     [

@@ -326,6 +326,8 @@ REFORM = "Reformen är viktig för elevernas läsning. Den beräknas kosta 433 m
         # What a report proposed, the thing asked first; how others solved something (an outcome).
         ("What forms of cooperation did the National Library propose in its interim report?", "outcome"),
         ("What did KB propose in its September 2023 interim report?", "outcome"),
+        ("How soon after the judgment do they have to ask for a translation?", "number"),
+        ("Hur snart efter domen måste man begära översättning?", "number"),
         ("How have the other Nordic countries solved e-book lending?", "outcome"),
         ("Hur har de andra nordiska länderna löst e-boklånen?", "outcome"),
         ("What did the bill propose regarding e-books?", None),  # a bill's "bör" states its proposals
@@ -386,6 +388,9 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
         # How long something lasted: its length, or the day it lasted until; a deadline is neither.
         ("number", "Förslaget är ute på remiss till den 27 mars 2024.", "Hur länge kunde man svara?", True),
         ("number", "KB ska redovisa senast den 1 december 2025.", "Hur länge gäller förbudet?", False),
+        # How soon: a time limit ("inom en vecka"), not the rule it limits.
+        ("number", "En begäran ska framställas inom en vecka från domen.", "How soon must they ask?", True),
+        ("number", "En begäran ska framställas hos domstolen.", "Hur snart måste man begära det?", False),
         # How often: a frequency, not any figure.
         (
             "number",

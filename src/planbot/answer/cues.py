@@ -64,8 +64,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"\b(?:hur mycket|hur stor (?:del|andel)|hur många procent|how many percent|hur stort antal"
-            r"|hur länge|hur lång tid|hur lång är|hur lång \w*tid"
-            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long"
+            r"|hur länge|hur lång tid|hur lång är|hur lång \w*tid|hur snart|inom vilken tid"
+            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long|how soon|how quickly"
             r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
     ),

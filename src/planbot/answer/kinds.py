@@ -72,7 +72,16 @@ _SUM = re.compile(
     re.IGNORECASE,
 )
 # "hur länge ...?", "hur lång är lånetiden?": a length of time, stated with its unit.
-_ASKS_LENGTH = re.compile(r"\b(?:hur länge|hur lång tid|hur lång är|hur lång \w*tid|how long)\b")
+_ASKS_LENGTH = re.compile(
+    r"\b(?:hur länge|hur lång tid|hur lång är|hur lång \w*tid|how long|hur snart|inom vilken tid|how soon"
+    r"|how quickly)\b"
+)
+# A time limit: "inom en vecka", "within six months" ("en" is a number only here).
+_WITHIN = re.compile(
+    r"\b(?:inom|within) (?:en|ett|[^\W_]+) (?:vecka|veckor|dag|dagar|månad|månader|år|weeks?|days?|months?"
+    r"|years?)\b",
+    re.IGNORECASE,
+)
 # An end date: "till den 27 mars 2024", "until 1 March" (not a deadline: "senast den ...").
 _UNTIL = re.compile(
     rf"\b(?:till och med|till|until|through)\s+(?:den\s+)?\d{{1,2}}\s+(?:{_MONTHS})\b", re.IGNORECASE
@@ -329,7 +338,11 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
         return bool(_FREQUENCY.search(sentence))  # a sum or a count says nothing of how often
     if kind == "number" and _ASKS_LENGTH.search(question.lower()):
         # "tre år", not "40 miljoner årligen"; or the day it lasts until ("på remiss till den 27 mars 2024").
-        return (bool(new_numbers) and bool(_TIME_UNIT.search(text))) or bool(_UNTIL.search(sentence))
+        return (
+            (bool(new_numbers) and bool(_TIME_UNIT.search(text)))
+            or bool(_UNTIL.search(sentence))
+            or bool(_WITHIN.search(sentence))
+        )
     if kind == "number" and _ASKS_SHARE.search(question.lower()):
         return bool(_SHARE.search(text))
     if kind in ("count", "number"):
