@@ -355,6 +355,19 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
             True,
             "",
         ),
+        # The date of a past decision, five passages down: found there; one still to come is refused.
+        (
+            "When did the government decide to set up the inquiry that reviewed the cultural cooperation"
+            " model?",
+            False,
+            "7 juli 2022",
+        ),
+        (
+            "När ska regeringen besluta om Kulturrådets förslag om hur kultursamverkansmodellen kan"
+            " utvecklas?",
+            True,
+            "",
+        ),
         # What was decided after a meeting: the page only says the ministers took the input with them;
         # a decision the documents state is answered.
         (

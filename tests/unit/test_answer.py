@@ -941,6 +941,26 @@ def test_a_person_named_in_the_role_asked_is_looked_for_further_down_when_no_nea
     assert not answer.refused and "Mats Svegfors" in answer.text
 
 
+@pytest.mark.parametrize(
+    ("question", "refused"),
+    [
+        ("När beslutade regeringen att tillkalla en utredare för översynen av modellen?", False),
+        # A decision still to come is not answered by the date of one taken.
+        ("När ska regeringen besluta att tillkalla en utredare för översynen av modellen?", True),
+    ],
+)
+def test_the_date_of_a_past_event_asked_is_looked_for_further_down_when_no_nearer_passage_dates_it(
+    question: str, refused: bool
+) -> None:
+    near = "Kulturministern bjöd in regionerna till en dialog om översynen av modellen."
+    further = "Regeringen beslutade den 7 juli 2022 att tillkalla en utredare för översynen av modellen."
+    chunks = [_chunk(f"c{i}", near, doc=f"d{i}") for i in range(3)] + [_chunk("c3", further, doc="d3")]
+    vectors = {(f"c{i}", 0, len(near)): 0.93 for i in range(3)} | {("c3", 0, len(further)): 0.90}
+    answer = _answerer(vectors).answer(question, QUERY, [_passage(c) for c in chunks])
+    assert answer.refused is refused
+    assert refused or "7 juli 2022" in answer.text
+
+
 def _share_of_words(question: str, texts: list[str]) -> float:
     """A word coverage: the share of the question's words the texts contain."""
     words = question.lower().split()

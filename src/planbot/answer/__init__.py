@@ -16,7 +16,7 @@ from planbot.answer.citations import (
     verify_citations,
 )
 from planbot.answer.cues import AnswerKind, answer_kind
-from planbot.answer.kinds import announces_only, counts_a_noun, dated, holds
+from planbot.answer.kinds import announces_only, asks_ahead, counts_a_noun, dated, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import asks_for_names, names_some, owns_something, unknown_names
@@ -287,9 +287,12 @@ class ExtractiveAnswerer:
             # a question, so it may be looked for further down than other facts.
             depth = self.count_passages if kind == "count" and counts_a_noun(question) else self.fact_passages
             found = self._with_fact(*asked, range(depth))
-            if found is None and kind == "person" and names_a_role_or_event(asked_part(question)):
-                # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats
-                # Svegfors"): looked for further down too, when no nearer passage names one.
+            # Nor does anyone but a person named in the role asked ("Särskilde utredaren Mats Svegfors"),
+            # nor any date but that of a past event asked ("Regeringen beslutade den 7 juli 2022 att
+            # tillkalla ..."): looked for further down too, when no nearer passage names one. An event
+            # still to come is not: the documents date past decisions, which do not answer it.
+            deeper = kind == "person" or (kind == "date" and not asks_ahead(question))
+            if found is None and deeper and names_a_role_or_event(asked_part(question)):
                 found = self._with_fact(*asked, range(self.count_passages))
             return found
         ranks = [r for r in ranks if r < len(passages)]

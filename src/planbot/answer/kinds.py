@@ -192,6 +192,11 @@ _ABOUT_REPORTING = re.compile(
 _AHEAD = re.compile(r"\b(?:nästa|kommande|ska|skall|kommer att|next|upcoming|will)\b")
 
 
+def asks_ahead(question: str) -> bool:
+    """Whether ``question`` asks about what is still to come ("När ska regeringen fatta beslut ...?")."""
+    return _AHEAD.search(question.lower()) is not None
+
+
 def _after_a_number(text: str, at: int) -> bool:
     """Whether a number comes just before ``at``: "100 kr", "två miljoner kronor", not "kr inggående"."""
     before = text[max(0, at - 24) : at].lower()
