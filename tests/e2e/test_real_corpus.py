@@ -388,6 +388,14 @@ def test_a_missing_plans_years_are_quoted_where_a_page_names_them_and_its_next_p
             True,
             "",
         ),
+        # A sum a named body got: the reading initiative's 179 miljoner does not name the institute; the
+        # increase of its grant does.
+        ("How much did the Swedish Institute for Children's Books receive altogether in 2024?", True, ""),
+        (
+            "By how much did the government propose to raise Svenska barnboksinstitutet's annual grant?",
+            False,
+            "6 miljoner kronor",
+        ),
         # How others solved something: KB's assignment to find out how is no answer; nor, for what a report
         # proposed, the assignment to write it.
         (

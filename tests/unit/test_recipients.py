@@ -20,6 +20,15 @@ from planbot.answer.recipients import recipient
         ("Hur mycket skulle kommunerna själva få fördela?", "kommunerna"),
         ("How much can we get?", ""),
         ("Hur mycket kommer det att kosta?", ""),
+        # Several words, or whose grant it is: a name as written, which a Swedish name reads the same as.
+        (
+            "How much funding did the Swedish Institute for Children's Books receive in 2024?",
+            "swedish institute for children's books",
+        ),
+        ("What is Svenska barnboksinstitutet's total annual grant?", "Svenska barnboksinstitutet"),
+        ("What is the National Library's annual grant?", "National Library"),
+        ("What is the library's budget?", ""),  # no one named
+        ("What is Region Värmland's plan?", ""),  # no sum asked
     ],
 )
 def test_a_part_of_a_sum_names_where_it_went(question: str, to: str) -> None:

@@ -44,6 +44,14 @@ def test_an_english_recipient_is_looked_for_in_the_glossarys_swedish_wording() -
     assert about.names_recipient("the museums", "en", [(_chunk("1,6 miljarder."), "1,6 miljarder.")])
 
 
+def test_an_english_question_naming_a_body_in_swedish_needs_a_sentence_naming_it() -> None:
+    about = Aboutness(_words_found)
+    named = "Svenska barnboksinstitutet får 6 miljoner kronor."
+    other = "Satsningen omfattar 179 miljoner kronor."
+    assert about.names_recipient("Svenska barnboksinstitutet", "en", [(_chunk(named), named)])
+    assert not about.names_recipient("Svenska barnboksinstitutet", "en", [(_chunk(other), other)])
+
+
 @pytest.mark.parametrize(
     ("question", "text", "dated", "of_year"),
     [

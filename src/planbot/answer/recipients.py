@@ -22,9 +22,18 @@ _SHARE_TO = re.compile(
 # själva få?" (not the asker: what "we" can get is a rate or a ceiling, checked in ``kinds``).
 _GETS = re.compile(
     r"\bhow much (?:\w+ ){0,2}?(?:would|will|do|does|did|could|can|should|might) (?:the |each )?"
-    r"(?!(?:we|i|you|they|it|our|my)\b)(?P<to>[^\W\d_]+) (?:themselves |each )?(?:get|receive|be given)\b"
+    r"(?!(?:we|i|you|they|it|our|my)\b)(?P<to>[^\W\d_]+(?: [\w'’-]+){0,5}?) (?:themselves |each )?"
+    r"(?:get|receive|be given)\b"
     r"|\bhur mycket (?:\w+ ){0,2}?(?:skulle|ska|kan|kommer) (?!(?:vi|jag|du|ni|de|den|det|man)\b)"
     r"(?P<sv>[^\W\d_]+) (?:själva |var )?(?:att )?(?:få|tilldelas)\b"
+)
+
+
+# ... or by whose it is: "What is Svenska barnboksinstitutet's total annual grant?" (a name, capitalised).
+_WHOSE = re.compile(
+    r"\b(?!(?:What|How|Which|Who|When|Is|Are|Does|Did|Was|Were|Will|Can)\b)"
+    r"(?P<to>[A-ZÅÄÖ][\w-]*(?: [\w-]+){0,3}?)['’]s (?:[\w-]+ ){0,3}?"
+    r"(?:grant|funding|budget|subsidy|allocation|appropriation)s?\b"
 )
 
 
@@ -35,4 +44,6 @@ def recipient(question: str) -> str:
         return " ".join(_WORD.findall(match.group("to")))
     if match := _GETS.search(low):
         return match.group("to") or match.group("sv")
+    if match := _WHOSE.search(question):
+        return match.group("to")  # as written: a Swedish name reads the same in an English question
     return ""

@@ -80,7 +80,10 @@ class Aboutness:
         for in the glossary's Swedish wording; with none, nothing is checked.
         """
         if to and language == "en":
-            to = " ".join(self.wording(to))
+            # The glossary's Swedish name, else a name written as the documents write it ("Svenska
+            # barnboksinstitutet's grant"); an English common noun with no wording is not checked.
+            wording = " ".join(self.wording(to))
+            to = wording or (to if to[:1].isupper() else "")
         if not to:
             return True
         return self.coverage(to, [f"{chunk.title} {sentence}" for chunk, sentence in stated]) >= 0.5
