@@ -227,6 +227,12 @@ def test_a_count_question_lists_the_passage_stating_the_count_first(client: Test
     assert "2 000 lån" in first["text"]
 
 
+def test_a_date_asked_after_it_was_moved_is_the_new_one_not_the_first(client: TestClient) -> None:
+    body = _ask(client, "Till när sköts KB:s fördjupade delredovisning av biblioteksstrategin upp?")
+    assert not body["refused"]
+    assert "maj 2018" in body["answer"] and "1 oktober 2017" not in body["answer"]
+
+
 def test_a_how_soon_question_lists_the_passage_stating_the_time_limit_first(client: TestClient) -> None:
     body = _ask(client, "How soon after a court's judgment must a Sami speaker ask to get it translated?")
     first = body["passages"][0]

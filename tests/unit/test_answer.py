@@ -414,6 +414,20 @@ RAISED, EACH_SCHOOL = "By how much did the agreement raise it?", "Hur mycket pen
             True,
         ),
         ("date", "KB ska lämna delredovisningen i maj 2018.", "När ändrades tidplanen?", False),
+        # A date after a change: a sentence saying it changed or was decided anew, not the one before it.
+        (
+            "date",
+            "Enligt uppdraget ska KB lämna delredovisningen senast den 1 oktober 2017.",
+            "Till när sköts delredovisningen upp?",
+            False,
+        ),
+        (
+            "date",
+            "Regeringen har beslutat att delredovisningen ska lämnas senast den 31 maj 2018.",
+            "Till när sköts delredovisningen upp?",
+            True,
+        ),
+        ("date", "KB ska lämna delredovisningen senast den 1 oktober 2017.", "När ska KB lämna den?", True),
         ("person", "Särskilde utredaren Mats Svegfors var på plats.", "Vem var utredare?", True),
         # A deputy is not the chair asked about; the head asked for is named as head.
         ("person", "Där var Kristina Axén Olin, andre vice ordförande.", "Vem är ordförande?", False),

@@ -188,6 +188,18 @@ _ABOUT_REPORTING = re.compile(
     r"\b(?:\w*redovis\w*|\w*rapport\w*|report\w*|betänkande\w*|\w*uppdrag\w*|\w*utredning\w*|klar|klart"
     r"|färdig\w*|lämna\w*|deadline|senast|due|assignment|inquiry|finish\w*|complete\w*|submit\w*)\b"
 )
+# A date asked after a change ("Till när sköts delredovisningen upp?") is stated by a sentence saying it
+# changed or was decided anew ("istället lämnas i maj 2018", "Regeringen har beslutat att ... ska lämnas
+# senast den 31 maj 2018"), not by the one before it ("Enligt uppdraget ska KB lämna ... 1 oktober 2017").
+_ASKS_CHANGED = re.compile(
+    r"\b(?:skj\w+|sköts|skjutits)\b.{0,60}?\bupp\b|\b(?:senarelag\w*|flyttades|flyttats|efter att tidplanen"
+    r"|ny tidplan|nya tidplanen|postponed|pushed back|delayed|rescheduled|new deadline)\b"
+)
+_CHANGE_STATED = re.compile(
+    r"\b(?:istället|i stället|ändr\w*|senarelägg\w*|senarelag\w*|förläng\w*|skjuts upp|flyttas|har beslutat"
+    r"|instead|postponed|extended|moved|rescheduled)\b",
+    re.IGNORECASE,
+)
 # A question about what is still to come.
 _AHEAD = re.compile(r"\b(?:nästa|kommande|ska|skall|kommer att|next|upcoming|will)\b")
 
@@ -294,6 +306,8 @@ def holds(kind: AnswerKind, sentence: str, question: str = "") -> bool:
             return False  # "ska lämna ... senast den 1 december" is when it was due, not when it was done
         if _REPORTING.search(sentence) and not _ABOUT_REPORTING.search(question.lower()):
             return False  # when a report on the work is due is not when its result can be used
+    if kind == "date" and _ASKS_CHANGED.search(question.lower()) and not _CHANGE_STATED.search(sentence):
+        return False  # "Enligt uppdraget ska ... senast den 1 oktober 2017" is the date before it was moved
     if kind in ("person", "date") and not names_what_is_asked(sentence, question):
         return False
     if kind == "person":
