@@ -16,7 +16,7 @@ from planbot.answer.citations import (
     verify_citations,
 )
 from planbot.answer.cues import AnswerKind, answer_kind
-from planbot.answer.kinds import announces_only, asks_ahead, counts_a_noun, dated, holds
+from planbot.answer.kinds import announces_only, counts_a_noun, dated, holds
 from planbot.answer.language import REFUSAL, detect_language, language_hints
 from planbot.answer.lists import is_item, is_list_question, list_around, sections_in_sequence
 from planbot.answer.names import asks_for_names, names_some, owns_something, unknown_names
@@ -26,6 +26,7 @@ from planbot.answer.refusal import Coverage, RefusalRule
 from planbot.answer.roles import names_a_role_or_event
 from planbot.answer.sanctions import asks_sanction, states_sanction
 from planbot.answer.statements import quotes
+from planbot.answer.timing import asks_ahead
 from planbot.answer.topics import Aboutness
 from planbot.chunking import split_sentences
 from planbot.lexical import ASKS_CONTENT, content_stems
