@@ -19,7 +19,8 @@ _ASKS = re.compile(
     r"\bwhat\s+(?:[\w'’-]+\s+){0,5}?(?:did|does|do|has|have|had)\b.{0,80}?"
     r"\b(?:conclude|find|recommend|decide)\b"
     # What a report proposed: a sentence stating the proposal, not the assignment to write the report.
-    r"|\bwhat\s+(?:[\w'’-]+\s+){0,5}?did\b.{1,60}\b(?:propose|suggest)\s+in\s+(?:its|their|the)\s+(?:[\w-]+\s+){0,3}?report"
+    r"|\bwhat\s+(?:[\w'’-]+\s+){0,5}?did\b.{1,60}\b(?:propose|suggest)"
+    r"\s+in\s+(?:its|their|the)\s+(?:[\w-]+\s+){0,3}?report"
     r"|\bwhat\s+(?:were|are|was|is)\s+(?:[\w'’-]+\s+){0,5}?(?:conclusions?|findings?|recommendations?)\b"
     r"|\b(?:vad|vilka|vilken|vilket)\b.{0,80}?"
     r"(?:\bkom\w*\s+(?:[\w-]+\s+){0,5}?fram\s+till\b|\bslutsats\w*|\brekommend\w*)"
