@@ -15,6 +15,11 @@ AnswerKind = Literal["amount", "count", "number", "date", "person", "outcome"]
 _WORD = re.compile(r"[^\W\d_]+")
 
 MONEY = r"(?:kr|kronor|kronorna|sek|euro|miljon|miljoner|miljard|miljarder|procent|%)"
+# How long, or how soon: a length of time is asked for (and, in ``kinds``, must be stated with its unit).
+LENGTH = (
+    r"(?:hur länge|hur lång tid|hur lång är|hur lång \w*tid|hur snart|inom vilken tid"
+    r"|how long|how soon|how quickly)"
+)
 # Checked in this order: the first kind whose cue matches wins.
 _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
     (
@@ -64,8 +69,8 @@ _CUES: tuple[tuple[AnswerKind, re.Pattern[str]], ...] = (
         "number",
         re.compile(
             r"\b(?:hur mycket|hur stor (?:del|andel)|hur många procent|how many percent|hur stort antal"
-            r"|hur länge|hur lång tid|hur lång är|hur lång \w*tid|hur snart|inom vilken tid"
-            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much|how long|how soon|how quickly"
+            rf"|{LENGTH}"
+            r"|hur (?:stor|stort|stora) |hur gammal|hur ofta|antalet|how much"
             r"|what share|what percentage|how often|how (?:large|big|high))\b"
         ),
     ),

@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from planbot.answer.cues import MONEY, AnswerKind
+from planbot.answer.cues import LENGTH, MONEY, AnswerKind
 from planbot.answer.findings import asks_finding, states_finding
 from planbot.answer.roles import names_what_is_asked
 from planbot.answer.timing import of_the_time_asked
@@ -73,13 +73,10 @@ _SUM = re.compile(
     re.IGNORECASE,
 )
 # "hur länge ...?", "hur lång är lånetiden?": a length of time, stated with its unit.
-_ASKS_LENGTH = re.compile(
-    r"\b(?:hur länge|hur lång tid|hur lång är|hur lång \w*tid|how long|hur snart|inom vilken tid|how soon"
-    r"|how quickly)\b"
-)
+_ASKS_LENGTH = re.compile(rf"\b{LENGTH}\b")
 # A time limit: "inom en vecka", "within six months" ("en" is a number only here).
 _WITHIN = re.compile(
-    r"\b(?:inom|within) (?:en|ett|[^\W_]+) (?:vecka|veckor|dag|dagar|månad|månader|år|weeks?|days?|months?"
+    r"\b(?:inom|within) [^\W_]+ (?:vecka|veckor|dag|dagar|månad|månader|år|weeks?|days?|months?"
     r"|years?)\b",
     re.IGNORECASE,
 )

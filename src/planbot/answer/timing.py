@@ -52,7 +52,7 @@ def asks_ahead(question: str) -> bool:
 def of_the_time_asked(sentence: str, question: str) -> bool:
     """Whether the date ``sentence`` states can answer when ``question`` asks about."""
     asked = question.lower()
-    if _PAGE_STAMP.search(sentence) and _AHEAD.search(asked):
+    if _PAGE_STAMP.search(sentence) and asks_ahead(question):
         return False  # when the page was published says nothing of when the next thing will be
     if _DEADLINE.search(sentence):
         if _ASKS_DONE.search(asked):
